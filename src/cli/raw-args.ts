@@ -1,0 +1,33 @@
+/**
+ * cac parses option values with mri, which turns "007" into 7 and "1e3" into 1000. Values that must
+ * stay text (slugs, run ids, payloads, reasons) are read back from the raw argument list instead.
+ */
+export function rawOption(args: readonly string[], name: string): string | undefined {
+  let found: string | undefined;
+  const flag = `--${name}`;
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === "--") break;
+    if (arg === flag) {
+      const next = args[i + 1];
+      if (next !== undefined && !(next.startsWith("--") && next.length > 2)) {
+        found = next;
+        i++;
+      }
+    } else if (arg.startsWith(`${flag}=`)) {
+      found = arg.slice(flag.length + 1);
+    }
+  }
+  return found;
+}
+
+/** Option names the person typed (without dashes), for the unknown-flag check outside a command. */
+export function typedOptionNames(args: readonly string[]): string[] {
+  const names: string[] = [];
+  for (const arg of args) {
+    if (arg === "--") break;
+    if (arg.startsWith("--") && arg.length > 2) names.push(arg.slice(2).split("=")[0]!);
+    else if (arg.startsWith("-") && arg.length > 1 && !/^-\d/.test(arg)) names.push(...arg.slice(1).split(""));
+  }
+  return names;
+}

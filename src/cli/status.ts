@@ -1,0 +1,102 @@
+/**
+ * `perfloop status`: the runs of this project in plain words: phase, cycle, what waits on a
+ * decision, and the next step. `--json` gives the same as data.
+ */
+import type { CAC } from "cac";
+import { RuntimeService } from "../runtime/commands.ts";
+import { sleepSync } from "../runtime/lock.ts";
+import { phaseLabel } from "../runtime/phases.ts";
+import type { Run } from "../runtime/store.ts";
+import { commandContext, type CommandContext } from "./context.ts";
+import type { Platform } from "../platform/index.ts";
+
+export interface RunSummary {
+  slug: string;
+  run_id: string;
+  phase: string;
+  complete: boolean;
+  cycle: number;
+  max_cycles: number;
+  target: string;
+  paused_reason: string | null;
+  pending_decision: Record<string, unknown> | null;
+  stop_reason: string | null;
+  final_result: string | null;
+  updated_at: string;
+  next_step: string;
+}
+
+function summarize(service: RuntimeService, run: Run): RunSummary {
+  const status = service.describe(run);
+  return {
+    slug: run.state.identifier,
+    run_id: run.runId,
+    phase: run.state.phase,
+    complete: run.state.complete,
+    cycle: run.state.current_cycle,
+    max_cycles: run.state.cycle_config.max_cycles,
+    target: run.state.target,
+    paused_reason: run.state.paused_reason,
+    pending_decision: run.state.pending_decision,
+    stop_reason: run.state.stop_reason,
+    final_result: run.state.final_result,
+    updated_at: run.state.updated_at,
+    next_step: String(status.resume_action),
+  };
+}
+
+export function collectRuns(ctx: CommandContext): RunSummary[] {
+  const service = new RuntimeService(
+    { projectRoot: ctx.projectRoot, cwd: ctx.platform.cwd, resolve: false },
+    { pid: ctx.platform.pid, now: ctx.platform.now, processAlive: ctx.platform.processAlive, sleep: sleepSync },
+  );
+  const store = service.store;
+  const pointers = ctx.slug ? [store.pointerFor(ctx.slug)] : store.pointerFiles().map((file) => store.readPointerFile(file));
+  const runs: RunSummary[] = [];
+  for (const pointer of pointers) {
+    if (!pointer) continue;
+    const run = store.load(pointer.run_id);
+    if (run) runs.push(summarize(service, run));
+  }
+  return runs;
+}
+
+export function renderRun(ctx: CommandContext, run: RunSummary): void {
+  const { output } = ctx;
+  const phase = run.phase === "PAUSED" ? output.style("yellow", "paused") : phaseLabel(run.phase);
+  output.line(`${output.style("bold", run.slug)}  ${output.style("dim", run.run_id)}`);
+  output.line(`  target   ${run.target}`);
+  output.line(`  phase    ${phase}, cycle ${run.cycle} of ${run.max_cycles}`);
+  if (run.paused_reason) output.line(`  paused   ${run.paused_reason}`);
+  const decision = run.pending_decision as { question?: string; choices?: string[] } | null;
+  if (decision?.question) {
+    output.line(`  decide   ${decision.question}`);
+    output.line(`           choices: ${(decision.choices ?? []).join(", ")}`);
+  }
+  if (run.stop_reason) output.line(`  stopping ${run.stop_reason}`);
+  output.line(`  next     ${run.next_step}`);
+  output.line(`  updated  ${run.updated_at}`);
+}
+
+export function registerStatus(cli: CAC, platform: Platform): void {
+  cli
+    .command("status", "Show the active runs: phase, cycle, pending decision and next step")
+    .example("perfloop status --slug align-endpoint --json")
+    .action((options: Record<string, unknown>) => {
+      const ctx = commandContext(platform, options);
+      const runs = collectRuns(ctx);
+      if (ctx.json) {
+        ctx.output.json({ ok: true, project_root: ctx.projectRoot, runs });
+        return;
+      }
+      if (runs.length === 0) {
+        const which = ctx.slug ? ` for slug ${ctx.slug}` : "";
+        ctx.output.line(`No active perfloop run${which} in ${ctx.projectRoot}.`);
+        return;
+      }
+      runs.forEach((run, index) => {
+        if (index > 0) ctx.output.line();
+        renderRun(ctx, run);
+      });
+    });
+}

@@ -1,0 +1,63 @@
+/**
+ * perfloop's entry point and its only exit. It builds the platform, runs the matched command, and
+ * maps every error to an exit code: 0 done, 1 failure, 2 bad input or usage, 3 paused awaiting a
+ * decision, 130 cancelled. Bad input never shows a stack trace.
+ */
+import process from "node:process";
+import { buildApp } from "./cli/app.ts";
+import { typedOptionNames } from "./cli/raw-args.ts";
+import { ExitCode, PerfloopError, UsageError } from "./errors.ts";
+import { detectPlatform, type Platform } from "./platform/index.ts";
+import { NAME, VERSION } from "./version.ts";
+
+const KNOWN_GLOBAL = new Set(["json", "yes", "project-root", "slug", "no-color", "color", "version", "v", "help", "h"]);
+
+function fail(platform: Platform, message: string, hint: string | undefined, jsonStyle: boolean): void {
+  if (jsonStyle) platform.writeStderr(`${JSON.stringify({ ok: false, error: message })}\n`);
+  else platform.writeStderr(`perfloop: ${message}${hint ? ` (${hint})` : ""}\n`);
+}
+
+export async function main(platform: Platform): Promise<number> {
+  const args = platform.args;
+  const { cli, exitCode } = buildApp(platform);
+  const runtimeVerb = args[0] === "runtime";
+  const jsonStyle = runtimeVerb || args.includes("--json");
+  try {
+    cli.parse(["perfloop", NAME, ...args], { run: false });
+    const matched = cli.matchedCommand;
+    if (!matched) {
+      if (cli.options.help) return ExitCode.ok;
+      if (cli.options.version) {
+        platform.writeStdout(`${NAME} ${VERSION}\n`);
+        return ExitCode.ok;
+      }
+      const unknown = typedOptionNames(args).find((name) => !KNOWN_GLOBAL.has(name));
+      if (unknown) throw new UsageError(`Unknown option \`--${unknown}\``, "run `perfloop --help` for the options");
+      if (cli.args.length > 0) {
+        throw new UsageError(`Unknown command \`${cli.args[0]}\``, "run `perfloop --help` for the commands");
+      }
+      cli.outputHelp();
+      return ExitCode.ok;
+    }
+    if (cli.options.help) return ExitCode.ok;
+    await cli.runMatchedCommand();
+    return exitCode();
+  } catch (error) {
+    if (error instanceof PerfloopError) {
+      fail(platform, error.message, error.hint, jsonStyle);
+      return error.exitCode;
+    }
+    if (error instanceof Error && error.name === "CACError") {
+      fail(platform, error.message, runtimeVerb ? undefined : "run `perfloop --help` for the usage", jsonStyle);
+      return ExitCode.usage;
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    fail(platform, `internal error: ${message}`, "this is a bug in perfloop; please report it with the command you ran", jsonStyle);
+    if (platform.env.PERFLOOP_DEBUG) platform.writeStderr(`${(error as Error)?.stack ?? ""}\n`);
+    return ExitCode.failure;
+  }
+}
+
+const code = await main(detectPlatform());
+process.exitCode = code;
+process.exit(code);

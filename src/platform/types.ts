@@ -1,0 +1,32 @@
+/**
+ * The one interface the rest of perfloop sees of the JavaScript runtime it runs on.
+ * Only files in src/platform/ and src/main.ts may touch the Bun or Deno globals.
+ */
+export type RuntimeName = "bun" | "deno" | "node";
+
+export interface Platform {
+  /** Which runtime is executing perfloop. */
+  readonly runtime: RuntimeName;
+  /** That runtime's own version string, e.g. "1.4.5". */
+  readonly runtimeVersion: string;
+  /** True when running as a `bun build --compile` standalone executable. */
+  readonly compiled: boolean;
+  /** Command-line arguments after the program name (what the person typed). */
+  readonly args: readonly string[];
+  /** Environment variables, read-only. */
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly cwd: string;
+  readonly pid: number;
+  /** Whether stdin and stdout are both terminals (a person is there to answer). */
+  readonly interactive: boolean;
+  /** Whether stdout is a terminal (colour and spinners are allowed). */
+  readonly stdoutIsTTY: boolean;
+  writeStdout(text: string): void;
+  writeStderr(text: string): void;
+  /** Wall clock in milliseconds since the epoch. */
+  now(): number;
+  /** True when signal 0 to this process id succeeds. */
+  processAlive(pid: number): boolean;
+  /** Argument vector that starts this same perfloop (binary, or runtime + entry file). */
+  selfCommand(): string[];
+}
