@@ -3,9 +3,28 @@
  */
 import { cac, type CAC } from "cac";
 import type { Platform } from "../platform/index.ts";
-import { NAME } from "../version.ts";
+import { NAME, VERSION } from "../version.ts";
 import { registerRuntime } from "./runtime.ts";
 import { registerStatus } from "./status.ts";
+
+const EXIT_CODES_HELP = [
+  "  0    done",
+  "  1    the run ended unsuccessfully, or an internal failure (runtime verbs: a guard refused)",
+  "  2    bad input or usage (one line on stderr names the problem and the fix)",
+  "  3    paused, awaiting a decision (perfloop status shows the question and its choices)",
+  "  130  cancelled (Ctrl-C)",
+].join("\n");
+
+const RUNTIME_VERBS_HELP = [
+  "  start                 --slug S --manifest-file F     start a run (or get the recovery response)",
+  "  status                [--slug S | --run-id ID]       the run, its files and the resume action",
+  "  checkpoint            --phase P [--payload JSON]     record the current phase's result",
+  "  advance               --to P [--resolve]             move through the guards (or leave PAUSED)",
+  "  pause                 [--reason R] [--payload JSON]  pause; payload may carry a pending_decision",
+  "  complete                                             finish after the report checkpoint",
+  "  record-worker-result  --worker W --payload JSON      store a worker's summary",
+  "  record-cycle          --payload JSON                 store a cycle record",
+].join("\n");
 
 export interface App {
   cli: CAC;
@@ -27,6 +46,12 @@ export function buildApp(platform: Platform): App {
   cli.option("-v, --version", "Print the version");
   registerStatus(cli, platform);
   registerRuntime(cli, platform, setExit);
-  cli.help();
+  cli.help((sections) => {
+    const out = sections.map((section) => ({ ...section, body: section.body.replaceAll(" (default: true)", "") }));
+    out[0] = { body: `${NAME} ${VERSION}: make a command, a function or an endpoint in a git repository faster, through measured, checkpointed, resumable cycles` };
+    if (cli.matchedCommandName === "runtime") out.push({ title: "Verbs", body: RUNTIME_VERBS_HELP });
+    out.push({ title: "Exit codes", body: EXIT_CODES_HELP });
+    return out;
+  });
   return { cli, exitCode: () => code };
 }

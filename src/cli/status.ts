@@ -45,18 +45,39 @@ function summarize(service: RuntimeService, run: Run): RunSummary {
   };
 }
 
-export function collectRuns(ctx: CommandContext): RunSummary[] {
-  const service = new RuntimeService(
+function service(ctx: CommandContext): RuntimeService {
+  return new RuntimeService(
     { projectRoot: ctx.projectRoot, cwd: ctx.platform.cwd, resolve: false },
     { pid: ctx.platform.pid, now: ctx.platform.now, processAlive: ctx.platform.processAlive, sleep: sleepSync },
   );
-  const store = service.store;
+}
+
+/** The most recently updated finished run (of the slug, when given), for when none is active. */
+export function lastFinishedRun(ctx: CommandContext): RunSummary | null {
+  const svc = service(ctx);
+  let best: Run | null = null;
+  for (const runId of svc.store.runIds()) {
+    let run: Run | null = null;
+    try {
+      run = svc.store.load(runId);
+    } catch {
+      continue; // a damaged old run must not hide the others; `runtime status --run-id` reports it
+    }
+    if (!run || (ctx.slug && run.state.identifier !== ctx.slug)) continue;
+    if (!best || run.state.updated_at > best.state.updated_at) best = run;
+  }
+  return best ? summarize(svc, best) : null;
+}
+
+export function collectRuns(ctx: CommandContext): RunSummary[] {
+  const svc = service(ctx);
+  const store = svc.store;
   const pointers = ctx.slug ? [store.pointerFor(ctx.slug)] : store.pointerFiles().map((file) => store.readPointerFile(file));
   const runs: RunSummary[] = [];
   for (const pointer of pointers) {
     if (!pointer) continue;
     const run = store.load(pointer.run_id);
-    if (run) runs.push(summarize(service, run));
+    if (run) runs.push(summarize(svc, run));
   }
   return runs;
 }
@@ -67,6 +88,7 @@ export function renderRun(ctx: CommandContext, run: RunSummary): void {
   output.line(`${output.style("bold", run.slug)}  ${output.style("dim", run.run_id)}`);
   output.line(`  target   ${run.target}`);
   output.line(`  phase    ${phase}, cycle ${run.cycle} of ${run.max_cycles}`);
+  if (run.final_result) output.line(`  result   ${run.final_result}`);
   if (run.paused_reason) output.line(`  paused   ${run.paused_reason}`);
   const decision = run.pending_decision as { question?: string; choices?: string[] } | null;
   if (decision?.question) {
@@ -85,13 +107,19 @@ export function registerStatus(cli: CAC, platform: Platform): void {
     .action((options: Record<string, unknown>) => {
       const ctx = commandContext(platform, options);
       const runs = collectRuns(ctx);
+      const last = runs.length === 0 ? lastFinishedRun(ctx) : null;
       if (ctx.json) {
-        ctx.output.json({ ok: true, project_root: ctx.projectRoot, runs });
+        ctx.output.json({ ok: true, project_root: ctx.projectRoot, runs, last_run: last });
         return;
       }
       if (runs.length === 0) {
         const which = ctx.slug ? ` for slug ${ctx.slug}` : "";
         ctx.output.line(`No active perfloop run${which} in ${ctx.projectRoot}.`);
+        if (last) {
+          ctx.output.line();
+          ctx.output.line("Last finished run:");
+          renderRun(ctx, last);
+        }
         return;
       }
       runs.forEach((run, index) => {

@@ -252,6 +252,12 @@ export class RunStore {
     return this.readPointerFile(pointerPath(this.paths, slug));
   }
 
+  /** Every run directory's id (finished runs included), in name order. */
+  runIds(): string[] {
+    if (!existsSync(this.paths.runsDir)) return [];
+    return readdirSync(this.paths.runsDir).sort();
+  }
+
   /** Pointer files present (their count decides ambiguity). */
   pointerFiles(): string[] {
     if (!existsSync(this.paths.activeDir)) return [];
