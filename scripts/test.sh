@@ -42,7 +42,7 @@ deno_suite() {
   "$@" 2>&1 | tee "$log"
   local rc=${PIPESTATUS[0]}
   local summary p f
-  summary=$(grep -E '(ok|FAILED) \| [0-9]+ passed' "$log" | tail -1)
+  summary=$(sed -E 's/\x1b\[[0-9;]*m//g' "$log" | grep -E '(ok|FAILED) \| [0-9]+ passed' | tail -1)
   p=$(echo "$summary" | grep -oE '[0-9]+ passed' | grep -oE '[0-9]+' || echo 0)
   f=$(echo "$summary" | grep -oE '[0-9]+ failed' | grep -oE '[0-9]+' || echo 0)
   passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0}))

@@ -3,7 +3,7 @@
  * styles, error strings and exit codes, and its defects fixed (§10). Each verb returns an Outcome;
  * the CLI layer only prints it.
  */
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import * as v from "valibot";
 import { PerfloopError, UsageError } from "../errors.ts";
@@ -69,6 +69,14 @@ export interface RuntimeFlags {
   reason?: string;
   resolve: boolean;
   worker?: string;
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 const hard = (error: string): Outcome => ({ style: "hard", body: { ok: false, error } });
@@ -192,6 +200,9 @@ export class RuntimeService {
   start(): Outcome {
     const { slug, manifestFile } = this.flags;
     if (!slug?.trim() || !manifestFile) return hard("start requires --slug and --manifest-file");
+    if (!isDirectory(this.store.paths.projectRoot)) {
+      return hard(`Project root not found: ${this.store.paths.projectRoot} (pass --project-root <an existing directory>)`);
+    }
     let raw: unknown = null;
     try {
       raw = JSON.parse(readFileSync(resolve(this.flags.cwd, manifestFile), "utf8"));
@@ -351,8 +362,8 @@ export class RuntimeService {
     if (!checked.ok) return { style: "result", body: { ok: false, error: checked.error, details: checked.details } };
     return this.underLock((run) => {
       const state = applyWorkerResult(run.state, worker, checked.value, this.now());
-      this.store.commit(run, { state, checkpoints: run.checkpoints }, [{ type: "STATE_SAVED", fields: { state } }]);
-      return ok({ state });
+      const saved = this.store.commit(run, { state, checkpoints: run.checkpoints }, [{ type: "STATE_SAVED", fields: { state } }]);
+      return ok({ runtime: runtimeInfo(saved), state });
     });
   }
 
@@ -363,8 +374,8 @@ export class RuntimeService {
       const checked = check("optimization cycle record", CycleRecordSchema, record);
       if (!checked.ok) return { style: "result" as const, body: { ok: false, error: checked.error, details: checked.details } };
       const state = applyCycleRecord(run.state, checked.value, this.now());
-      this.store.commit(run, { state, checkpoints: run.checkpoints }, [{ type: "STATE_SAVED", fields: { state } }]);
-      return ok({ state });
+      const saved = this.store.commit(run, { state, checkpoints: run.checkpoints }, [{ type: "STATE_SAVED", fields: { state } }]);
+      return ok({ runtime: runtimeInfo(saved), state });
     });
   }
 
@@ -381,8 +392,8 @@ export class RuntimeService {
         return { style: "result" as const, body: { ok: false, error: "Run is complete; nothing to pause" } };
       }
       const state = applyPause(run.state, this.flags.reason || "Paused", pending, this.now());
-      this.store.commit(run, { state, checkpoints: run.checkpoints }, [{ type: "RUN_PAUSED", fields: { state } }]);
-      return ok({ state });
+      const saved = this.store.commit(run, { state, checkpoints: run.checkpoints }, [{ type: "RUN_PAUSED", fields: { state } }]);
+      return ok({ runtime: runtimeInfo(saved), state });
     });
   }
 
@@ -391,8 +402,8 @@ export class RuntimeService {
       const guard = validateTransition(run.state, run.checkpoints, run.state.phase, "DONE");
       if (!guard.ok) return this.guardFail(guard.error, guard.details ?? [], guard);
       const state = applyComplete(run.state, this.now());
-      this.store.commit(run, { state, checkpoints: run.checkpoints }, [{ type: "RUN_COMPLETED", fields: { state } }]);
-      return ok({ state });
+      const saved = this.store.commit(run, { state, checkpoints: run.checkpoints }, [{ type: "RUN_COMPLETED", fields: { state } }]);
+      return ok({ runtime: runtimeInfo(saved), state });
     });
   }
 }

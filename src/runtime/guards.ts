@@ -62,7 +62,8 @@ export function validateTransition(state: State, checkpoints: Checkpoints, from:
   }
   if (to === "PHASE_9_CYCLE_BOUNDARY") {
     const payload = payloadOf(checkpoints, "PHASE_8_EXECUTE", cycle);
-    const skipped = payload.status === "skipped_by_mode" && state.execution_mode === "plan_only";
+    const status = payload.status ?? payload.phase_status;
+    const skipped = status === "skipped_by_mode" && state.execution_mode === "plan_only";
     if (!payload.execution_result && !skipped) return fail("Execution summary missing");
   }
   if (to === "PHASE_2_PROFILE" && from === "PHASE_9_CYCLE_BOUNDARY") {

@@ -10,7 +10,9 @@ import { SKILL } from "./phases.ts";
 export function safe(value: unknown, keepDots = false): string {
   const text = String(value || "default").trim();
   const pattern = keepDots ? /[^A-Za-z0-9_.-]+/g : /[^A-Za-z0-9_-]+/g;
-  const cleaned = text.replace(pattern, "-").replace(/^-+|-+$/g, "").toLowerCase();
+  let cleaned = text.replace(pattern, "-").replace(/^-+|-+$/g, "").toLowerCase();
+  // With dots kept, "." and ".." must not survive as path segments that climb out of the layout.
+  if (keepDots && /^\.+$/.test(cleaned)) cleaned = "";
   return cleaned || "default";
 }
 

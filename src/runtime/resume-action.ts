@@ -27,6 +27,12 @@ export function computeResumeAction(state: State, checkpoints: Checkpoints): str
     return "Checkpoint PHASE_8_EXECUTE as skipped_by_mode, then advance to PHASE_9_CYCLE_BOUNDARY";
   }
   if (phase === "PHASE_3_WRONG_TOOL_GATE" && payload.gate_verdict === "BLOCK") return "Advance to PHASE_10_AGGREGATE";
+  if (phase === "PHASE_3_WRONG_TOOL_GATE" && !payload.gate_verdict) {
+    return "Record gate_verdict (PROCEED, CONCERNS, WAIVED or BLOCK) in the PHASE_3_WRONG_TOOL_GATE checkpoint";
+  }
+  if (phase === "PHASE_7_VALIDATE_PLAN" && !payload.validation_verdict) {
+    return "Record validation_verdict (GO, GO_WITH_CONCERNS, WAIVED or NO_GO) in the PHASE_7_VALIDATE_PLAN checkpoint";
+  }
   if (phase === "PHASE_4_RESEARCH" && payload.hypotheses_count === 0) return "Advance to PHASE_10_AGGREGATE";
   if (phase === "PHASE_9_CYCLE_BOUNDARY") {
     if (state.stop_reason) return "Advance to PHASE_10_AGGREGATE";

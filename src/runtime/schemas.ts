@@ -17,7 +17,11 @@ export const dateTime = () =>
     v.string(must("string")),
     v.check((value) => !Number.isNaN(Date.parse(value)), "must be a valid date-time string"),
   );
-export const obj = () => v.record(v.string(), v.unknown(), must("object"));
+/** "object" as the original means it: not null and not an array (valibot's record/object accept arrays). */
+export const isPlainObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === "object" && value !== null && !Array.isArray(value);
+export const obj = () => v.custom<Record<string, unknown>>(isPlainObject, must("object"));
+
 export const int = (min: number) =>
   v.pipe(v.number(must("integer")), v.integer(must("integer")), v.minValue(min, `must be >= ${min}`));
 export const num = () => v.pipe(v.number(must("number")), v.finite(must("number")));
@@ -25,12 +29,16 @@ export const phaseName = () => v.picklist(ALL_PHASES, oneOf(ALL_PHASES));
 const stringOrObjectArray = () =>
   v.array(v.union([v.string(), obj()], must("string,object")), must("array"));
 
-export const CycleConfigSchema = v.looseObject(
-  {
-    max_cycles: v.optional(int(1), 3),
-    plateau_threshold: v.optional(v.pipe(num(), v.minValue(0, "must be >= 0")), 5),
-  },
-  must("object"),
+export const CycleConfigSchema = v.pipe(
+  v.unknown(),
+  v.check(isPlainObject, must("object")),
+  v.looseObject(
+    {
+      max_cycles: v.optional(int(1), 3),
+      plateau_threshold: v.optional(v.pipe(num(), v.minValue(0, "must be >= 0")), 5),
+    },
+    must("object"),
+  ),
 );
 export type CycleConfig = v.InferOutput<typeof CycleConfigSchema>;
 

@@ -199,6 +199,15 @@ export class RunStore {
     const files = this.runPaths(run.runId);
     const now = new Date(this.deps.now()).toISOString();
     const manifest = next.manifest ?? run.manifest;
+    // Nothing reaches the disk that a later load would refuse (FIX 3: the state is validated).
+    for (const [schema, value, label] of [
+      [StateSchema, next.state, "ln-810 state"],
+      [ManifestSchema, manifest, "ln-810 manifest"],
+      [CheckpointsSchema, next.checkpoints, "checkpoint history"],
+    ] as const) {
+      const result = v.safeParse(schema, value);
+      if (!result.success) throw new Error(`refusing to write an invalid record: ${describeDetails(label, toDetails(result.issues))}`);
+    }
     const all = [...events];
     if (run.history.length === 0 && !events.some((event) => event.type === "RUN_STARTED")) {
       all.unshift({ type: "RUN_STARTED", fields: { manifest: run.manifest, state: run.state, checkpoints: run.checkpoints } });

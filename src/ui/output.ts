@@ -57,6 +57,7 @@ export class Output {
 export function colorEnabled(flag: boolean, env: Readonly<Record<string, string | undefined>>, isTTY: boolean): boolean {
   if (!flag) return false;
   if (env.NO_COLOR !== undefined && env.NO_COLOR !== "") return false;
-  if (env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== "" && env.FORCE_COLOR !== "0") return true;
+  const force = env.FORCE_COLOR;
+  if (force !== undefined && !["", "0", "false"].includes(force.toLowerCase())) return true;
   return isTTY && env.TERM !== "dumb";
 }
