@@ -17,6 +17,14 @@ function fail(platform: Platform, message: string, hint: string | undefined, jso
   else platform.writeStderr(`perfloop: ${message}${hint ? ` (${hint})` : ""}\n`);
 }
 
+/** cac names an unknown option in camelCase (`--resolveAll`); name it as it was typed. */
+function asTyped(message: string, args: readonly string[]): string {
+  return message.replace(/`--?([^`]+)`/, (whole, name: string) => {
+    const typed = typedOptionNames(args).find((option) => option.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase()) === name);
+    return typed ? `\`${typed.length > 1 ? "--" : "-"}${typed}\`` : whole;
+  });
+}
+
 export async function main(platform: Platform): Promise<number> {
   const args = platform.args;
   const { cli, exitCode } = buildApp(platform);
@@ -48,7 +56,7 @@ export async function main(platform: Platform): Promise<number> {
       return error.exitCode;
     }
     if (error instanceof Error && error.name === "CACError") {
-      fail(platform, error.message, runtimeVerb ? undefined : "run `perfloop --help` for the usage", jsonStyle);
+      fail(platform, asTyped(error.message, args), runtimeVerb ? undefined : "run `perfloop --help` for the usage", jsonStyle);
       return ExitCode.usage;
     }
     const message = error instanceof Error ? error.message : String(error);

@@ -67,7 +67,9 @@ export function readTextIfExists(path: string): string | null {
   try {
     return readFileSync(path, "utf8");
   } catch (error) {
-    if ((error as { code?: string }).code === "ENOENT") return null;
+    // Absent, or a path through something that is not a directory: either way there is no file.
+    const code = (error as { code?: string }).code;
+    if (code === "ENOENT" || code === "ENOTDIR") return null;
     throw error;
   }
 }
