@@ -1,12 +1,13 @@
 import process from "node:process";
 import { commonPlatform } from "./common.ts";
+import { type BunSpawnApi, bunSpawn } from "./spawn-bun.ts";
 import type { Platform } from "./types.ts";
 
 /** Bun, from source (`bun src/main.ts`) or as the compiled binary. */
-export function bunPlatform(bun: { version: string }): Platform {
+export function bunPlatform(bun: { version: string } & BunSpawnApi): Platform {
   // Inside a `bun build --compile` binary the entry lives in Bun's virtual file system.
   const entry = process.argv[1] ?? "";
   const compiled = entry.startsWith("/$bunfs/") || entry.startsWith("B:\\~BUN\\");
   const selfCommand = () => (compiled ? [process.execPath] : [process.execPath, entry]);
-  return commonPlatform("bun", bun.version, compiled, selfCommand);
+  return commonPlatform("bun", bun.version, compiled, selfCommand, bunSpawn(bun));
 }

@@ -7,6 +7,7 @@ export function commonPlatform(
   runtimeVersion: string,
   compiled: boolean,
   selfCommand: () => string[],
+  spawn: Platform["spawn"],
 ): Platform {
   return {
     runtime,
@@ -23,6 +24,7 @@ export function commonPlatform(
     now: () => Date.now(),
     processAlive,
     selfCommand,
+    spawn,
   };
 }
 

@@ -2,13 +2,14 @@ import process from "node:process";
 import { bunPlatform } from "./bun.ts";
 import { commonPlatform } from "./common.ts";
 import { denoPlatform } from "./deno.ts";
+import { nodeSpawn } from "./spawn-node.ts";
 import type { Platform } from "./types.ts";
 
-export type { Platform, RuntimeName } from "./types.ts";
+export type { OutputStreamName, Platform, RuntimeName, SpawnRequest, SpawnResult } from "./types.ts";
 
 /** Picks the implementation for the runtime that is executing us (the global is passed in for tests). */
 export function detectPlatform(g: Record<string, unknown> = globalThis as Record<string, unknown>): Platform {
-  if (g.Bun) return bunPlatform(g.Bun as { version: string });
+  if (g.Bun) return bunPlatform(g.Bun as Parameters<typeof bunPlatform>[0]);
   if (g.Deno) return denoPlatform(g.Deno as Parameters<typeof denoPlatform>[0]);
-  return commonPlatform("node", process.versions.node, false, () => [process.execPath, process.argv[1] ?? ""]);
+  return commonPlatform("node", process.versions.node, false, () => [process.execPath, process.argv[1] ?? ""], nodeSpawn);
 }

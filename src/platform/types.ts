@@ -2,6 +2,10 @@
  * The one interface the rest of perfloop sees of the JavaScript runtime it runs on.
  * Only files in src/platform/ and src/main.ts may touch the Bun or Deno globals.
  */
+import type { SpawnRequest, SpawnResult } from "./spawn-types.ts";
+
+export type { OutputStreamName, SpawnCommand, SpawnRequest, SpawnResult } from "./spawn-types.ts";
+
 export type RuntimeName = "bun" | "deno" | "node";
 
 export interface Platform {
@@ -29,4 +33,11 @@ export interface Platform {
   processAlive(pid: number): boolean;
   /** Argument vector that starts this same perfloop (binary, or runtime + entry file). */
   selfCommand(): string[];
+  /**
+   * Runs one child process to completion: exit status, wall time, CPU, peak RSS and storage I/O of
+   * the child and what it waited for, and a bounded capture of its output. Never throws because
+   * the command cannot start (that is `spawnError`); throws only for invalid limits. Each child has
+   * its own process group, killed as a whole on timeout. See spawn-types.ts.
+   */
+  spawn(request: SpawnRequest): Promise<SpawnResult>;
 }

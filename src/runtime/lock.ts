@@ -71,14 +71,16 @@ function inspect(path: string, deps: LockDeps): { pid: number; stale: boolean } 
   return { pid, stale };
 }
 
-function breakStale(path: string, deps: LockDeps): void {
+/** Removes a stale lock under the breaker lock; true when the lock is gone afterwards. */
+function breakStale(path: string, deps: LockDeps): boolean {
   const breaker = `${path}.break`;
   const breakerAge = ageMs(breaker, deps.now());
   if (breakerAge !== null && breakerAge > LOCK_UNREADABLE_GRACE_MS) rmSync(breaker, { force: true });
-  if (!tryCreate(breaker, String(deps.pid))) return;
+  if (!tryCreate(breaker, String(deps.pid))) return false;
   try {
     const again = inspect(path, deps);
     if (again?.stale) rmSync(path, { force: true });
+    return again === null || again.stale;
   } finally {
     rmSync(breaker, { force: true });
   }
@@ -92,10 +94,7 @@ export function withLock<T>(path: string, deps: LockDeps, work: () => T): T {
   let holder = 0;
   while (!tryCreate(path, body)) {
     const seen = inspect(path, deps);
-    if (seen?.stale) {
-      breakStale(path, deps);
-      continue;
-    }
+    if (seen?.stale && breakStale(path, deps)) continue;
     holder = seen?.pid ?? holder;
     if (deps.now() >= deadline) throw new LockBusyError(holder);
     deps.sleep(LOCK_POLL_MS);

@@ -197,7 +197,9 @@ export class RunStore {
    */
   commit(run: Run, next: { state: State; checkpoints: Checkpoints; manifest?: Manifest }, events: Array<{ type: HistoryEventType; fields?: Record<string, unknown> }>): Run {
     const files = this.runPaths(run.runId);
-    const now = new Date(this.deps.now()).toISOString();
+    // Events carry the command's own time (the new state's updated_at, also the time of any checkpoint
+    // entry it appends), so a replay rebuilds exactly what the command returned (FIX 16).
+    const now = next.state.updated_at;
     const manifest = next.manifest ?? run.manifest;
     // Nothing reaches the disk that a later load would refuse (FIX 3: the state is validated).
     for (const [schema, value, label] of [
@@ -221,7 +223,7 @@ export class RunStore {
       ...event.fields,
     }));
     appendDurable(files.history, written.map((event) => `${JSON.stringify(event)}\n`).join(""));
-    if (next.manifest || run.history.length === 0) writeJsonAtomic(files.manifest, manifest, this.deps.pid);
+    writeJsonAtomic(files.manifest, manifest, this.deps.pid);
     writeJsonAtomic(files.state, next.state, this.deps.pid);
     writeJsonAtomic(files.checkpoints, next.checkpoints, this.deps.pid);
     this.syncPointer(next.state);

@@ -338,7 +338,7 @@ test("an unknown flag with a value, or in the middle", () => {
 });
 
 test("an unknown dashed flag is named as it was typed", () => {
-  // BUG: cac camel-cases the name: the error says "Unknown option `--resolveAll`", a flag nobody typed
+  // Regression (was a bug): cac camel-cases the name: the error says "Unknown option `--resolveAll`", a flag nobody typed
   // (src/main.ts passes cac's CACError message through for runtime verbs).
   expectFailure(rt("advance", "--to", "PHASE_4_RESEARCH", "--resolve-all"), { error: /--resolve-all/ });
 });
@@ -366,7 +366,7 @@ test("start with a --project-root that is a file", () => {
 });
 
 test("checkpoint with a --project-root that is a file", () => {
-  // BUG: exit 1 with "internal error: ENOTDIR: not a directory, open '<file>/.hex-skills/.../other.json'"
+  // Regression (was a bug): exit 1 with "internal error: ENOTDIR: not a directory, open '<file>/.hex-skills/.../other.json'"
   // (readTextIfExists in src/runtime/atomic-fs.ts rethrows ENOTDIR while the pointer is looked up;
   // only start checks the project root).
   const file = input("manifest-good.json");

@@ -148,7 +148,7 @@ describe("ManifestInputSchema (§4.1, FIX 4)", () => {
     rejects("ln-810 manifest", ManifestInputSchema, { target: "x", cycle_config: "3" }, "Invalid ln-810 manifest: /cycle_config must be object");
   });
 
-  // BUG: valibot's looseObject accepts arrays, so cycle_config: [] passes (it becomes the default
+  // Regression (was a bug): valibot's looseObject accepts arrays, so cycle_config: [] passes (it becomes the default
   // config; [5] becomes {"0":5,max_cycles:3,plateau_threshold:5}). src/runtime/schemas.ts:28.
   // Contract §4.1: "cycle_config must be an object"; §4.5: `object` = non-null and not an array.
   test("a cycle_config that is an array is not an object (§4.5)", () => {
@@ -229,7 +229,7 @@ describe("WorkerResultSchema (§4.6, widened by FIX 2)", () => {
     });
   }
 
-  // BUG: obj() (src/runtime/schemas.ts:20) is v.record(), which accepts an array and turns it into an
+  // Regression (was a bug): obj() (src/runtime/schemas.ts:20) is v.record(), which accepts an array and turns it into an
   // object with index keys ([] -> {}, [1,2] -> {"0":1,"1":2}), so the data is silently reshaped.
   // Contract §4.5: `object` = non-null and not an array, so baseline: [] must fail.
   test("rejects an array where an object is required (§4.5)", () => {

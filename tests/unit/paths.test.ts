@@ -241,7 +241,7 @@ describe("the layout (§3)", () => {
     );
   });
 
-  // BUG: safe(x, keepDots=true) keeps ".." as a segment, so summaryPath can leave
+  // Regression (was a bug): safe(x, keepDots=true) keeps ".." as a segment, so summaryPath can leave
   // .hex-skills/runtime-artifacts/runs/<run_id>/<kind>/ (contract §3 layout; FIX 14 refuses ".." in
   // run ids elsewhere). runId ".." gives .hex-skills/runtime-artifacts/<kind>/<slug>.json and
   // kind ".." gives .hex-skills/runtime-artifacts/runs/<slug>.json.
