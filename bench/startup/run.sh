@@ -64,12 +64,17 @@ if ! hyperfine --help 2>/dev/null | grep -q -- '--shell=none'; then
   shell_opt=()
 fi
 
+# hyperfine runs all of one command's runs before the next, so a shared machine's load can drift
+# between rows: hello is timed again last, and its ratio to the first hello shows that drift.
 echo "== hyperfine: $warmup warmup + $runs runs per command"
 hyperfine "${shell_opt[@]}" --warmup "$warmup" --runs "$runs" --export-json "$json" \
   --command-name hello "$tmp/hello" \
   --command-name "perfloop --version" "$perfloop --version" \
-  --command-name "perfloop runtime status" "$perfloop runtime status --project-root $project --slug bench"
+  --command-name "perfloop runtime status" "$perfloop runtime status --project-root $project --slug bench" \
+  --command-name "hello (again)" "$tmp/hello"
 
 cp "$json" "$results/latest.json"
 echo
 "$bun" "$here/report.ts" "$json"
+dirty=""; [[ -n "$(git status --porcelain -- src 2>/dev/null)" ]] && dirty=" (src/ has uncommitted changes)"
+echo "Measured dist/perfloop: $(du -m "$perfloop" | cut -f1) MiB, built $(date -u -r "$perfloop" +%Y-%m-%dT%H:%M:%SZ); HEAD $(git rev-parse --short HEAD)$dirty."

@@ -1,5 +1,31 @@
+import { writeSync } from "node:fs";
 import process from "node:process";
 import type { Platform, RuntimeName } from "./types.ts";
+
+/**
+ * Writes all of `text` to a file descriptor synchronously. Going through fs instead of
+ * process.stdout keeps startup short: creating the stdout stream costs more than the rest of a
+ * `--version` (bench/startup). A non-blocking pipe that is full (EAGAIN) is retried.
+ */
+export function writeAll(fd: number, text: string): void {
+  const bytes = Buffer.from(text);
+  let offset = 0;
+  let spins = 0;
+  while (offset < bytes.length) {
+    try {
+      offset += writeSync(fd, bytes, offset, bytes.length - offset);
+      spins = 0;
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      if (code === "EAGAIN" && spins++ < 10_000) {
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1);
+        continue;
+      }
+      if (code === "EPIPE") return; // the reader went away (e.g. `| head`): nothing more to say
+      throw error;
+    }
+  }
+}
 
 /** Parts of the platform that node:process provides identically under Bun and Deno. */
 export function commonPlatform(
@@ -17,10 +43,18 @@ export function commonPlatform(
     env: process.env,
     cwd: process.cwd(),
     pid: process.pid,
-    interactive: Boolean(process.stdin.isTTY && process.stdout.isTTY),
-    stdoutIsTTY: Boolean(process.stdout.isTTY),
-    writeStdout: (text) => void process.stdout.write(text),
-    writeStderr: (text) => void process.stderr.write(text),
+    // Read lazily: touching process.stdin/stdout creates the streams, which costs milliseconds.
+    get interactive() {
+      return Boolean(process.stdin.isTTY && process.stdout.isTTY);
+    },
+    get stdoutIsTTY() {
+      return Boolean(process.stdout.isTTY);
+    },
+    get stderrIsTTY() {
+      return Boolean(process.stderr.isTTY);
+    },
+    writeStdout: (text) => writeAll(1, text),
+    writeStderr: (text) => writeAll(2, text),
     now: () => Date.now(),
     processAlive,
     selfCommand,
@@ -33,7 +67,7 @@ export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
-  } catch (error) {
+  } catch {
     // EPERM: a process exists but belongs to someone else. The original runtime treats that as
     // not ours to wait for; so do we.
     return false;

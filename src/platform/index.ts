@@ -2,7 +2,6 @@ import process from "node:process";
 import { bunPlatform } from "./bun.ts";
 import { commonPlatform } from "./common.ts";
 import { denoPlatform } from "./deno.ts";
-import { nodeSpawn } from "./spawn-node.ts";
 import type { Platform } from "./types.ts";
 
 export type { OutputStreamName, Platform, RuntimeName, SpawnRequest, SpawnResult } from "./types.ts";
@@ -11,5 +10,7 @@ export type { OutputStreamName, Platform, RuntimeName, SpawnRequest, SpawnResult
 export function detectPlatform(g: Record<string, unknown> = globalThis as Record<string, unknown>): Platform {
   if (g.Bun) return bunPlatform(g.Bun as Parameters<typeof bunPlatform>[0]);
   if (g.Deno) return denoPlatform(g.Deno as Parameters<typeof denoPlatform>[0]);
-  return commonPlatform("node", process.versions.node, false, () => [process.execPath, process.argv[1] ?? ""], nodeSpawn);
+  // Node only: its spawn pulls in node:stream and node:events, so it is loaded when first used.
+  const spawn: Platform["spawn"] = async (request) => (await import("./spawn-node.ts")).nodeSpawn(request);
+  return commonPlatform("node", process.versions.node, false, () => [process.execPath, process.argv[1] ?? ""], spawn);
 }

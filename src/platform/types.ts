@@ -25,6 +25,8 @@ export interface Platform {
   readonly interactive: boolean;
   /** Whether stdout is a terminal (colour and spinners are allowed). */
   readonly stdoutIsTTY: boolean;
+  /** Whether stderr is a terminal (progress spinners go there). */
+  readonly stderrIsTTY: boolean;
   writeStdout(text: string): void;
   writeStderr(text: string): void;
   /** Wall clock in milliseconds since the epoch. */

@@ -1,4 +1,3 @@
-import { randomUUID } from "node:crypto";
 import { join, resolve } from "node:path";
 import { UsageError } from "../errors.ts";
 import { SKILL } from "./phases.ts";
@@ -18,7 +17,7 @@ export function safe(value: unknown, keepDots = false): string {
 
 /** `ln-810-<safe(slug)>-<epoch ms>-<8 hex>` */
 export function newRunId(slug: string, nowMs: number): string {
-  return `${SKILL}-${safe(slug)}-${nowMs}-${randomUUID().slice(0, 8)}`;
+  return `${SKILL}-${safe(slug)}-${nowMs}-${globalThis.crypto.randomUUID().slice(0, 8)}`;
 }
 
 const RUN_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/;

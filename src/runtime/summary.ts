@@ -2,7 +2,6 @@
  * Worker summary envelopes (runtime contract §4.8): how a worker (profile, research, validate,
  * execute) hands its result to the coordinator. Written atomically, validated on write and read.
  */
-import { createHash } from "node:crypto";
 import { CorruptStateError } from "../errors.ts";
 import { readJsonLoose, writeJsonAtomic } from "./atomic-fs.ts";
 import { check } from "./issues.ts";
@@ -20,10 +19,20 @@ export const PRODUCERS = {
 } as const;
 export type SummaryKind = keyof typeof PRODUCERS;
 
+/** 32-bit FNV-1a as 8 hex digits: a short, stable tag, not a security hash (and no node:crypto at startup). */
+function fnv1a(text: string): string {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    hash ^= text.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash.toString(16).padStart(8, "0");
+}
+
 /** `standalone-{skill}-{YYYYMMDD}-{short hash}` for a worker run outside a coordinator run. */
 export function standaloneRunId(skill: string, nowMs: number, seed: string): string {
   const day = new Date(nowMs).toISOString().slice(0, 10).replaceAll("-", "");
-  const hash = createHash("sha256").update(`${seed}:${nowMs}`).digest("hex").slice(0, 8);
+  const hash = fnv1a(`${seed}:${nowMs}`);
   return `standalone-${skill}-${day}-${hash}`;
 }
 
