@@ -8,7 +8,8 @@ cd "$(dirname "$0")/.."
 bin="$PWD/dist/perfloop"
 project=$(mktemp -d "${TMPDIR:-/tmp}/perfloop-tour-XXXXXX")
 rt() { "$bin" runtime "$@" --project-root "$project" --slug tour >/dev/null; }
-say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+if [[ -t 1 && -z ${NO_COLOR:-} ]]; then bold=$'\033[1m' plain=$'\033[0m'; else bold="" plain=""; fi
+say() { printf '\n%s== %s%s\n' "$bold" "$*" "$plain"; }
 
 cat >"$project/manifest.json" <<'JSON'
 { "target": "npm run build", "observed_metric": { "type": "wall_time", "value": 6300, "unit": "ms" },
