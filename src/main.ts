@@ -55,6 +55,11 @@ export async function main(platform: Platform): Promise<number> {
       fail(platform, error.message, error.hint, jsonStyle);
       return error.exitCode;
     }
+    if (error instanceof Error && error.name === "CACError" && error.message.startsWith("Unused args") && !runtimeVerb) {
+      const command = args.find((arg) => !arg.startsWith("-")) ?? "profile";
+      fail(platform, `too many arguments: ${error.message.replace("Unused args: ", "")}`, `quote a command with spaces as one argument, e.g. perfloop ${command} "sleep 0.1"`, jsonStyle);
+      return ExitCode.usage;
+    }
     if (error instanceof Error && error.name === "CACError") {
       fail(platform, asTyped(error.message, args), runtimeVerb ? undefined : "run `perfloop --help` for the usage", jsonStyle);
       return ExitCode.usage;

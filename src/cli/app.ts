@@ -4,6 +4,8 @@
 import { cac, type CAC } from "cac";
 import type { Platform } from "../platform/index.ts";
 import { NAME, VERSION } from "../version.ts";
+import { registerCompare } from "./compare.ts";
+import { registerProfile } from "./profile.ts";
 import { registerRuntime } from "./runtime.ts";
 import { registerStatus } from "./status.ts";
 
@@ -44,6 +46,8 @@ export function buildApp(platform: Platform): App {
   cli.option("--slug <slug>", "Name of the optimization run (default: derived from the target)");
   cli.option("--no-color", "No colours (also when NO_COLOR is set)");
   cli.option("-v, --version", "Print the version");
+  registerProfile(cli, platform);
+  registerCompare(cli, platform);
   registerStatus(cli, platform);
   registerRuntime(cli, platform, setExit);
   cli.help((sections) => {

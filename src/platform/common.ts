@@ -59,7 +59,28 @@ export function commonPlatform(
     processAlive,
     selfCommand,
     spawn,
+    onInterrupt,
   };
+}
+
+/** See Platform.onInterrupt. */
+function onInterrupt(handler: (signal: string) => void): () => void {
+  const signals = ["SIGINT", "SIGTERM"] as const;
+  let seen = false;
+  const listener = (signal: string) => {
+    if (seen) {
+      remove();
+      process.kill(process.pid, signal);
+      return;
+    }
+    seen = true;
+    handler(signal);
+  };
+  const remove = () => {
+    for (const signal of signals) process.off(signal, listener);
+  };
+  for (const signal of signals) process.on(signal, listener);
+  return remove;
 }
 
 export function processAlive(pid: number): boolean {

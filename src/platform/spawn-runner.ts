@@ -7,6 +7,7 @@
  * the system needs to deliver SIGKILL.
  */
 import { statSync } from "node:fs";
+import process from "node:process";
 import { reserveGroupSlot, signalGroup } from "./live-children.ts";
 import { LineSplitter, TailCapture } from "./output-capture.ts";
 import type { OutputStreamName, SpawnRequest, SpawnResult } from "./spawn-types.ts";
@@ -39,6 +40,30 @@ export const UNKNOWN_USAGE: ChildUsage = {
   ioReadBytes: null,
   ioWriteBytes: null,
 };
+
+/**
+ * A child's ru_maxrss is never below the RSS high-water mark of the process that spawned it:
+ * the child starts in the spawner's memory (vfork/fork), and Linux folds the old mm's high-water
+ * mark into the child's maxrss at exec (fs/exec.c, setmax_mm_hiwater_rss). So a child that peaks
+ * below perfloop's own footprint reports perfloop's footprint. Such a reading says only "at most
+ * this"; it is reported as unknown (null), never as the command's memory. The margin absorbs the
+ * spawner's growth between this reading and the spawn.
+ */
+export const SPAWNER_RSS_MARGIN_BYTES = 2 * 1024 * 1024;
+
+/** perfloop's own peak RSS so far (process.resourceUsage().maxRSS is in KiB). */
+function ownPeakRssBytes(): number {
+  try {
+    return process.resourceUsage().maxRSS * 1024;
+  } catch {
+    return 0;
+  }
+}
+
+export function withoutSpawnerMemory(usage: ChildUsage, spawnerPeakBytes: number): ChildUsage {
+  if (usage.maxRssBytes === null || usage.maxRssBytes > spawnerPeakBytes + SPAWNER_RSS_MARGIN_BYTES) return usage;
+  return { ...usage, maxRssBytes: null };
+}
 
 /** getrusage counts `ru_inblock`/`ru_oublock` in 512-byte units on Linux and macOS. */
 export const RUSAGE_BLOCK_BYTES = 512;
@@ -78,6 +103,7 @@ export async function runChild(request: SpawnRequest, launch: Launcher): Promise
   const env: Record<string, string> = {};
   for (const [name, value] of Object.entries(request.env)) if (value !== undefined) env[name] = value;
 
+  const ownPeakRssAtSpawn = ownPeakRssBytes();
   const started = performance.now();
   const notStarted = (reason: string) => failedToStart(reason, performance.now() - started);
   const [executable, ...args] = command;
@@ -121,7 +147,7 @@ export async function runChild(request: SpawnRequest, launch: Launcher): Promise
   try {
     const exit = await child.exited;
     const wallMs = performance.now() - started;
-    const usage = child.usage();
+    const usage = withoutSpawnerMemory(child.usage(), ownPeakRssAtSpawn);
     const drained = Promise.all([stdout.done, stderr.done]);
     if (!(await settlesWithin(drained, OUTPUT_LINGER_MS))) {
       signalGroup(child.pid, "SIGKILL");

@@ -42,4 +42,9 @@ export interface Platform {
    * its own process group, killed as a whole on timeout. See spawn-types.ts.
    */
   spawn(request: SpawnRequest): Promise<SpawnResult>;
+  /**
+   * Calls `handler` on Ctrl-C (SIGINT) or SIGTERM instead of dying at once, so that work stops at a
+   * safe point; returns the function that removes the handler. A second signal kills as usual.
+   */
+  onInterrupt(handler: (signal: string) => void): () => void;
 }

@@ -168,16 +168,17 @@ test("an A/A calibration yields a small spread around 1 and feeds the minimum ef
   const rng = createRng(11);
   const calibration = calibrate(runs(rng, 20, 100, 0.03), runs(rng, 20, 100, 0.03));
   assert.ok(calibration.ratio_ci[0] <= 1 && 1 <= calibration.ratio_ci[1]);
-  assert.equal(calibration.spread, Math.max(1 - calibration.ratio_ci[0], calibration.ratio_ci[1] - 1));
-  assert.ok(calibration.spread > 0.005 && calibration.spread < 0.08, `spread ${calibration.spread}`);
+  assert.equal(calibration.spread, Math.abs(calibration.ratio - 1));
+  assert.ok(calibration.spread < 0.03, `spread ${calibration.spread}`);
+  assert.ok(calibration.spread < Math.max(1 - calibration.ratio_ci[0], calibration.ratio_ci[1] - 1), "smaller than the interval's reach");
   assert.deepEqual([calibration.n_a, calibration.n_b], [20, 20]);
-  assert.match(calibration.reason, /^identical runs differ by up to \d+\.\d% \(A\/A median ratio/);
+  assert.match(calibration.reason, /^identical runs differ by \d+\.\d% \(A\/A median ratio/);
   assert.equal(minimumEffect(0, calibration.spread), Math.max(0.02, CALIBRATION_SPREAD_MULTIPLE * calibration.spread));
 });
 
 test("an A/A calibration with a systematic gap says so, and its spread covers the gap", () => {
   const rng = createRng(12);
   const calibration = calibrate(runs(rng, 20, 100, 0.005), runs(rng, 20, 104, 0.005));
-  assert.ok(calibration.spread > 0.04);
+  assert.ok(calibration.spread > 0.03 && calibration.spread < 0.05, `spread ${calibration.spread}`);
   assert.match(calibration.reason, /misses 1, a sign of a systematic gap/);
 });

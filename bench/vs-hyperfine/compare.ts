@@ -1,0 +1,130 @@
+/**
+ * perfloop's sampler against hyperfine on the same commands (run by run.sh). For each command and
+ * each of REPEATS rounds, every tool measures WARMUP + RUNS runs; the tools' order rotates from
+ * round to round so that slow drift of a shared machine hits them alike. Two ratios per tool:
+ * "pooled", the median of all its runs over the reference's, and "paired", the median over rounds
+ * of the ratio of the two tools' medians in the same round (drift between rounds cancels). Tools:
+ *
+ * - "hyperfine -N sh -c": `hyperfine -N "sh -c '<cmd>'"`, the same process tree perfloop runs
+ *   (perfloop always runs a command line through /bin/sh -c): the reference.
+ * - "hyperfine (shell, corrected)": hyperfine's default, through a shell, minus the time of an
+ *   empty shell it measures first; shown for context (it reports ~0 for `true`).
+ * - "perfloop (bun)", "perfloop (deno)": driver.ts, i.e. measureCommand with a fixed run count,
+ *   each in a fresh runtime process.
+ *
+ * Overhead per run is the median wall time of `true` in each tool; `hyperfine -N true` (no shell)
+ * is the floor of starting any process.
+ *
+ *   node_modules/.bin/bun bench/vs-hyperfine/compare.ts <results dir>   (env: RUNS, WARMUP, REPEATS, RUNTIMES)
+ */
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import process from "node:process";
+import { median } from "../../src/measure/index.ts";
+
+const root = resolve(import.meta.dirname ?? ".", "../..");
+const runs = Number(process.env.RUNS ?? 20);
+const warmup = Number(process.env.WARMUP ?? 2);
+/** Many short blocks rather than a few long ones: a shared machine's load drifts within minutes. */
+const repeats = Number(process.env.REPEATS ?? 10);
+const runtimes = (process.env.RUNTIMES ?? "bun deno").split(/\s+/).filter(Boolean);
+const resultsDir = process.argv[2] ?? join(root, "bench/vs-hyperfine/results");
+mkdirSync(resultsDir, { recursive: true });
+
+const python = existsSync("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
+/** 20,000 iterations of a dash loop take about 20 ms on a 2020s x86 core. */
+const LOOP_ITERATIONS = Number(process.env.LOOP_ITERATIONS ?? 20_000);
+const commands: { name: string; line: string }[] = [
+  { name: "true", line: "true" },
+  { name: "sleep 0.05", line: "sleep 0.05" },
+  { name: `sh loop (${LOOP_ITERATIONS} iterations)`, line: `i=0; while [ $i -lt ${LOOP_ITERATIONS} ]; do i=$((i+1)); done` },
+  { name: "python3 sum(range(1.5e6))", line: `${python} -c 'sum(range(1500000))'` },
+];
+
+/** A word for hyperfine's shell-words splitting: single-quoted, ' written as '\''. */
+const quoteWord = (text: string): string => `'${text.replaceAll("'", `'\\''`)}'`;
+
+interface Measured {
+  tool: string;
+  command: string;
+  times_ms: number[];
+}
+
+function run(argv: string[]): string {
+  const result = spawnSync(argv[0] as string, argv.slice(1), { cwd: root, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+  if (result.status !== 0) {
+    throw new Error(`${argv.join(" ")} exited ${result.status}: ${result.stderr}`);
+  }
+  return result.stdout;
+}
+
+function hyperfine(tool: string, name: string, args: string[], file: string): Measured {
+  run(["hyperfine", "--style", "none", "--warmup", String(warmup), "--runs", String(runs), "--export-json", file, ...args]);
+  const exported = JSON.parse(readFileSync(file, "utf8")) as { results: { times: number[] }[] };
+  return { tool, command: name, times_ms: (exported.results[0]?.times ?? []).map((seconds) => seconds * 1000) };
+}
+
+function perfloop(runtime: string, name: string, line: string): Measured {
+  const driver = join(root, "bench/vs-hyperfine/driver.ts");
+  const argv =
+    runtime === "deno"
+      ? [join(root, "node_modules/.bin/deno"), "run", "-A", "--no-check", driver]
+      : [join(root, "node_modules/.bin/bun"), driver];
+  const out = JSON.parse(run([...argv, "--runs", String(runs), "--warmup", String(warmup), "--", line])) as { times_ms: number[] };
+  return { tool: `perfloop (${runtime})`, command: name, times_ms: out.times_ms };
+}
+
+const all: Measured[] = [];
+for (let round = 0; round < repeats; round++) {
+  for (const [index, command] of commands.entries()) {
+    const tools: (() => Measured)[] = [
+      () => hyperfine("hyperfine -N sh -c", command.name, ["-N", `sh -c ${quoteWord(command.line)}`], join(resultsDir, `hf-n-${index}-${round}.json`)),
+      () => hyperfine("hyperfine (shell, corrected)", command.name, [command.line], join(resultsDir, `hf-sh-${index}-${round}.json`)),
+      ...runtimes.map((runtime) => () => perfloop(runtime, command.name, command.line)),
+    ];
+    if (command.line === "true") {
+      tools.push(() => hyperfine("hyperfine -N true (no shell)", command.name, ["-N", "true"], join(resultsDir, `hf-bare-${round}.json`)));
+    }
+    for (let k = 0; k < tools.length; k++) {
+      const measured = (tools[(k + round) % tools.length] as () => Measured)();
+      all.push(measured);
+      process.stderr.write(`round ${round + 1}/${repeats} ${command.name}: ${measured.tool} median ${median(measured.times_ms).toFixed(3)} ms\n`);
+    }
+  }
+}
+writeFileSync(join(resultsDir, "all.json"), `${JSON.stringify({ runs, warmup, repeats, commands, results: all }, null, 2)}\n`);
+
+const pooled = (tool: string, command: string): number[] =>
+  all.filter((m) => m.tool === tool && m.command === command).flatMap((m) => m.times_ms);
+const roundMedians = (tool: string, command: string): number[] =>
+  all.filter((m) => m.tool === tool && m.command === command).map((m) => median(m.times_ms));
+const fmt = (ms: number): string => ms.toFixed(ms < 10 ? 3 : 2);
+const reference = "hyperfine -N sh -c";
+const perfloopTools = runtimes.map((runtime) => `perfloop (${runtime})`);
+
+const lines: string[] = [];
+lines.push(`Medians in ms over ${repeats} rounds x ${runs} runs (each after ${warmup} warm-up runs) per tool and command.`, "");
+const ratioHeads = perfloopTools.flatMap((tool) => [`${tool} / hyperfine, pooled`, "paired"]);
+lines.push(`| command | ${reference} | hyperfine (shell, corrected) | ${perfloopTools.join(" | ")} | ${ratioHeads.join(" | ")} |`);
+lines.push(`|---|---:|---:|${perfloopTools.map(() => "---:").join("|")}|${ratioHeads.map(() => "---:").join("|")}|`);
+for (const command of commands) {
+  const ref = median(pooled(reference, command.name));
+  const refRounds = roundMedians(reference, command.name);
+  const cell = (tool: string) => fmt(median(pooled(tool, command.name)));
+  const ratios = perfloopTools.flatMap((tool) => {
+    const paired = roundMedians(tool, command.name).map((value, round) => value / (refRounds[round] as number));
+    return [(median(pooled(tool, command.name)) / ref).toFixed(3), median(paired).toFixed(3)];
+  });
+  lines.push(`| ${command.name} | ${cell(reference)} | ${cell("hyperfine (shell, corrected)")} | ${perfloopTools.map(cell).join(" | ")} | ${ratios.join(" | ")} |`);
+}
+lines.push("", "Overhead per run: median wall time of `true` (perfloop runs it as `/bin/sh -c true`).", "");
+lines.push("| tool | median of `true`, ms | minus hyperfine -N sh -c, ms |", "|---|---:|---:|");
+const refTrue = median(pooled(reference, "true"));
+for (const tool of ["hyperfine -N true (no shell)", reference, ...perfloopTools]) {
+  const value = median(pooled(tool, "true"));
+  lines.push(`| ${tool} | ${fmt(value)} | ${(value - refTrue >= 0 ? "+" : "") + (value - refTrue).toFixed(3)} |`);
+}
+const report = lines.join("\n");
+writeFileSync(join(resultsDir, "report.md"), `${report}\n`);
+process.stdout.write(`${report}\n`);

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# perfloop's command sampler (src/profile/command-target.ts) against hyperfine on the same commands:
+# `true`, `sleep 0.05`, a ~20 ms shell loop and a ~20 ms python3 loop. Prints the medians, their
+# ratio (goal: within 2%) and the overhead per run, the median of `true` (goal: perfloop's at most
+# hyperfine's + 1 ms). Takes a few minutes.
+# Usage: bash bench/vs-hyperfine/run.sh     (env: RUNS=20 WARMUP=2 REPEATS=10 RUNTIMES="bun deno")
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+bun="$root/node_modules/.bin/bun"
+
+if ! command -v hyperfine >/dev/null 2>&1; then
+  echo "hyperfine not found; install it with: apt-get install -y hyperfine (Debian/Ubuntu) or cargo install hyperfine" >&2
+  exit 2
+fi
+if ! hyperfine --help 2>/dev/null | grep -q -- '--shell=none'; then
+  echo "this hyperfine has no -N (--shell=none); version 1.13 or later is needed" >&2
+  exit 2
+fi
+[[ -x "$bun" ]] || { echo "missing $bun; run npm install first" >&2; exit 2; }
+
+stamp="$(date -u +%Y%m%dT%H%M%SZ)"
+results="$here/results/$stamp"
+mkdir -p "$results"
+echo "== $(date -u +%Y-%m-%dT%H:%M:%SZ), nproc $(nproc), bun $("$bun" --version), $(hyperfine --version), load: $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo ?)"
+"$bun" "$here/compare.ts" "$results"
+echo
+echo "Raw data: $results"

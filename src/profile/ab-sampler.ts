@@ -1,0 +1,243 @@
+/**
+ * A/B measurement of two commands (DESIGN, "Deciding that a change is real"): baseline A and
+ * candidate B run interleaved in one session (ABBA by default, src/measure/interleave.ts), after
+ * warm-up rounds, so drift hits both alike. After the first INITIAL_RUNS rounds the verdict on
+ * wall time (compareSamples: ratio of medians with a bootstrap interval, Mann-Whitney U) decides;
+ * while it is "unknown", planAbRuns adds rounds (doubling) up to the cap, as Chromium's Pinpoint
+ * adds attempts. CPU time and peak memory get verdicts of their own at the end, as guardrails
+ * (DESIGN: a gain is refused when memory gets worse beyond the same threshold).
+ *
+ * The minimum effect is `minEffect` when given, else minimumEffect(userThreshold, A/A spread of
+ * `calibration`): the largest of the person's threshold, 2% and the calibrated spread.
+ *
+ * Each side has its own command, directory and environment (B may run in a side work tree). A
+ * failing run of either side ends the comparison with that side and run named; an AbortSignal is
+ * honoured between runs.
+ */
+import {
+  type Calibration,
+  compareSamples,
+  DEFAULT_WARMUP_RUNS,
+  INITIAL_RUNS,
+  interleave,
+  type InterleaveOrder,
+  MAX_RUNS,
+  minimumEffect,
+  planAbRuns,
+  type AbPlan,
+  type Verdict,
+} from "../measure/index.ts";
+import { UsageError } from "../errors.ts";
+import type { Platform } from "../platform/types.ts";
+import {
+  abortText,
+  type CommandRun,
+  type CommandSpec,
+  requireCount,
+  requireLimits,
+  type RunFailure,
+  runCommandOnce,
+  summarizeRuns,
+} from "./command-target.ts";
+import type { MetricSummary } from "./types.ts";
+
+export type Arm = "a" | "b";
+
+export interface AbProgress {
+  phase: "warmup" | "measure";
+  arm: Arm;
+  /** 1-based round within the phase. */
+  round: number;
+  /** Rounds planned so far in the phase (grows when the verdict asks for more). */
+  of: number;
+  last_ms: number;
+}
+
+export interface CompareCommandsOptions {
+  /** The minimum effect as a fraction; overrides userThreshold and calibration when given. */
+  minEffect?: number;
+  /** The person's own threshold, a fraction (0.05 = 5%). */
+  userThreshold?: number | null;
+  /** The A/A calibration of the baseline (calibration.ts); its spread raises the minimum effect. */
+  calibration?: Pick<Calibration, "spread"> | null;
+  /** Rounds before the first verdict (default INITIAL_RUNS). */
+  initialRounds?: number;
+  /** The cap on measured rounds, i.e. runs per arm (default MAX_RUNS). */
+  maxRuns?: number;
+  /** Default DEFAULT_WARMUP_RUNS. */
+  warmupRounds?: number;
+  /** Default "abba". */
+  order?: InterleaveOrder;
+  /** Seed of the random order and of every bootstrap interval. */
+  seed?: number;
+  /** Per run; default DEFAULT_RUN_TIMEOUT_MS. */
+  timeoutMs?: number;
+  maxOutputBytes?: number;
+  onProgress?: (event: AbProgress) => void;
+  signal?: AbortSignal;
+}
+
+export interface Guardrails {
+  /** null when CPU time is unknown on some run or a baseline run used no measurable CPU. */
+  cpu_time_ms: Verdict | null;
+  memory_peak_mb: Verdict | null;
+}
+
+interface Common {
+  /** Every run of A, then of B, in the order run, warm-ups flagged (a run's `run` is its position in the session). */
+  samples_a: CommandRun[];
+  samples_b: CommandRun[];
+  /** Measured rounds completed. */
+  rounds: number;
+}
+
+export interface AbCompared extends Common {
+  status: "ok";
+  /** The wall-time verdict: B against A. */
+  verdict: Verdict;
+  guardrails: Guardrails;
+  metrics_a: Record<string, MetricSummary>;
+  metrics_b: Record<string, MetricSummary>;
+  stopped_because: "enough" | "cap";
+  /** The planner's decisions, one per batch. */
+  decisions: AbPlan[];
+  min_effect: number;
+  /** Where the minimum effect came from. */
+  min_effect_source: "option" | "threshold_floor_calibration";
+  warmup_rounds: number;
+  order: InterleaveOrder;
+  warnings: string[];
+}
+
+export interface AbFailed extends Common {
+  status: "failed";
+  side: Arm;
+  failure: RunFailure;
+  /** e.g. "candidate (B): command failed on run 4: exit 1, ..." */
+  message: string;
+}
+
+export interface AbAborted extends Common {
+  status: "aborted";
+  reason: string;
+}
+
+export type CompareCommandsResult = AbCompared | AbFailed | AbAborted;
+
+const SIDE_NAMES: Record<Arm, string> = { a: "baseline (A)", b: "candidate (B)" };
+
+/** Compares B against A, interleaved and adaptive; see the module comment. */
+export async function compareCommands(
+  platform: Platform,
+  a: CommandSpec,
+  b: CommandSpec,
+  options: CompareCommandsOptions = {},
+): Promise<CompareCommandsResult> {
+  const warmupRounds = requireCount(options.warmupRounds ?? DEFAULT_WARMUP_RUNS, "warm-up rounds", 0);
+  const maxRuns = requireCount(options.maxRuns ?? MAX_RUNS, "the run cap", 2);
+  const initialRounds = Math.min(requireCount(options.initialRounds ?? INITIAL_RUNS, "the initial rounds", 2), maxRuns);
+  const limits = requireLimits(options);
+  const order = options.order ?? "abba";
+  const explicit = options.minEffect !== undefined;
+  if (explicit && !((options.minEffect as number) >= 0 && (options.minEffect as number) < 1)) {
+    throw new UsageError(`the minimum effect must be a fraction in [0, 1), got ${options.minEffect}`);
+  }
+  const minEffect = explicit
+    ? (options.minEffect as number)
+    : minimumEffect(options.userThreshold ?? null, options.calibration?.spread ?? null);
+  const compare = { minEffect, seed: options.seed };
+
+  const runs: Record<Arm, CommandRun[]> = { a: [], b: [] };
+  const measured: Record<Arm, number[]> = { a: [], b: [] };
+  const specs: Record<Arm, CommandSpec> = { a, b };
+  let session = 0;
+  let rounds = 0;
+  const common = (): Common => ({ samples_a: runs.a, samples_b: runs.b, rounds });
+
+  /** Runs one batch of the plan; returns how the comparison ended when a run ends it. */
+  const runBatch = async (newRounds: number, warmup: number, planned: number): Promise<AbFailed | AbAborted | null> => {
+    // ABBA continues across batches: after an odd number of rounds the next batch starts B A.
+    const arms: Arm[] = order === "abba" && rounds % 2 === 1 ? ["b", "a"] : ["a", "b"];
+    const before = rounds;
+    const plan = interleave(arms, newRounds, { order, warmupRounds: warmup, seed: (options.seed ?? 0) + before });
+    for (const entry of plan) {
+      if (options.signal?.aborted) {
+        return { status: "aborted", ...common(), reason: `stopped before run ${session + 1}: ${abortText(options.signal)}` };
+      }
+      session++;
+      const outcome = await runCommandOnce(platform, specs[entry.arm], session, entry.warmup, limits);
+      runs[entry.arm].push(outcome.sample);
+      if (!outcome.ok) {
+        const message = `${SIDE_NAMES[entry.arm]}: ${outcome.failure.message}`;
+        return { status: "failed", ...common(), side: entry.arm, failure: outcome.failure, message };
+      }
+      if (!entry.warmup) {
+        measured[entry.arm].push(outcome.sample.wall_ms);
+        if (measured.a.length === measured.b.length) rounds = measured.a.length;
+      }
+      options.onProgress?.({
+        phase: entry.warmup ? "warmup" : "measure",
+        arm: entry.arm,
+        round: entry.warmup ? entry.round + 1 : before + entry.round + 1,
+        of: entry.warmup ? warmup : planned,
+        last_ms: outcome.sample.wall_ms,
+      });
+    }
+    return null;
+  };
+
+  const warmed = await runBatch(0, warmupRounds, 0);
+  if (warmed) return warmed;
+  const decisions: AbPlan[] = [];
+  let last: AbPlan;
+  for (;;) {
+    last = planAbRuns(measured.a, measured.b, { ...compare, initialRuns: initialRounds, maxRuns });
+    if (last.verdict !== null) decisions.push(last);
+    if (last.action !== "more") break;
+    const stopped = await runBatch(last.runs, 0, rounds + last.runs);
+    if (stopped) return stopped;
+  }
+  const verdict = last.verdict as Verdict;
+
+  const measuredRuns = (arm: Arm) => runs[arm].filter((sample) => !sample.warmup);
+  const summaryOptions = { firstIsFirstRun: warmupRounds === 0, seed: options.seed };
+  const sideA = summarizeRuns(measuredRuns("a"), summaryOptions);
+  const sideB = summarizeRuns(measuredRuns("b"), summaryOptions);
+  const warnings = [
+    ...sideA.warnings.map((text) => `${SIDE_NAMES.a}: ${text}`),
+    ...sideB.warnings.map((text) => `${SIDE_NAMES.b}: ${text}`),
+  ];
+  const guardrail = (field: "cpu_ms" | "memory_peak_mb", name: string): Verdict | null => {
+    const valuesA = measuredRuns("a").map((sample) => sample[field]);
+    const valuesB = measuredRuns("b").map((sample) => sample[field]);
+    if (valuesA.some((value) => value === null) || valuesB.some((value) => value === null)) {
+      warnings.push(`no ${name} guardrail: not measured on every run`);
+      return null;
+    }
+    if (valuesA.some((value) => (value as number) <= 0)) {
+      warnings.push(`no ${name} guardrail: a baseline run measured 0`);
+      return null;
+    }
+    return compareSamples(valuesA as number[], valuesB as number[], compare);
+  };
+  const guardrails: Guardrails = {
+    cpu_time_ms: guardrail("cpu_ms", "cpu_time_ms"),
+    memory_peak_mb: guardrail("memory_peak_mb", "memory_peak_mb"),
+  };
+  if (last.action === "cap") warnings.push(`undecided at the cap: ${last.reason}`);
+  return {
+    status: "ok",
+    ...common(),
+    verdict,
+    guardrails,
+    metrics_a: sideA.metrics,
+    metrics_b: sideB.metrics,
+    stopped_because: last.action === "cap" ? "cap" : "enough",
+    decisions,
+    min_effect: minEffect,
+    min_effect_source: explicit ? "option" : "threshold_floor_calibration",
+    warmup_rounds: warmupRounds,
+    order,
+    warnings,
+  };
+}

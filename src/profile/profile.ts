@@ -1,0 +1,251 @@
+/**
+ * The profile worker (phase 2, ln-811), standalone or for the coordinator: check the test command
+ * on the unmodified code, measure the target (a command, a function or an endpoint), find where
+ * the time goes (a CPU profile for JS/TS commands, step markers for any language), build the
+ * performance map, and write the profile summary envelope. Everything is checked before anything
+ * is written; a bad input writes nothing.
+ */
+import { statSync } from "node:fs";
+import { CancelledError, PerfloopError, UsageError } from "../errors.ts";
+import type { Platform } from "../platform/index.ts";
+import { safe } from "../runtime/paths.ts";
+import { standaloneRunId, writeSummary } from "../runtime/summary.ts";
+import { machineFingerprint, type MachineFingerprint } from "./calibration.ts";
+import { type CommandMeasured, measureCommand, type MeasureProgress } from "./command-target.ts";
+import { type CpuProfileRun, runWithCpuProfile } from "./cpu-profile.ts";
+import { type EndpointProfile, measureEndpoint } from "./endpoint-target.ts";
+import { type FunctionProfile, measureFunction } from "./function-target.ts";
+import { buildPerformanceMap, type ProfileResult, suspicionsFromSource } from "./perf-map.ts";
+import { parseTarget, slugFromTarget } from "./target.ts";
+import { checkTestCommand, discoverTestCommand, type TestCommandCheck } from "./test-command.ts";
+import type { Baseline, TargetSpec } from "./types.ts";
+
+/** A test command gets this long on the unmodified code before it counts as failed. */
+export const TEST_TIMEOUT_MS = 20 * 60_000;
+/** The CPU-profiled extra run gets this long. */
+export const CPU_PROFILE_TIMEOUT_MS = 10 * 60_000;
+
+export interface ProfileOptions {
+  target: string;
+  projectRoot: string;
+  slug?: string;
+  /** A fixed number of measured runs (commands); adaptive when absent. */
+  runs?: number;
+  warmup?: number;
+  maxRuns?: number;
+  /** fn: targets */
+  args?: string;
+  /** endpoints */
+  requests?: number;
+  concurrency?: number;
+  method?: string;
+  /** The test command; discovered when absent. */
+  test?: string;
+  skipTests?: boolean;
+  cpuProfile?: boolean;
+  /** Run id to file the summary under; a standalone id when absent. */
+  runId?: string;
+  timeoutMs?: number;
+}
+
+export type ProfileEvent =
+  | { kind: "tests"; command: string; source: string }
+  | { kind: "measure"; message: string }
+  | { kind: "cpu-profile"; command: string };
+
+export interface TestReport {
+  command: string | null;
+  source: string;
+  check: TestCommandCheck | null;
+}
+
+export interface ProfileReport {
+  slug: string;
+  run_id: string;
+  target: TargetSpec;
+  project_root: string;
+  tests: TestReport;
+  measurement: (CommandMeasured & { kind: "command" }) | FunctionProfile | EndpointProfile;
+  cpu_profile: CpuProfileRun | null;
+  result: ProfileResult;
+  machine: MachineFingerprint;
+  warnings: string[];
+  summary_path: string;
+}
+
+function requireDirectory(path: string): void {
+  let ok = false;
+  try {
+    ok = statSync(path).isDirectory();
+  } catch {
+    ok = false;
+  }
+  if (!ok) throw new UsageError(`project root not found: ${path}`, "run perfloop inside your repository, or pass --project-root <dir>");
+}
+
+function requireCount(flag: string, value: number | undefined, min: number): void {
+  if (value === undefined) return;
+  if (!Number.isInteger(value) || value < min) {
+    throw new UsageError(`${flag} must be a whole number of at least ${min} (got ${value})`, `e.g. ${flag} ${Math.max(min, 10)}`);
+  }
+}
+
+/** The test gate: the given or discovered command must pass on the unmodified code. */
+async function testGate(platform: Platform, options: ProfileOptions, onEvent: (event: ProfileEvent) => void): Promise<TestReport> {
+  if (options.skipTests) return { command: null, source: "skipped (--skip-tests)", check: null };
+  const discovered = options.test ? null : discoverTestCommand(options.projectRoot);
+  const command = options.test ?? discovered?.command ?? null;
+  const source = options.test ? "--test" : (discovered?.source ?? "none found");
+  if (!command) return { command: null, source, check: null };
+  onEvent({ kind: "tests", command, source });
+  const check = await checkTestCommand(platform, { command, cwd: options.projectRoot, env: platform.env, timeoutMs: TEST_TIMEOUT_MS });
+  return { command, source, check };
+}
+
+function commandBaseline(measured: CommandMeasured): Baseline {
+  const median = (name: string) => measured.metrics[name]?.median ?? null;
+  return {
+    wall_time_ms: median("wall_time_ms"),
+    cpu_time_ms: median("cpu_time_ms"),
+    memory_peak_mb: median("memory_peak_mb"),
+    io_read_bytes: median("io_read_bytes"),
+    io_write_bytes: median("io_write_bytes"),
+    http_round_trips: null,
+  };
+}
+
+function functionBaseline(profile: FunctionProfile): Baseline {
+  return {
+    wall_time_ms: profile.time_per_call_ns.median / 1e6,
+    cpu_time_ms: null,
+    memory_peak_mb: null,
+    io_read_bytes: null,
+    io_write_bytes: null,
+    http_round_trips: null,
+    heap_bytes_per_call: profile.heap_bytes_per_call,
+    p99_ms: profile.stats_ms.p99,
+  };
+}
+
+function endpointBaseline(profile: EndpointProfile): Baseline {
+  const p = profile.latency_percentiles_ms;
+  return {
+    wall_time_ms: profile.latency_ms?.median ?? null,
+    cpu_time_ms: null,
+    memory_peak_mb: null,
+    io_read_bytes: null,
+    io_write_bytes: null,
+    http_round_trips: profile.http_round_trips,
+    p95_ms: p?.p95 ?? null,
+    p99_ms: p?.p99 ?? null,
+    throughput_rps: profile.throughput_rps,
+    error_count: profile.errors.total,
+  };
+}
+
+/** A command that could not even start is bad input (exit 2); one that fails later is a failed run (exit 1). */
+function commandFailure(command: string, failure: { run: number; exit_code: number | null; spawn_error: string | null; stderr_tail: string; message: string }): PerfloopError {
+  const notFound = failure.exit_code === 127 || failure.spawn_error !== null;
+  if (notFound && failure.run === 1) {
+    const detail = failure.spawn_error ?? failure.stderr_tail.split("\n").filter(Boolean).at(-1) ?? "exit 127";
+    return new UsageError(`the command could not run: ${command} (${detail})`, "check the command's spelling and that it is installed; it runs with /bin/sh -c in the project root");
+  }
+  return new PerfloopError("command_failed", failure.message, {
+    hint: "the command must succeed on every run to be measured; fix it, or profile a command that passes",
+    data: { ...failure },
+  });
+}
+
+/** Measures the target; see the module comment. Throws UsageError on bad input before writing anything. */
+export async function runProfile(platform: Platform, options: ProfileOptions, onEvent: (event: ProfileEvent) => void = () => {}, signal?: AbortSignal): Promise<ProfileReport> {
+  requireDirectory(options.projectRoot);
+  const target = parseTarget(options.target, options);
+  requireCount("--runs", options.runs, 1);
+  requireCount("--warmup", options.warmup, 0);
+  requireCount("--max-runs", options.maxRuns, 2);
+  if (target.kind !== "command" && (options.runs !== undefined || options.maxRuns !== undefined)) {
+    throw new UsageError(`--runs and --max-runs apply to command targets only`, target.kind === "endpoint" ? "use --requests for an endpoint" : "a function is benchmarked by mitata until its statistics settle");
+  }
+  const slug = options.slug ? safe(options.slug) : slugFromTarget(target);
+  const warnings: string[] = [];
+  const tests = await testGate(platform, options, onEvent);
+  if (!tests.command && !options.skipTests) warnings.push("no test command found: pass --test \"<cmd>\" so that changes can be checked later");
+
+  let measurement: ProfileReport["measurement"];
+  let baseline: Baseline;
+  let cpu: CpuProfileRun | null = null;
+  let markerSteps: CommandMeasured["steps"] = [];
+  const progress = (message: string) => onEvent({ kind: "measure", message });
+  if (target.kind === "command") {
+    const result = await measureCommand(platform, {
+      command: target.command,
+      cwd: options.projectRoot,
+      env: platform.env,
+      warmupRuns: options.warmup,
+      runs: options.runs,
+      maxRuns: options.maxRuns,
+      timeoutMs: options.timeoutMs,
+      signal,
+      onProgress: (event: MeasureProgress) =>
+        progress(`${event.phase === "warmup" ? "warm-up" : "run"} ${event.run}${event.of ? ` of ${event.of}` : ""}: ${event.last_ms.toFixed(1)} ms`),
+    });
+    if (signal?.aborted || result.status === "aborted") throw new CancelledError("profile stopped before it finished; nothing was written");
+    if (result.status === "failed") throw commandFailure(target.command, result.failure);
+    measurement = { kind: "command", ...result };
+    baseline = commandBaseline(result);
+    markerSteps = result.steps;
+    warnings.push(...result.warnings);
+    if (options.cpuProfile !== false) {
+      onEvent({ kind: "cpu-profile", command: target.command });
+      cpu = await runWithCpuProfile(platform, {
+        command: target.command,
+        cwd: options.projectRoot,
+        env: platform.env,
+        timeoutMs: CPU_PROFILE_TIMEOUT_MS,
+        projectRoot: options.projectRoot,
+      });
+      if (signal?.aborted) throw new CancelledError("profile stopped before it finished; nothing was written");
+    }
+  } else if (target.kind === "function") {
+    progress(`benchmarking ${target.export_name} with mitata`);
+    measurement = await measureFunction({ file: target.file, exportName: target.export_name, args: target.args, projectRoot: options.projectRoot });
+    baseline = functionBaseline(measurement);
+  } else {
+    measurement = await measureEndpoint({
+      url: target.url,
+      method: target.method,
+      requests: target.requests,
+      concurrency: target.concurrency,
+      signal,
+      onProgress: (event) => progress(`${event.phase === "warmup" ? "warm-up" : "requests"} ${event.done} of ${event.total}`),
+    });
+    baseline = endpointBaseline(measurement);
+    if (measurement.succeeded === 0) warnings.push(`no request succeeded (${measurement.errors.total} errors): the latency is unknown`);
+  }
+
+  const cpuProfile = cpu?.ok ? cpu.profile : null;
+  const suspicions = cpuProfile ? suspicionsFromSource(options.projectRoot, cpuProfile.top_by_self) : [];
+  const result = buildPerformanceMap({
+    target,
+    baseline,
+    markerSteps,
+    cpuProfile,
+    suspicions,
+    testCommand: tests.command,
+    e2eTest: { command: null, source: "none" },
+  });
+  const machine = machineFingerprint(platform);
+  const nowMs = platform.now();
+  const runId = options.runId ?? standaloneRunId("ln-811", nowMs, `${slug}:${options.projectRoot}`);
+  const payload = {
+    ...result,
+    target,
+    tests,
+    measurement,
+    cpu_profile: cpu,
+    machine,
+    warnings,
+  } as unknown as Record<string, unknown>;
+  const { path } = writeSummary({ projectRoot: options.projectRoot, runId, slug, kind: "optimization-profile", payload, nowMs, pid: platform.pid });
+  return { slug, run_id: runId, target, project_root: options.projectRoot, tests, measurement, cpu_profile: cpu, result, machine, warnings, summary_path: path };
+}

@@ -1,0 +1,41 @@
+/**
+ * The comparison for people: both medians, the verdict in one sentence with its numbers (ratio,
+ * interval, p, n), the minimum effect and where it came from, and the guardrails. Pure.
+ */
+import type { Verdict } from "../measure/index.ts";
+import type { CompareReport } from "../profile/compare.ts";
+import { formatMs, formatP, formatRatioPct, renderTable } from "../ui/table.ts";
+
+const OUTCOME_WORDS: Record<Verdict["outcome"], string> = {
+  faster: "B is faster",
+  slower: "B is slower",
+  no_difference: "no difference that counts",
+  unknown: "unknown: not enough evidence either way",
+};
+
+function guardrail(name: string, verdict: Verdict | null): string {
+  if (!verdict) return `${name}: not measured`;
+  return `${name}: ${verdict.outcome.replace("_", " ")} (${formatRatioPct(verdict.ratio)})`;
+}
+
+export function renderCompare(report: CompareReport): string[] {
+  const c = report.comparison;
+  const v = c.verdict;
+  const wall = (side: "a" | "b") => (side === "a" ? c.metrics_a : c.metrics_b).wall_time_ms;
+  const rows = (["a", "b"] as const).map((side) => {
+    const m = wall(side);
+    return [side.toUpperCase(), side === "a" ? report.a : report.b, formatMs(m?.median), m ? `${formatMs(m.ci[0])} .. ${formatMs(m.ci[1])}` : "-", String(m?.n ?? 0)];
+  });
+  const lines = renderTable(["", "command", "median", "95% CI of median", "n"], rows, ["left", "left", "right", "right", "right"]).split("\n");
+  lines.push("");
+  lines.push(`verdict    ${OUTCOME_WORDS[v.outcome]}`);
+  lines.push(`           B/A = ${v.ratio.toFixed(4)} (${formatRatioPct(v.ratio)}), 95% CI ${v.ratio_ci[0].toFixed(4)} .. ${v.ratio_ci[1].toFixed(4)}, p ${v.p_value < 0.0001 ? "" : "= "}${formatP(v.p_value)} (Mann-Whitney U, ${v.test}), n = ${v.n_a} + ${v.n_b}`);
+  lines.push(`           ${v.reason}`);
+  const cal = report.calibration;
+  const spread = cal ? `${(cal.calibration.spread * 100).toFixed(2)}% (${cal.source === "stored" ? "stored" : "measured now"})` : "not calibrated";
+  lines.push(`min effect ${(c.min_effect * 100).toFixed(1)}%: the largest of your threshold, 2%, and A's spread against itself ${spread}`);
+  lines.push(`guardrails ${guardrail("cpu time", c.guardrails.cpu_time_ms)}; ${guardrail("peak memory", c.guardrails.memory_peak_mb)}`);
+  lines.push(`rounds     ${c.warmup_rounds} warm-up + ${c.rounds} measured, ${c.order.toUpperCase()} order, stopped: ${c.stopped_because === "cap" ? "at the run cap" : "the verdict settled"}`);
+  for (const warning of report.warnings) lines.push(`warning    ${warning}`);
+  return lines;
+}
