@@ -4,8 +4,8 @@
 import type { CAC } from "cac";
 import { UsageError } from "../errors.ts";
 import type { Platform } from "../platform/index.ts";
-import { createProgress, progressMode } from "../ui/progress.ts";
 import { commandContext } from "./context.ts";
+import { longTask } from "./long-task.ts";
 import { rawOption } from "./raw-args.ts";
 
 function numberFlag(args: readonly string[], name: string): number | undefined {
@@ -29,12 +29,8 @@ export function registerCompare(cli: CAC, platform: Platform): void {
       const threshold = numberFlag(platform.args, "threshold");
       const { runCompare } = await import("../profile/compare.ts");
       const { renderCompare } = await import("../report/compare-text.ts");
-      const progress = createProgress(progressMode({ json: ctx.json, env: platform.env, stderrIsTTY: platform.stderrIsTTY }));
-      const controller = new AbortController();
-      const release = platform.onInterrupt(() => controller.abort(new Error("interrupted (Ctrl-C)")));
-      await progress.start("comparing");
-      try {
-        const report = await runCompare(
+      const report = await longTask(platform, ctx, "compare", "comparing", (progress, signal) =>
+        runCompare(
           platform,
           {
             a: String(a),
@@ -54,16 +50,10 @@ export function registerCompare(cli: CAC, platform: Platform): void {
               progress.update(`${what} ${p.phase === "warmup" ? "warm-up" : "round"} ${p.round} of ${p.of}: ${p.arm.toUpperCase()} ${p.last_ms.toFixed(1)} ms`);
             }
           },
-          controller.signal,
-        );
-        progress.stop("compare done");
-        if (ctx.json) ctx.output.json({ ok: true, ...report });
-        else for (const line of renderCompare(report)) ctx.output.line(line);
-      } catch (error) {
-        progress.fail("compare stopped");
-        throw error;
-      } finally {
-        release();
-      }
+          signal,
+        ),
+      );
+      if (ctx.json) ctx.output.json({ ok: true, ...report });
+      else for (const line of renderCompare(report)) ctx.output.line(line);
     });
 }

@@ -7,8 +7,8 @@ import type { CAC } from "cac";
 import * as v from "valibot";
 import { UsageError } from "../errors.ts";
 import type { Platform } from "../platform/index.ts";
-import { createProgress, progressMode } from "../ui/progress.ts";
 import { commandContext } from "./context.ts";
+import { longTask } from "./long-task.ts";
 import { rawOption } from "./raw-args.ts";
 
 const Count = (flag: string) =>
@@ -73,12 +73,8 @@ export function registerProfile(cli: CAC, platform: Platform): void {
       const f = flags(options, platform.args);
       const { runProfile } = await import("../profile/profile.ts");
       const { renderProfile } = await import("../report/profile-text.ts");
-      const progress = createProgress(progressMode({ json: ctx.json, env: platform.env, stderrIsTTY: platform.stderrIsTTY }));
-      const controller = new AbortController();
-      const release = platform.onInterrupt(() => controller.abort(new Error("interrupted (Ctrl-C)")));
-      await progress.start(`profiling ${target}`);
-      try {
-        const report = await runProfile(
+      const report = await longTask(platform, ctx, "profile", `profiling ${target}`, (progress, signal) =>
+        runProfile(
           platform,
           { target: String(target), projectRoot: ctx.projectRoot, slug: ctx.slug, ...f },
           (event) => {
@@ -86,16 +82,10 @@ export function registerProfile(cli: CAC, platform: Platform): void {
             else if (event.kind === "cpu-profile") progress.update("one more run with a CPU profile");
             else progress.update(event.message);
           },
-          controller.signal,
-        );
-        progress.stop("profile done");
-        if (ctx.json) ctx.output.json({ ok: true, ...report });
-        else for (const line of renderProfile(report)) ctx.output.line(line);
-      } catch (error) {
-        progress.fail("profile stopped");
-        throw error;
-      } finally {
-        release();
-      }
+          signal,
+        ),
+      );
+      if (ctx.json) ctx.output.json({ ok: true, ...report });
+      else for (const line of renderProfile(report)) ctx.output.line(line);
     });
 }

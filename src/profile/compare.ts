@@ -4,9 +4,9 @@
  * minimum effect is the largest of the person's threshold, 2%, and the spread of A against itself
  * (an A/A calibration, stored per command and machine and reused).
  */
-import { statSync } from "node:fs";
 import { CancelledError, PerfloopError, UsageError } from "../errors.ts";
 import type { Platform } from "../platform/index.ts";
+import { requireProjectRoot } from "./project-root.ts";
 import { type AbCompared, type AbProgress, compareCommands } from "./ab-sampler.ts";
 import { type CalibrationReady, calibrateCommand } from "./calibration.ts";
 import type { MachineFingerprint } from "./calibration.ts";
@@ -37,16 +37,6 @@ export interface CompareReport {
   warnings: string[];
 }
 
-function requireDirectory(path: string): void {
-  let ok = false;
-  try {
-    ok = statSync(path).isDirectory();
-  } catch {
-    ok = false;
-  }
-  if (!ok) throw new UsageError(`project root not found: ${path}`, "run perfloop inside your repository, or pass --project-root <dir>");
-}
-
 function failure(side: string, command: string, message: string, exitCode: number | null, run: number): PerfloopError {
   if ((exitCode === 127 || exitCode === null) && run <= 2) {
     return new UsageError(`${side} could not run: ${command} (${message})`, "check the command's spelling and that it is installed; it runs with /bin/sh -c in the project root");
@@ -55,7 +45,7 @@ function failure(side: string, command: string, message: string, exitCode: numbe
 }
 
 export async function runCompare(platform: Platform, options: CompareOptions, onEvent: (event: CompareEvent) => void = () => {}, signal?: AbortSignal): Promise<CompareReport> {
-  requireDirectory(options.projectRoot);
+  requireProjectRoot(options.projectRoot);
   for (const [flag, command] of [["A", options.a], ["B", options.b]] as const) {
     if (!command.trim()) throw new UsageError(`command ${flag} is empty`, 'pass two commands in quotes: perfloop compare "<A>" "<B>"');
   }

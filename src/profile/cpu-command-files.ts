@@ -3,8 +3,10 @@
  * standalone marker in a compiled binary, package.json scripts and deno.json tasks. Every read is
  * small and bounded; a file that cannot be read is "not there", never an error.
  */
-import { closeSync, openSync, readFileSync, readSync, statSync } from "node:fs";
+import { closeSync, openSync, readSync, statSync } from "node:fs";
 import { join } from "node:path";
+import { readJsonLoose } from "../runtime/atomic-fs.ts";
+import { isPlainObject } from "../runtime/schemas.ts";
 import { commandName } from "./cpu-command-words.ts";
 
 /** Bytes at the end of an executable searched for Bun's standalone marker. */
@@ -85,10 +87,6 @@ export function denoTask(cwd: string, name: string): string | null {
 }
 
 function readJson(path: string): Record<string, unknown> | null {
-  try {
-    const value: unknown = JSON.parse(readFileSync(path, "utf8"));
-    return value && typeof value === "object" && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
-  } catch {
-    return null;
-  }
+  const value = readJsonLoose(path);
+  return isPlainObject(value) ? value : null;
 }

@@ -5,9 +5,9 @@
  * performance map, and write the profile summary envelope. Everything is checked before anything
  * is written; a bad input writes nothing.
  */
-import { statSync } from "node:fs";
 import { CancelledError, PerfloopError, UsageError } from "../errors.ts";
 import type { Platform } from "../platform/index.ts";
+import { requireProjectRoot } from "./project-root.ts";
 import { safe } from "../runtime/paths.ts";
 import { standaloneRunId, writeSummary } from "../runtime/summary.ts";
 import { machineFingerprint, type MachineFingerprint } from "./calibration.ts";
@@ -71,16 +71,6 @@ export interface ProfileReport {
   machine: MachineFingerprint;
   warnings: string[];
   summary_path: string;
-}
-
-function requireDirectory(path: string): void {
-  let ok = false;
-  try {
-    ok = statSync(path).isDirectory();
-  } catch {
-    ok = false;
-  }
-  if (!ok) throw new UsageError(`project root not found: ${path}`, "run perfloop inside your repository, or pass --project-root <dir>");
 }
 
 function requireCount(flag: string, value: number | undefined, min: number): void {
@@ -158,7 +148,7 @@ function commandFailure(command: string, failure: { run: number; exit_code: numb
 
 /** Measures the target; see the module comment. Throws UsageError on bad input before writing anything. */
 export async function runProfile(platform: Platform, options: ProfileOptions, onEvent: (event: ProfileEvent) => void = () => {}, signal?: AbortSignal): Promise<ProfileReport> {
-  requireDirectory(options.projectRoot);
+  requireProjectRoot(options.projectRoot);
   const target = parseTarget(options.target, options);
   requireCount("--runs", options.runs, 1);
   requireCount("--warmup", options.warmup, 0);

@@ -21,6 +21,8 @@
  */
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
+import { readJsonLoose } from "../runtime/atomic-fs.ts";
+import { isPlainObject } from "../runtime/schemas.ts";
 import { ExitCode, PerfloopError } from "../errors.ts";
 import type { Platform } from "../platform/types.ts";
 
@@ -182,12 +184,8 @@ function readText(path: string): string {
 }
 
 function readJson(path: string): Record<string, unknown> | null {
-  try {
-    const value: unknown = JSON.parse(readFileSync(path, "utf8"));
-    return value && typeof value === "object" && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
-  } catch {
-    return null;
-  }
+  const value = readJsonLoose(path);
+  return isPlainObject(value) ? value : null;
 }
 
 // ---------------------------------------------------------------------------------------------
