@@ -5,6 +5,7 @@ import { cac, type CAC } from "cac";
 import type { Platform } from "../platform/index.ts";
 import { NAME, VERSION } from "../version.ts";
 import { registerCompare } from "./compare.ts";
+import { registerExecute } from "./execute.ts";
 import { registerProfile } from "./profile.ts";
 import { registerRuntime } from "./runtime.ts";
 import { registerStatus } from "./status.ts";
@@ -48,6 +49,7 @@ export function buildApp(platform: Platform): App {
   cli.option("-v, --version", "Print the version");
   registerProfile(cli, platform);
   registerCompare(cli, platform);
+  registerExecute(cli, platform);
   registerStatus(cli, platform);
   registerRuntime(cli, platform, setExit);
   cli.help((sections) => {

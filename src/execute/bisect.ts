@@ -9,7 +9,8 @@
  * the failure needs both, and the right half is searched again on top of the left one. One
  * culprit among n costs about 2 log2(n) test runs.
  *
- * Useless hypotheses (the set is not faster): group testing by halving. A group whose verdict is
+ * Useless or harmful hypotheses: group testing by halving (also after a strike that is faster as a
+ * whole, so that a member that adds nothing or costs time does not ride along). A group whose verdict is
  * "no_difference" (its interval excludes a gain of the minimum effect) is dropped whole; a single
  * hypothesis is kept only when "faster"; a larger group that is faster, slower or unknown is split
  * again, because a gain can hide behind a loss in the same group. One useful hypothesis among n
@@ -62,7 +63,7 @@ export interface GroupVerdict {
  * The hypotheses worth keeping for speed. `verdict(ids)` measures the base with exactly `ids`
  * applied against the base. Returns what to keep and what was removed, each with its reason.
  */
-export async function findUseful(set: readonly string[], verdict: Oracle<GroupVerdict>): Promise<{ kept: string[]; removed: Removed[] }> {
+export async function findUseful(set: readonly string[], verdict: Oracle<GroupVerdict>, known?: GroupVerdict): Promise<{ kept: string[]; removed: Removed[] }> {
   const kept: string[] = [];
   const removed: Removed[] = [];
   const visit = async (group: string[], known?: GroupVerdict): Promise<void> => {
@@ -81,6 +82,6 @@ export async function findUseful(set: readonly string[], verdict: Oracle<GroupVe
     await visit(left);
     await visit(right);
   };
-  await visit([...set]);
+  await visit([...set], known);
   return { kept, removed };
 }

@@ -56,6 +56,8 @@ export interface AbProgress {
 export interface CompareCommandsOptions {
   /** The minimum effect as a fraction; overrides userThreshold and calibration when given. */
   minEffect?: number;
+  /** Significance level of the rank test (default SIGNIFICANCE_LEVEL); lower it when many comparisons are judged. */
+  alpha?: number;
   /** The person's own threshold, a fraction (0.05 = 5%). */
   userThreshold?: number | null;
   /** The A/A calibration of the baseline (calibration.ts); its spread raises the minimum effect. */
@@ -145,7 +147,7 @@ export async function compareCommands(
   const minEffect = explicit
     ? (options.minEffect as number)
     : minimumEffect(options.userThreshold ?? null, options.calibration?.spread ?? null);
-  const compare = { minEffect, seed: options.seed };
+  const compare = { minEffect, seed: options.seed, alpha: options.alpha };
 
   const runs: Record<Arm, CommandRun[]> = { a: [], b: [] };
   const measured: Record<Arm, number[]> = { a: [], b: [] };

@@ -211,7 +211,7 @@ export function summarizeRuns(
     } else {
       const why =
         metric.name === "memory_peak_mb"
-          ? "a command whose peak stays below perfloop's own memory cannot be measured (the kernel reports the spawner's peak for it), and Deno measures a child only when it sets a new high"
+          ? "a peak below perfloop's own memory cannot be told apart from it; see docs/measurement.md, Peak memory"
           : "this runtime does not measure it for every child";
       warnings.push(`${metric.name} left out: known on ${known.length} of ${values.length} runs (${why})`);
     }

@@ -36,6 +36,6 @@ export function renderCompare(report: CompareReport): string[] {
   lines.push(`min effect ${(c.min_effect * 100).toFixed(1)}%: the largest of your threshold, 2%, and A's spread against itself ${spread}`);
   lines.push(`guardrails ${guardrail("cpu time", c.guardrails.cpu_time_ms)}; ${guardrail("peak memory", c.guardrails.memory_peak_mb)}`);
   lines.push(`rounds     ${c.warmup_rounds} warm-up + ${c.rounds} measured, ${c.order.toUpperCase()} order, stopped: ${c.stopped_because === "cap" ? "at the run cap" : "the verdict settled"}`);
-  for (const warning of report.warnings) lines.push(`warning    ${warning}`);
+  for (const warning of new Set(report.warnings.map((w) => w.replace(/^(baseline \(A\)|candidate \(B\)): /, "")))) lines.push(`warning    ${warning}`);
   return lines;
 }

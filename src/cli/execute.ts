@@ -1,0 +1,70 @@
+/**
+ * `perfloop execute "<target>" --hypotheses F --test "<cmd>"`: apply hypotheses in side work trees,
+ * keep what is tested and measurably faster, and commit it to `perfloop/<slug>`.
+ */
+import { resolve } from "node:path";
+import type { CAC } from "cac";
+import { UsageError } from "../errors.ts";
+import type { Platform } from "../platform/index.ts";
+import { commandContext } from "./context.ts";
+import { longTask } from "./long-task.ts";
+import { rawOption } from "./raw-args.ts";
+
+function numberFlag(args: readonly string[], name: string, min: number): number | undefined {
+  const raw = rawOption(args, name);
+  if (raw === undefined) return undefined;
+  const value = Number(raw.replace(/%$/, ""));
+  if (raw.trim() === "" || !Number.isFinite(value) || value < min) throw new UsageError(`--${name} needs a number of at least ${min}, got ${JSON.stringify(raw)}`, `e.g. --${name} ${Math.max(min, 5)}`);
+  return value;
+}
+
+export function registerExecute(cli: CAC, platform: Platform): void {
+  cli
+    .command("execute <target>", "Apply hypotheses in a side work tree; keep what passes the tests and is measurably faster, on branch perfloop/<slug>")
+    .option("--hypotheses <file>", "The hypotheses file (docs/hypotheses.md)")
+    .option("--test <cmd>", "The test command every kept change must pass")
+    .option("--e2e <cmd>", "An end-to-end check run after the tests")
+    .option("--setup <cmd>", "Run once in each side work tree first (e.g. npm ci); default: link node_modules etc.")
+    .option("--allow-dirty", "Start from HEAD even if the work tree has uncommitted changes (they are not included)")
+    .option("--budget <minutes>", "Stop after this long")
+    .option("--threshold <pct>", "The smallest gain that counts for you, in percent (the floor is 2%)")
+    .option("--max-runs <n>", "Cap on runs per side in each comparison (default 60)")
+    .option("--merge", "Merge the result into your current branch (fast-forward or a clean merge; stops on a conflict)")
+    .option("--target-pct <pct>", "The improvement you aim for, in percent less wall time (for the gap analysis)")
+    .example(`perfloop execute "node bench.js" --hypotheses perf/hypotheses.json --test "npm test"`)
+    .action(async (target: string, options: Record<string, unknown>) => {
+      const ctx = commandContext(platform, options);
+      const args = platform.args;
+      const hypothesesFile = rawOption(args, "hypotheses");
+      const test = rawOption(args, "test");
+      if (!hypothesesFile) throw new UsageError("--hypotheses is required", "pass the hypotheses file: --hypotheses perf/hypotheses.json (format: docs/hypotheses.md)");
+      if (!test) throw new UsageError("--test is required", 'pass the test command that every kept change must pass, e.g. --test "npm test"');
+      const threshold = numberFlag(args, "threshold", 0);
+      const { runExecute } = await import("../execute/executor.ts");
+      const { renderExecute } = await import("../report/execute-text.ts");
+      const report = await longTask(platform, ctx, "execute", `executing hypotheses for ${target}`, (progress, signal) =>
+        runExecute(
+          platform,
+          {
+            target: String(target),
+            projectRoot: ctx.projectRoot,
+            hypothesesFile: resolve(platform.cwd, hypothesesFile),
+            test,
+            e2e: rawOption(args, "e2e"),
+            setup: rawOption(args, "setup"),
+            slug: ctx.slug,
+            allowDirty: options.allowDirty === true,
+            budgetMinutes: numberFlag(args, "budget", 0.01),
+            threshold: threshold === undefined ? undefined : threshold / 100,
+            maxRuns: numberFlag(args, "max-runs", 2),
+            targetPct: numberFlag(args, "target-pct", 0),
+            merge: options.merge === true,
+          },
+          (event) => progress.update(`${event.stage}: ${event.message}`),
+          signal,
+        ),
+      );
+      if (ctx.json) ctx.output.json({ ok: true, ...report });
+      else for (const line of renderExecute(report)) ctx.output.line(line);
+    });
+}

@@ -1,0 +1,40 @@
+/**
+ * The git layer (docs/git.md). Nothing here loads isomorphic-git until a function that needs it
+ * runs (iso.ts), so importing this module costs no startup time.
+ */
+export type { CommitInfo, FileEntry, FileMode, FileTree, TreeChanges } from "./types.ts";
+export type { GitRepo, NodeFs } from "./iso.ts";
+export {
+  currentBranch,
+  DEFAULT_IDENTITY,
+  dirtyPaths,
+  ensureExcluded,
+  EXCLUDE_PATTERN,
+  headCommit,
+  openRepo,
+  PERFLOOP_DIR,
+  readIdentity,
+  requireClean,
+  type CleanCheck,
+  type DirtyPath,
+  type Identity,
+} from "./repo.ts";
+export { commitExists, resolveCommitish } from "./resolve.ts";
+export { applyChanges, diffTrees, listTree, readTreeAt, sameEntry, type TreeItem, type TreeListing } from "./tree.ts";
+export { materialize, writeChanges, WRITE_CONCURRENCY, type MaterializeOptions, type MaterializeResult } from "./materialize.ts";
+export { DEPENDENCY_DIRS, linkDependencies, type DependencyDir } from "./deps-link.ts";
+export { readWorkTree, type ReadWorkTreeOptions } from "./worktree-read.ts";
+export { BRANCH_PREFIX, branchName, commitTree, writeCommitOn, type BranchCommitResult, type CommitRequest, type CommitResult } from "./commit.ts";
+export {
+  deletePerfloopRef,
+  ledgerRef,
+  listPerfloopRefs,
+  listTried,
+  PERFLOOP_REFS,
+  readPerfloopRef,
+  recordTried,
+  writePerfloopRef,
+  type LedgerEntry,
+  type PerfloopRef,
+} from "./ledger.ts";
+export { mergeIntoCurrent, type MergeKind, type MergeOutcome, type MergeRequest } from "./merge.ts";
