@@ -220,8 +220,8 @@ export async function runExecute(platform: Platform, options: ExecuteOptions, on
     await workspace.switchTo(bSide, bIds);
     const result = await compareCommands(
       platform,
-      { command: options.target, cwd: workspace.dir(aSide), env: { ...platform.env, ...workspace.envOf(aIds) } },
-      { command: options.target, cwd: workspace.dir(bSide), env: { ...platform.env, ...workspace.envOf(bIds) } },
+      { command: options.target, cwd: workspace.dir(aSide), env: workspace.childEnv(workspace.envOf(aIds)) },
+      { command: options.target, cwd: workspace.dir(bSide), env: workspace.childEnv(workspace.envOf(bIds)) },
       { userThreshold: options.threshold ?? null, alpha, maxRuns: options.maxRuns, timeoutMs: options.timeoutMs, signal, onProgress: (p) => say("measure", `${p.phase === "warmup" ? "warm-up" : "round"} ${p.round} of ${p.of}: ${p.arm.toUpperCase()} ${p.last_ms.toFixed(1)} ms`) },
     );
     if (result.status === "aborted") throw new CancelledError("execute stopped while measuring");

@@ -60,13 +60,22 @@ export class Workspace {
     }
   }
 
+  /**
+   * The environment of every command run in a side tree. The side trees live inside the person's
+   * repository, so a `git` command there (in a test script, say) would find and change the
+   * person's repository: GIT_CEILING_DIRECTORIES stops git's search at the side trees.
+   */
+  childEnv(extra: Record<string, string> = {}): Record<string, string | undefined> {
+    return { ...this.platform.env, ...extra, GIT_CEILING_DIRECTORIES: this.root };
+  }
+
   dir(side: SideName): string {
     return join(this.root, side);
   }
 
   /** Runs a shell command in a side tree with a timeout; the exit code and the end of its output. */
   async run(command: string, cwd: string, env: Record<string, string>, timeoutMs = COMMAND_TIMEOUT_MS): Promise<{ exitCode: number | null; tail: string; timedOut: boolean }> {
-    const result = await this.platform.spawn({ shell: command, cwd, env: { ...this.platform.env, ...env }, timeoutMs, maxOutputBytes: OUTPUT_LIMIT });
+    const result = await this.platform.spawn({ shell: command, cwd, env: this.childEnv(env), timeoutMs, maxOutputBytes: OUTPUT_LIMIT });
     const text = `${result.stdout}\n${result.stderr}`.trim().split("\n").slice(-TAIL_LINES).join("\n");
     return { exitCode: result.spawnError ? null : result.exitCode, tail: result.spawnError ?? text, timedOut: result.timedOut };
   }

@@ -113,6 +113,19 @@ describe("perfloop execute", { skip }, () => {
     assert.match(readFileSync(join(dir, "lib.js"), "utf8"), /out\.push\(i \* i\)/);
   });
 
+  test("git commands run by the tests in a side tree cannot reach the person's repository", { timeout: 300_000 }, () => {
+    const dir = fixtureRepo();
+    writeFileSync(join(dir, "env.json"), JSON.stringify({ version: 1, hypotheses: [{ id: "E1", description: "a knob", change: { kind: "env", set: { PERFLOOP_TEST_KNOB: "1" } } }] }));
+    git(dir, "add", "-A");
+    git(dir, "commit", "-qm", "env hypotheses");
+    const before = personState(dir);
+    const args = ["execute", "node bench.js 3000", "--hypotheses", "env.json", "--test", "git tag perfloop-was-here; node test.js", "--max-runs", "10", "--slug", "ceiling"];
+    const result = cli([...args, "--json", "--project-root", dir], { cwd: dir });
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(git(dir, "tag", "--list"), "", "no tag reached the person's repository");
+    assert.deepEqual(personState(dir), before);
+  });
+
   const bad: Array<[string, (dir: string) => string[], RegExp]> = [
     ["a missing hypotheses file", () => ["--hypotheses", "nope.json"], /nope\.json/],
     ["a dirty tree", (dir) => (writeFileSync(join(dir, "lib.js"), "// edited\n"), []), /uncommitted changes/],
