@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# A guided tour of what perfloop does today: it builds the binary, then drives one optimization
-# run through the checkpointed runtime in a throw-away project, the way a coding agent does, and
-# shows the run in plain words after the interesting steps (a NO_GO pause, its resolution, DONE).
+# A guided tour of what perfloop does today: it builds the binary, drives one optimization run
+# through the checkpointed runtime in a throw-away project, the way a coding agent does (a NO_GO
+# pause, its waiver, DONE), then profiles a slow command in an example git repository and executes
+# four hypotheses on it, ending with the result branch.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [[ -x dist/perfloop ]] || node_modules/.bin/bun scripts/build.ts >/dev/null
@@ -53,5 +54,20 @@ rt complete
 say "done: the run's files (history.jsonl replays everything)"
 find "$project/.hex-skills" -type f | sed "s|$project/||" | sort
 "$bin" status --project-root "$project"
+
+# The main job on a real repository: a slow function, four hypotheses (one real fix, one that
+# breaks the tests, one that changes nothing, one that makes it slower).
+repo=$(mktemp -d "${TMPDIR:-/tmp}/perfloop-example-XXXXXX")
+cp -r tests/fixtures/slow-sum/. "$repo"
+git -C "$repo" init -q
+git -C "$repo" add -A
+git -C "$repo" -c user.name=tour -c user.email=tour@example.invalid commit -qm "a slow sum"
+say "profile a slow command in an example repository ($repo)"
+(cd "$repo" && "$bin" profile "node bench.js" --test "node test.js" --runs 10)
+say "execute four hypotheses: keep only what passes the tests and is measurably faster"
+(cd "$repo" && "$bin" execute "node bench.js" --hypotheses hypotheses.json --test "node test.js" --max-runs 15 --slug sum)
+say "your branch is untouched; the result is a branch of its own"
+git -C "$repo" status --short --branch
+git -C "$repo" log --oneline -1 perfloop/sum
 echo
-echo "The project is kept at $project; remove it with: rm -rf $project"
+echo "The projects are kept at $project and $repo; remove them with: rm -rf $project $repo"

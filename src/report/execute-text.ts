@@ -19,7 +19,7 @@ export function renderExecute(report: ExecuteReport): string[] {
   for (const c of report.contested_results) lines.push(`contested  ${c.group}: winner ${c.winner ?? "none"} (${c.measurement})`);
   if (report.metrics.length > 0) {
     lines.push("");
-    const rows = report.metrics.map((m) => [
+    const rows = report.metrics.filter((m) => m.baseline !== null || m.final !== null).map((m) => [
       LABELS[m.metric] ?? m.metric,
       formatValue(m.baseline, UNITS[m.metric] ?? ""),
       formatValue(m.final, UNITS[m.metric] ?? ""),
