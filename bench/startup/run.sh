@@ -5,17 +5,14 @@
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-root="$(cd "$here/../.." && pwd)"
-bun="$root/node_modules/.bin/bun"
+source "$here/../lib.sh"
+root="$bench_root"
 perfloop="$root/dist/perfloop"
 results="$here/results"
 runs="${RUNS:-40}"
 warmup="${WARMUP:-5}"
 
-if ! command -v hyperfine >/dev/null 2>&1; then
-  echo "hyperfine not found; install it with: apt-get install -y hyperfine" >&2
-  exit 2
-fi
+require_hyperfine
 if (( runs < 30 )); then
   echo "RUNS must be at least 30 (got $runs)" >&2
   exit 2

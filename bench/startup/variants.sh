@@ -8,8 +8,8 @@
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-root="$(cd "$here/../.." && pwd)"
-bun="$root/node_modules/.bin/bun"
+source "$here/../lib.sh"
+root="$bench_root"
 out="$here/results/variants"
 rounds="${ROUNDS:-80}"
 ref="${REF:-HEAD}"

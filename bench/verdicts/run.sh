@@ -9,9 +9,8 @@
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-root="$(cd "$here/../.." && pwd)"
-bun="$root/node_modules/.bin/bun"
-deno="$root/node_modules/.bin/deno"
+source "$here/../lib.sh"
+root="$bench_root"
 [[ -x "$bun" ]] || { echo "missing $bun; run npm install first" >&2; exit 2; }
 
 trials="${TRIALS:-40}"

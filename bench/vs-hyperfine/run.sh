@@ -7,17 +7,10 @@
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-root="$(cd "$here/../.." && pwd)"
-bun="$root/node_modules/.bin/bun"
+source "$here/../lib.sh"
+root="$bench_root"
 
-if ! command -v hyperfine >/dev/null 2>&1; then
-  echo "hyperfine not found; install it with: apt-get install -y hyperfine (Debian/Ubuntu) or cargo install hyperfine" >&2
-  exit 2
-fi
-if ! hyperfine --help 2>/dev/null | grep -q -- '--shell=none'; then
-  echo "this hyperfine has no -N (--shell=none); version 1.13 or later is needed" >&2
-  exit 2
-fi
+require_hyperfine N
 [[ -x "$bun" ]] || { echo "missing $bun; run npm install first" >&2; exit 2; }
 
 stamp="$(date -u +%Y%m%dT%H%M%SZ)"
