@@ -81,3 +81,4 @@ export {
   type Verdict,
 } from "./verdict.ts";
 export { DEFAULT_WARMUP_RUNS, splitWarmup, type WarmupSplit } from "./warmup.ts";
+export { wilcoxonSignedRank, WILCOXON_EXACT_MAX_N, type WilcoxonResult } from "./wilcoxon.ts";

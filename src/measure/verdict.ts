@@ -19,7 +19,8 @@
  * pairs Mann-Whitney U with a ratio threshold. Outliers are flagged on each arm and recorded,
  * never dropped.
  */
-import { bootstrapRatioCi, type BootstrapOptions } from "./bootstrap.ts";
+import { bootstrapMedianCi, bootstrapRatioCi, type BootstrapOptions } from "./bootstrap.ts";
+import { wilcoxonSignedRank } from "./wilcoxon.ts";
 import { holmAdjust } from "./holm.ts";
 import { type MannWhitneyMethod, mannWhitneyU } from "./mann-whitney.ts";
 import { MIN_EFFECT_FLOOR } from "./min-effect.ts";
@@ -40,6 +41,12 @@ export interface CompareOptions extends BootstrapOptions {
   alpha?: number;
   /** Default "lower" (durations, memory). */
   better?: Better;
+  /**
+   * a[i] and b[i] were measured together (one interleaved round each): the effect is then the
+   * median of the per-round ratios b[i]/a[i] with a bootstrap over rounds, and the test is the
+   * Wilcoxon signed-rank test on log(b[i]/a[i]) (wilcoxon.ts). Drift shared by a round cancels.
+   */
+  paired?: boolean;
 }
 
 export interface Verdict {
@@ -56,6 +63,9 @@ export interface Verdict {
   p_value_raw: number;
   alpha: number;
   test: MannWhitneyMethod;
+  /** Which test decided: Mann-Whitney U on independent samples, or Wilcoxon signed-rank on rounds. */
+  test_name: "mann-whitney" | "wilcoxon";
+  paired: boolean;
   n_a: number;
   n_b: number;
   median_a: number;
@@ -142,9 +152,10 @@ function build(
   usedP: number,
   test: MannWhitneyMethod,
   adjusted: boolean,
+  paired = false,
 ): Verdict {
   const s = settings(options);
-  const interval = bootstrapRatioCi(a, b, options);
+  const interval = paired ? bootstrapMedianCi(pairRatios(a, b), options) : bootstrapRatioCi(a, b, options);
   const { outcome, reason } = decide(
     {
       ratio: interval.estimate,
@@ -167,6 +178,8 @@ function build(
     p_value_raw: rawP,
     alpha: s.alpha,
     test,
+    test_name: paired ? "wilcoxon" : "mann-whitney",
+    paired,
     n_a: a.length,
     n_b: b.length,
     median_a: median(a),
@@ -182,8 +195,19 @@ function build(
 /** Verdict on candidate samples b against baseline samples a (both > 0 for the ratio). */
 export function compareSamples(a: readonly number[], b: readonly number[], options: CompareOptions = {}): Verdict {
   settings(options);
+  if (options.paired) {
+    if (a.length !== b.length) throw new RangeError(`paired samples need equal lengths, got ${a.length} and ${b.length}`);
+    const test = wilcoxonSignedRank(pairRatios(a, b).map(Math.log));
+    return build(a, b, options, test.p_value, test.p_value, test.method, false, true);
+  }
   const test = mannWhitneyU(a, b);
   return build(a, b, options, test.p_value, test.p_value, test.method, false);
+}
+
+/** b[i] / a[i] for each round. */
+function pairRatios(a: readonly number[], b: readonly number[]): number[] {
+  if (a.some((value) => value <= 0)) throw new RangeError("a ratio needs baseline samples > 0");
+  return a.map((value, i) => (b[i] as number) / value);
 }
 
 /** Verdicts on several candidates against one baseline in one round, p-values Holm-adjusted. */

@@ -2,7 +2,8 @@
  * A/B measurement of two commands (DESIGN, "Deciding that a change is real"): baseline A and
  * candidate B run interleaved in one session (ABBA by default, src/measure/interleave.ts), after
  * warm-up rounds, so drift hits both alike. After the first INITIAL_RUNS rounds the verdict on
- * wall time (compareSamples: ratio of medians with a bootstrap interval, Mann-Whitney U) decides;
+ * wall time decides (compareSamples, paired by round: the median of the per-round ratios B/A with
+ * a bootstrap interval over rounds, and the Wilcoxon signed-rank test on their logarithms);
  * while it is "unknown", planAbRuns adds rounds (doubling) up to the cap, as Chromium's Pinpoint
  * adds attempts. CPU time and peak memory get verdicts of their own at the end, as guardrails
  * (DESIGN: a gain is refused when memory gets worse beyond the same threshold).
@@ -147,7 +148,9 @@ export async function compareCommands(
   const minEffect = explicit
     ? (options.minEffect as number)
     : minimumEffect(options.userThreshold ?? null, options.calibration?.spread ?? null);
-  const compare = { minEffect, seed: options.seed, alpha: options.alpha };
+  // Each measured round holds one run of A and one of B, next to each other in time: the verdict
+  // pairs them (per-round ratios, Wilcoxon signed-rank), so drift shared by a round cancels.
+  const compare = { minEffect, seed: options.seed, alpha: options.alpha, paired: true };
 
   const runs: Record<Arm, CommandRun[]> = { a: [], b: [] };
   const measured: Record<Arm, number[]> = { a: [], b: [] };

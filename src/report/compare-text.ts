@@ -29,7 +29,7 @@ export function renderCompare(report: CompareReport): string[] {
   const lines = renderTable(["", "command", "median", "95% CI of median", "n"], rows, ["left", "left", "right", "right", "right"]).split("\n");
   lines.push("");
   lines.push(`verdict    ${OUTCOME_WORDS[v.outcome]}`);
-  lines.push(`           B/A = ${v.ratio.toFixed(4)} (${formatRatioPct(v.ratio)}), 95% CI ${v.ratio_ci[0].toFixed(4)} .. ${v.ratio_ci[1].toFixed(4)}, p ${v.p_value < 0.0001 ? "" : "= "}${formatP(v.p_value)} (Mann-Whitney U, ${v.test}), n = ${v.n_a} + ${v.n_b}`);
+  lines.push(`           B/A = ${v.ratio.toFixed(4)} (${formatRatioPct(v.ratio)}), 95% CI ${v.ratio_ci[0].toFixed(4)} .. ${v.ratio_ci[1].toFixed(4)}, p ${v.p_value < 0.0001 ? "" : "= "}${formatP(v.p_value)} (${v.test_name === "wilcoxon" ? "Wilcoxon signed-rank, paired by round" : "Mann-Whitney U"}, ${v.test}), n = ${v.n_a} + ${v.n_b}`);
   lines.push(`           ${v.reason}`);
   const cal = report.calibration;
   const spread = cal ? `${(cal.calibration.spread * 100).toFixed(2)}% (${cal.source === "stored" ? "stored" : "measured now"})` : "not calibrated";
