@@ -5,7 +5,7 @@
 # "kept"; detection goal >= 90%), with the runs per arm each verdict needed.
 # Runs the 2% floor and the calibrated minimum effect, under Bun (and Deno). Takes several minutes.
 # Usage: bash bench/verdicts/run.sh   (env: TRIALS=40 TRIALS_CALIBRATED=20 MODES="floor calibrated"
-#                                            RUNTIMES="bun" KINDS=aa,slower,faster SLOWER_PCT=5 ITERATIONS=20000 MAX_RUNS=60)
+#                                            RUNTIMES="bun" KINDS=aa,slower,faster SLOWER_PCT=5 ITERATIONS=20000 MAX_RUNS=100)
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -27,7 +27,7 @@ for runtime in $runtimes; do
   for mode in $modes; do
     n="$trials"; [[ "$mode" == calibrated ]] && n="$trials_calibrated"
     args=(--trials "$n" --mode "$mode" --slower-pct "${SLOWER_PCT:-5}" --iterations "${ITERATIONS:-20000}"
-      --max-runs "${MAX_RUNS:-60}" --kinds "${KINDS:-aa,slower,faster}" --out "$results/trials.jsonl")
+      --max-runs "${MAX_RUNS:-100}" --kinds "${KINDS:-aa,slower,faster}" --out "$results/trials.jsonl")
     if [[ "$runtime" == deno ]]; then
       "$deno" run -A --no-check "$here/driver.ts" "${args[@]}" >>"$results/summaries.jsonl" 2>>"$results/progress.log"
     else

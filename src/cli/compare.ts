@@ -20,7 +20,7 @@ export function registerCompare(cli: CAC, platform: Platform): void {
   cli
     .command("compare <a> <b>", "Is command B faster than command A? Interleaved runs, a statistical verdict")
     .option("--threshold <pct>", "The smallest change that matters to you, in percent (the floor is 2%)")
-    .option("--max-runs <n>", "Cap on runs per command (default 60)")
+    .option("--max-runs <n>", "Cap on runs per command while the verdict is unknown (default 100)")
     .option("--warmup <n>", "Warm-up rounds (default 1)")
     .option("--no-calibrate", "Skip the A/A calibration of A (its spread raises the minimum effect)")
     .example(`perfloop compare "node old.js" "node new.js" --threshold 5`)

@@ -28,7 +28,7 @@ export function registerExecute(cli: CAC, platform: Platform): void {
     .option("--allow-dirty", "Start from HEAD even if the work tree has uncommitted changes (they are not included)")
     .option("--budget <minutes>", "Stop after this long")
     .option("--threshold <pct>", "The smallest gain that counts for you, in percent (the floor is 2%)")
-    .option("--max-runs <n>", "Cap on runs per side in each comparison (default 60)")
+    .option("--max-runs <n>", "Cap on runs per side in each comparison (default 100)")
     .option("--merge", "Merge the result into your current branch (fast-forward or a clean merge; stops on a conflict)")
     .option("--target-pct <pct>", "The improvement you aim for, in percent less wall time (for the gap analysis)")
     .example(`perfloop execute "node bench.js" --hypotheses perf/hypotheses.json --test "npm test"`)

@@ -5,6 +5,7 @@
 export {
   type AbPlan,
   INITIAL_RUNS,
+  MAX_AB_RUNS,
   MAX_RUNS,
   MIN_EXTRA_RUNS,
   type PlanAction,

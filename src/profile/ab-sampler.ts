@@ -22,7 +22,7 @@ import {
   INITIAL_RUNS,
   interleave,
   type InterleaveOrder,
-  MAX_RUNS,
+  MAX_AB_RUNS,
   minimumEffect,
   planAbRuns,
   type AbPlan,
@@ -65,7 +65,7 @@ export interface CompareCommandsOptions {
   calibration?: Pick<Calibration, "spread"> | null;
   /** Rounds before the first verdict (default INITIAL_RUNS). */
   initialRounds?: number;
-  /** The cap on measured rounds, i.e. runs per arm (default MAX_RUNS). */
+  /** The cap on measured rounds, i.e. runs per arm (default MAX_AB_RUNS). */
   maxRuns?: number;
   /** Default DEFAULT_WARMUP_RUNS. */
   warmupRounds?: number;
@@ -137,7 +137,7 @@ export async function compareCommands(
   options: CompareCommandsOptions = {},
 ): Promise<CompareCommandsResult> {
   const warmupRounds = requireCount(options.warmupRounds ?? DEFAULT_WARMUP_RUNS, "warm-up rounds", 0);
-  const maxRuns = requireCount(options.maxRuns ?? MAX_RUNS, "the run cap", 2);
+  const maxRuns = requireCount(options.maxRuns ?? MAX_AB_RUNS, "the run cap", 2);
   const initialRounds = Math.min(requireCount(options.initialRounds ?? INITIAL_RUNS, "the initial rounds", 2), maxRuns);
   const limits = requireLimits(options);
   const order = options.order ?? "abba";
