@@ -98,8 +98,8 @@ export function snapshotTree(dir: string): Record<string, string> {
 }
 
 /** The manifest the original's tests use (contract §7). */
-export function writeManifest(dir: string, slug: string, maxCycles = 3, extra: Record<string, unknown> = {}): string {
-  const path = join(dir, "manifest.json");
+export function writeManifest(dir: string, slug: string, maxCycles = 3, extra: Record<string, unknown> = {}, name = "manifest.json"): string {
+  const path = join(dir, name);
   writeFileSync(
     path,
     JSON.stringify({

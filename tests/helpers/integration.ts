@@ -5,10 +5,10 @@
  */
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import process from "node:process";
-import { REPO_ROOT, cli, cliAsync, perfloopArgv, type CliResult } from "./cli.ts";
+import { REPO_ROOT, cli, cliAsync, perfloopArgv, writeManifest, type CliResult } from "./cli.ts";
 
 /** `<project>/.hex-skills/optimization/runtime` (contract §3). */
 export function runtimeRoot(dir: string): string {
@@ -131,18 +131,7 @@ export function expectOk(result: CliResult, what: string): any {
 
 /** A manifest file of its own per slug, so that two slugs can start at the same time. */
 export function writeSlugManifest(dir: string, slug: string, maxCycles = 3): string {
-  const path = join(dir, `manifest-${slug}.json`);
-  writeFileSync(
-    path,
-    JSON.stringify({
-      slug,
-      target: `${slug} target`,
-      observed_metric: { type: "response_time", value: 6300, unit: "ms" },
-      cycle_config: { max_cycles: maxCycles, plateau_threshold: 5 },
-      execution_mode: "execute",
-    }),
-  );
-  return path;
+  return writeManifest(dir, slug, maxCycles, {}, `manifest-${slug}.json`);
 }
 
 /** argv for `perfloop runtime <verb>`; `slug` null means no --slug (run lookup by pointer). */

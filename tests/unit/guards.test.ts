@@ -14,20 +14,24 @@ import {
   type Phase,
 } from "../../src/runtime/phases.ts";
 import type { Checkpoints, State } from "../../src/runtime/schemas.ts";
-import { checkpoints, state, type CheckpointSpec } from "./runtime-fixtures.ts";
+import {
+  AGGREGATE,
+  BOUNDARY,
+  checkpoints,
+  CONTEXT,
+  EXECUTE,
+  GATE,
+  PARSE,
+  PREFLIGHT,
+  PROFILE,
+  REPORT,
+  RESEARCH,
+  state,
+  TARGET,
+  VALIDATE,
+  type CheckpointSpec,
+} from "./runtime-fixtures.ts";
 
-const PREFLIGHT = "PHASE_0_PREFLIGHT";
-const PARSE = "PHASE_1_PARSE_INPUT";
-const PROFILE = "PHASE_2_PROFILE";
-const GATE = "PHASE_3_WRONG_TOOL_GATE";
-const RESEARCH = "PHASE_4_RESEARCH";
-const TARGET = "PHASE_5_SET_TARGET";
-const CONTEXT = "PHASE_6_WRITE_CONTEXT";
-const VALIDATE = "PHASE_7_VALIDATE_PLAN";
-const EXECUTE = "PHASE_8_EXECUTE";
-const BOUNDARY = "PHASE_9_CYCLE_BOUNDARY";
-const AGGREGATE = "PHASE_10_AGGREGATE";
-const REPORT = "PHASE_11_REPORT";
 
 /** The edge table of contract §5.1, written out here so that a wrong table in src fails. */
 const CONTRACT_EDGES: Record<string, string[]> = {

@@ -7,20 +7,24 @@ import { validateTransition } from "../../src/runtime/guards.ts";
 import { PHASES, type Phase } from "../../src/runtime/phases.ts";
 import { computeResumeAction } from "../../src/runtime/resume-action.ts";
 import type { State } from "../../src/runtime/schemas.ts";
-import { checkpoints, state, type CheckpointSpec } from "./runtime-fixtures.ts";
+import {
+  AGGREGATE,
+  BOUNDARY,
+  checkpoints,
+  CONTEXT,
+  EXECUTE,
+  GATE,
+  PARSE,
+  PREFLIGHT,
+  PROFILE,
+  REPORT,
+  RESEARCH,
+  state,
+  TARGET,
+  VALIDATE,
+  type CheckpointSpec,
+} from "./runtime-fixtures.ts";
 
-const PREFLIGHT = "PHASE_0_PREFLIGHT";
-const PARSE = "PHASE_1_PARSE_INPUT";
-const PROFILE = "PHASE_2_PROFILE";
-const GATE = "PHASE_3_WRONG_TOOL_GATE";
-const RESEARCH = "PHASE_4_RESEARCH";
-const TARGET = "PHASE_5_SET_TARGET";
-const CONTEXT = "PHASE_6_WRITE_CONTEXT";
-const VALIDATE = "PHASE_7_VALIDATE_PLAN";
-const EXECUTE = "PHASE_8_EXECUTE";
-const BOUNDARY = "PHASE_9_CYCLE_BOUNDARY";
-const AGGREGATE = "PHASE_10_AGGREGATE";
-const REPORT = "PHASE_11_REPORT";
 
 const COMPLETE_MESSAGE = "Complete the run (runtime complete)";
 

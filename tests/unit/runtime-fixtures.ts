@@ -8,6 +8,20 @@ import type { Phase } from "../../src/runtime/phases.ts";
 import type { CheckpointEntry, Checkpoints, Manifest, State } from "../../src/runtime/schemas.ts";
 import { initialState } from "../../src/runtime/transitions.ts";
 
+/** Short names of the phases, as literals: a renamed phase in src must fail the tests. */
+export const PREFLIGHT = "PHASE_0_PREFLIGHT";
+export const PARSE = "PHASE_1_PARSE_INPUT";
+export const PROFILE = "PHASE_2_PROFILE";
+export const GATE = "PHASE_3_WRONG_TOOL_GATE";
+export const RESEARCH = "PHASE_4_RESEARCH";
+export const TARGET = "PHASE_5_SET_TARGET";
+export const CONTEXT = "PHASE_6_WRITE_CONTEXT";
+export const VALIDATE = "PHASE_7_VALIDATE_PLAN";
+export const EXECUTE = "PHASE_8_EXECUTE";
+export const BOUNDARY = "PHASE_9_CYCLE_BOUNDARY";
+export const AGGREGATE = "PHASE_10_AGGREGATE";
+export const REPORT = "PHASE_11_REPORT";
+
 export const T0 = "2026-04-01T00:00:00.000Z";
 export const T1 = "2026-04-01T00:01:00.000Z";
 export const T2 = "2026-04-01T00:02:00.000Z";
