@@ -25,13 +25,35 @@ function asTyped(message: string, args: readonly string[]): string {
   });
 }
 
+/**
+ * `--target -40%` and `--plateau -1`: a value that starts with "-" and a digit would read as short
+ * flags to cac; give it to the flag before it (`--target=-40%`). rawOption reads such values
+ * from the original arguments as they are.
+ */
+function negativeValuesJoined(args: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    const next = args[i + 1];
+    if (arg === "--") {
+      out.push(...args.slice(i));
+      break;
+    }
+    if (/^--[a-z][a-z0-9-]*$/.test(arg) && next !== undefined && /^-[\d.]/.test(next)) {
+      out.push(`${arg}=${next}`);
+      i++;
+    } else out.push(arg);
+  }
+  return out;
+}
+
 export async function main(platform: Platform): Promise<number> {
   const args = platform.args;
   const { cli, exitCode } = buildApp(platform);
   const runtimeVerb = args[0] === "runtime";
   const jsonStyle = runtimeVerb || args.includes("--json");
   try {
-    cli.parse(["perfloop", NAME, ...args], { run: false });
+    cli.parse(["perfloop", NAME, ...negativeValuesJoined(args)], { run: false });
     const matched = cli.matchedCommand;
     if (!matched) {
       if (cli.options.help) return ExitCode.ok;

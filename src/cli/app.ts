@@ -5,8 +5,11 @@ import { cac, type CAC } from "cac";
 import type { Platform } from "../platform/index.ts";
 import { NAME, VERSION } from "../version.ts";
 import { registerCompare } from "./compare.ts";
+import { registerDemo } from "./demo.ts";
 import { registerExecute } from "./execute.ts";
 import { registerProfile } from "./profile.ts";
+import { registerReport, registerResume } from "./resume.ts";
+import { registerRun } from "./run.ts";
 import { registerRuntime } from "./runtime.ts";
 import { registerStatus } from "./status.ts";
 
@@ -47,6 +50,10 @@ export function buildApp(platform: Platform): App {
   cli.option("--slug <slug>", "Name of the optimization run (default: derived from the target)");
   cli.option("--no-color", "No colours (also when NO_COLOR is set)");
   cli.option("-v, --version", "Print the version");
+  registerRun(cli, platform, setExit);
+  registerResume(cli, platform, setExit);
+  registerReport(cli, platform);
+  registerDemo(cli, platform, setExit);
   registerProfile(cli, platform);
   registerCompare(cli, platform);
   registerExecute(cli, platform);

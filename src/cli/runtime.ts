@@ -20,6 +20,7 @@ export const RUNTIME_FLAGS = [
   ["--reason <text>", "pause: why (default \"Paused\")"],
   ["--resolve", "advance: leave PAUSED for the phase that paused (or its successor, guarded)"],
   ["--worker <name>", "record-worker-result: the worker, e.g. ln-811"],
+  ["--choice <choice>", "advance --resolve: the answer to the pending decision (one of its choices)"],
 ] as const;
 
 export function exitCodeOf(outcome: Outcome): number {
@@ -64,6 +65,7 @@ export function registerRuntime(cli: CAC, platform: Platform, setExit: (code: nu
         reason: rawOption(args, "reason"),
         resolve: options.resolve === true,
         worker: rawOption(args, "worker"),
+        choice: rawOption(args, "choice"),
       },
       { pid: platform.pid, now: platform.now, processAlive: platform.processAlive, sleep: sleepSync },
     );

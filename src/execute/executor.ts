@@ -16,7 +16,7 @@
 import * as fs from "node:fs";
 import { join } from "node:path";
 import { CancelledError, PerfloopError, UsageError } from "../errors.ts";
-import { commitTree, ensureExcluded, mergeIntoCurrent, openRepo, recordTried, requireClean, writeCommitOn, type GitRepo } from "../git/index.ts";
+import { commitTree, ensureExcluded, mergeIntoCurrent, openRepo, recordTried, requireClean, resolveCommitish, writeCommitOn, type GitRepo } from "../git/index.ts";
 import { SIGNIFICANCE_LEVEL, type Verdict } from "../measure/index.ts";
 import type { Platform } from "../platform/index.ts";
 import { compareCommands, type AbCompared } from "../profile/ab-sampler.ts";
@@ -33,7 +33,19 @@ export interface ExecuteOptions {
   /** The command to make faster (run with /bin/sh -c in each side tree). */
   target: string;
   projectRoot: string;
-  hypothesesFile: string;
+  /** The hypotheses file (docs/hypotheses.md); or pass `hypotheses` already loaded. */
+  hypothesesFile?: string;
+  /** Hypotheses already read and validated (the coordinator's research); wins over hypothesesFile. */
+  hypotheses?: readonly Hypothesis[];
+  /**
+   * The commit to start from. Default: HEAD, after checking that the work tree is clean. Given by
+   * the coordinator (its preflight checked the tree; a later cycle starts from the kept commit).
+   */
+  base?: string;
+  /** Number of the first ledger entry (`refs/perfloop/<slug>/<n>-<id>`); later cycles continue the count. Default 1. */
+  ledgerStart?: number;
+  /** Where commands run inside each side tree, relative to its root (the person's cwd in the repository). Default "". */
+  subdir?: string;
   test: string;
   e2e?: string;
   slug?: string;
@@ -89,10 +101,13 @@ export interface ExecuteReport {
   warnings: string[];
 }
 
-const METRIC_NAMES = ["wall_time_ms", "cpu_time_ms", "memory_peak_mb"] as const;
+/** The metrics of the per-metric table first, in this order; any other measured metric follows. */
+const METRIC_NAMES = ["wall_time_ms", "cpu_time_ms", "memory_peak_mb", "io_read_bytes", "io_write_bytes"] as const;
 
 function metricRows(result: AbCompared): MetricRow[] {
-  return METRIC_NAMES.map((metric) => {
+  const measured = [...Object.keys(result.metrics_a), ...Object.keys(result.metrics_b)];
+  const names = [...new Set([...METRIC_NAMES.filter((m) => m === "wall_time_ms" || measured.includes(m)), ...measured])];
+  return names.map((metric) => {
     const baseline = result.metrics_a[metric]?.median ?? null;
     const final = result.metrics_b[metric]?.median ?? null;
     const known = baseline !== null && final !== null && baseline > 0 && final > 0;
@@ -108,7 +123,7 @@ function metricRows(result: AbCompared): MetricRow[] {
 
 /** The telling lines of a failing command's output: error lines first, else the last lines. */
 export function failureGist(tail: string): string {
-  const lines = tail.split("\n").map((line) => line.trim()).filter((line) => line && !/^Node\.js v\d/.test(line) && !/^at /.test(line));
+  const lines = tail.replace(/\u001b\[[0-9;?]*[ -\/]*[@-~]/g, "").split("\n").map((line) => line.trim()).filter((line) => line && !/^Node\.js v\d/.test(line) && !/^at /.test(line));
   const headline =
     lines.find((line) => /^[A-Za-z.]*(Error|Exception)\b/.test(line)) ?? lines.find((line) => /[A-Za-z]*(Error|Exception)\b|\bFAIL|\bpanic|\bnot ok\b/.test(line));
   const telling = headline ?? lines.find((line) => /error|assert|fail|expected/i.test(line));
@@ -127,9 +142,13 @@ export async function runExecute(platform: Platform, options: ExecuteOptions, on
   }
   if (!options.test.trim()) throw new UsageError("--test needs a command", 'e.g. --test "npm test": the tests decide whether a change is safe');
   const repo: GitRepo = await openRepo(fs, options.projectRoot);
-  const clean = await requireClean(repo, { allowDirty: options.allowDirty });
-  const hypotheses = orderHypotheses(await loadHypotheses(options.hypothesesFile, repo.dir));
-  if (hypotheses.length === 0) throw new UsageError(`${options.hypothesesFile} holds no hypotheses`, "add at least one (docs/hypotheses.md)");
+  const clean: { base: string; warning?: string } = options.base
+    ? { base: await resolveCommitish(repo, options.base) }
+    : await requireClean(repo, { allowDirty: options.allowDirty });
+  const source = options.hypothesesFile ?? "the research summary";
+  if (!options.hypotheses && !options.hypothesesFile) throw new UsageError("no hypotheses given", "pass --hypotheses <file> (docs/hypotheses.md)");
+  const hypotheses = orderHypotheses(options.hypotheses ? [...options.hypotheses] : await loadHypotheses(options.hypothesesFile!, repo.dir));
+  if (hypotheses.length === 0) throw new UsageError(`${source} holds no hypotheses`, "add at least one (docs/hypotheses.md)");
 
   const slug = safe(options.slug ?? "execute");
   const slugDir = join(repo.dir, ".hex-skills", "optimization", slug);
@@ -139,6 +158,8 @@ export async function runExecute(platform: Platform, options: ExecuteOptions, on
   const removed: Removed[] = [];
   const ledger: string[] = [];
   const say = (stage: string, message: string) => onEvent({ stage, message });
+  const subdir = options.subdir ?? "";
+  const cwdOf = (side: "base" | "candidate" | "alternative") => join(workspace.dir(side), subdir);
   const checkpoint = () => {
     if (signal?.aborted) throw new CancelledError("execute stopped; the person's tree is untouched and the side trees are replaced by the next run");
     if (platform.now() > deadline) throw new PerfloopError("budget_spent", `the time budget of ${options.budgetMinutes} min is spent`, { hint: "raise --budget or give fewer hypotheses" });
@@ -153,33 +174,33 @@ export async function runExecute(platform: Platform, options: ExecuteOptions, on
   if (prepared.failed.size > 0) {
     const [id, reason] = [...prepared.failed][0]!;
     const more = prepared.failed.size > 1 ? ` (and ${prepared.failed.size - 1} more: ${[...prepared.failed.keys()].slice(1).join(", ")})` : "";
-    throw new UsageError(`hypothesis ${id} does not apply to the base commit: ${reason}${more}`, `fix or remove it in ${options.hypothesesFile}`);
+    throw new UsageError(`hypothesis ${id} does not apply to the base commit: ${reason}${more}`, `fix or remove it in ${source}`);
   }
   await ensureExcluded(repo);
   say("prepare", "materializing the side work trees");
   await workspace.materializeSides();
   if (options.setup) {
     for (const side of ["base", "candidate", "alternative"] as const) {
-      const setup = await workspace.run(options.setup, workspace.dir(side), {});
+      const setup = await workspace.run(options.setup, cwdOf(side), {});
       if (setup.exitCode !== 0) throw new UsageError(`the setup command failed in the side work tree (exit ${setup.exitCode}): ${setup.tail}`, "fix --setup; it runs once in each side tree");
     }
   }
 
   say("baseline", `checking the base: ${options.test}`);
-  const baseTests = await workspace.run(options.test, workspace.dir("base"), {}, options.timeoutMs);
+  const baseTests = await workspace.run(options.test, cwdOf("base"), {}, options.timeoutMs);
   if (baseTests.exitCode !== 0) {
     throw new UsageError(`the tests fail on the base commit (exit ${baseTests.exitCode}): ${baseTests.tail}`, "fix the tests first, or pass the right --test");
   }
   let baseE2e: boolean | null = null;
   if (options.e2e) {
-    baseE2e = (await workspace.run(options.e2e, workspace.dir("base"), {}, options.timeoutMs)).exitCode === 0;
+    baseE2e = (await workspace.run(options.e2e, cwdOf("base"), {}, options.timeoutMs)).exitCode === 0;
     if (!baseE2e) throw new UsageError(`the e2e command fails on the base commit: ${options.e2e}`, "fix it first, or leave out --e2e");
   }
 
   const usable = hypotheses;
 
   // The ledger: every hypothesis that applied, as a commit on the base, kept or not.
-  let n = 0;
+  let n = (options.ledgerStart ?? 1) - 1;
   for (const hypothesis of usable) {
     const applied = workspace.changesOf(hypothesis.id)!;
     const { commit } = await writeCommitOn(repo, { base: clean.base, changes: applied.changes, message: `perfloop ${slug}: tried ${hypothesis.id}\n\n${hypothesis.description}` });
@@ -205,10 +226,10 @@ export async function runExecute(platform: Platform, options: ExecuteOptions, on
     checkpoint();
     await workspace.switchTo("candidate", ids);
     const env = workspace.envOf(ids);
-    const tests = await workspace.run(options.test, workspace.dir("candidate"), env, options.timeoutMs);
+    const tests = await workspace.run(options.test, cwdOf("candidate"), env, options.timeoutMs);
     if (tests.exitCode !== 0) return { ok: false, tail: tests.tail, e2e: "skipped" };
     if (!options.e2e) return { ok: true, tail: "", e2e: "skipped" };
-    const e2e = await workspace.run(options.e2e, workspace.dir("candidate"), env, options.timeoutMs);
+    const e2e = await workspace.run(options.e2e, cwdOf("candidate"), env, options.timeoutMs);
     return { ok: e2e.exitCode === 0, tail: e2e.tail, e2e: e2e.exitCode === 0 ? "pass" : "fail" };
   };
   // Bisecting judges up to about 2n subsets: each single hypothesis is kept only at a
@@ -221,8 +242,8 @@ export async function runExecute(platform: Platform, options: ExecuteOptions, on
     await workspace.switchTo(bSide, bIds);
     const result = await compareCommands(
       platform,
-      { command: options.target, cwd: workspace.dir(aSide), env: workspace.childEnv(workspace.envOf(aIds)) },
-      { command: options.target, cwd: workspace.dir(bSide), env: workspace.childEnv(workspace.envOf(bIds)) },
+      { command: options.target, cwd: cwdOf(aSide), env: workspace.childEnv(workspace.envOf(aIds)) },
+      { command: options.target, cwd: cwdOf(bSide), env: workspace.childEnv(workspace.envOf(bIds)) },
       { userThreshold: options.threshold ?? null, alpha, maxRuns: options.maxRuns, timeoutMs: options.timeoutMs, signal, onProgress: (p) => say("measure", `${p.phase === "warmup" ? "warm-up" : "round"} ${p.round} of ${p.of}: ${p.arm.toUpperCase()} ${p.last_ms.toFixed(1)} ms`) },
     );
     if (result.status === "aborted") throw new CancelledError("execute stopped while measuring");

@@ -118,7 +118,7 @@ export function wrongToolIndicators(input: IndicatorInput): WrongToolEvidence[] 
     if (typeof value === "number" && (lowerIsBetter ? value <= targetMetric.value : value >= targetMetric.value)) {
       found.push({
         indicator: "already_optimized",
-        reason: `the baseline ${targetMetric.metric} ${value} already meets the target ${lowerIsBetter ? "<=" : ">="} ${targetMetric.value}`,
+        reason: `the baseline ${targetMetric.metric} ${shown(value)} already meets the target ${lowerIsBetter ? "<=" : ">="} ${targetMetric.value}`,
       });
     }
   }
@@ -131,7 +131,7 @@ export function wrongToolIndicators(input: IndicatorInput): WrongToolEvidence[] 
     if (metric && value !== null && value <= norm.upper) {
       found.push({
         indicator: "within_industry_norm",
-        reason: `${metric} ${value} is within the typical ${norm.upper} for ${norm.description} (${norm.source})`,
+        reason: `${metric} ${shown(value)} is within the typical ${norm.upper} for ${norm.description} (${norm.source})`,
       });
     }
   }
@@ -163,4 +163,9 @@ export function wrongToolIndicators(input: IndicatorInput): WrongToolEvidence[] 
     }
   }
   return found;
+}
+
+/** A measured value in a reason: 4 significant digits, no float noise (0.7768630000000201 -> 0.7769). */
+function shown(value: number): string {
+  return String(Number(value.toPrecision(4)));
 }

@@ -43,6 +43,17 @@ export interface ProfileOptions {
   test?: string;
   skipTests?: boolean;
   cpuProfile?: boolean;
+  /**
+   * Where the target and the tests run and source files are read (a side work tree of the
+   * coordinator). Default: projectRoot. The summary is always written under projectRoot.
+   */
+  workDir?: string;
+  /** The environment of every command; default the platform's. */
+  env?: Readonly<Record<string, string | undefined>>;
+  /** A test command already checked on this code (by the coordinator's preflight): recorded, not run again. */
+  checkedTest?: { command: string; source: string };
+  /** The person's absolute target, for the `already_optimized` indicator. */
+  targetMetric?: { metric: string; value: number; better?: "lower" | "higher" } | null;
   /** Run id to file the summary under; a standalone id when absent. */
   runId?: string;
   timeoutMs?: number;
@@ -82,13 +93,15 @@ function requireCount(flag: string, value: number | undefined, min: number): voi
 
 /** The test gate: the given or discovered command must pass on the unmodified code. */
 async function testGate(platform: Platform, options: ProfileOptions, onEvent: (event: ProfileEvent) => void): Promise<TestReport> {
+  if (options.checkedTest) return { command: options.checkedTest.command, source: options.checkedTest.source, check: null };
   if (options.skipTests) return { command: null, source: "skipped (--skip-tests)", check: null };
-  const discovered = options.test ? null : discoverTestCommand(options.projectRoot);
+  const workDir = options.workDir ?? options.projectRoot;
+  const discovered = options.test ? null : discoverTestCommand(workDir);
   const command = options.test ?? discovered?.command ?? null;
   const source = options.test ? "--test" : (discovered?.source ?? "none found");
   if (!command) return { command: null, source, check: null };
   onEvent({ kind: "tests", command, source });
-  const check = await checkTestCommand(platform, { command, cwd: options.projectRoot, env: platform.env, timeoutMs: TEST_TIMEOUT_MS });
+  const check = await checkTestCommand(platform, { command, cwd: workDir, env: options.env ?? platform.env, timeoutMs: TEST_TIMEOUT_MS });
   return { command, source, check };
 }
 
@@ -149,7 +162,9 @@ function commandFailure(command: string, failure: { run: number; exit_code: numb
 /** Measures the target; see the module comment. Throws UsageError on bad input before writing anything. */
 export async function runProfile(platform: Platform, options: ProfileOptions, onEvent: (event: ProfileEvent) => void = () => {}, signal?: AbortSignal): Promise<ProfileReport> {
   requireProjectRoot(options.projectRoot);
-  const target = parseTarget(options.target, options);
+  const workDir = options.workDir ?? options.projectRoot;
+  const env = options.env ?? platform.env;
+  const target = parseTarget(options.target, { ...options, projectRoot: workDir });
   requireCount("--runs", options.runs, 1);
   requireCount("--warmup", options.warmup, 0);
   requireCount("--max-runs", options.maxRuns, 2);
@@ -169,8 +184,8 @@ export async function runProfile(platform: Platform, options: ProfileOptions, on
   if (target.kind === "command") {
     const result = await measureCommand(platform, {
       command: target.command,
-      cwd: options.projectRoot,
-      env: platform.env,
+      cwd: workDir,
+      env,
       warmupRuns: options.warmup,
       runs: options.runs,
       maxRuns: options.maxRuns,
@@ -189,16 +204,16 @@ export async function runProfile(platform: Platform, options: ProfileOptions, on
       onEvent({ kind: "cpu-profile", command: target.command });
       cpu = await runWithCpuProfile(platform, {
         command: target.command,
-        cwd: options.projectRoot,
-        env: platform.env,
+        cwd: workDir,
+        env,
         timeoutMs: CPU_PROFILE_TIMEOUT_MS,
-        projectRoot: options.projectRoot,
+        projectRoot: workDir,
       });
       if (signal?.aborted) throw new CancelledError("profile stopped before it finished; nothing was written");
     }
   } else if (target.kind === "function") {
     progress(`benchmarking ${target.export_name} with mitata`);
-    measurement = await measureFunction({ file: target.file, exportName: target.export_name, args: target.args, projectRoot: options.projectRoot });
+    measurement = await measureFunction({ file: target.file, exportName: target.export_name, args: target.args, projectRoot: workDir });
     baseline = functionBaseline(measurement);
   } else {
     measurement = await measureEndpoint({
@@ -214,7 +229,7 @@ export async function runProfile(platform: Platform, options: ProfileOptions, on
   }
 
   const cpuProfile = cpu?.ok ? cpu.profile : null;
-  const suspicions = cpuProfile ? suspicionsFromSource(options.projectRoot, cpuProfile.top_by_self) : [];
+  const suspicions = cpuProfile ? suspicionsFromSource(workDir, cpuProfile.top_by_self) : [];
   const result = buildPerformanceMap({
     target,
     baseline,
@@ -222,6 +237,7 @@ export async function runProfile(platform: Platform, options: ProfileOptions, on
     cpuProfile,
     suspicions,
     testCommand: tests.command,
+    targetMetric: options.targetMetric ?? null,
     e2eTest: { command: null, source: "none" },
   });
   const machine = machineFingerprint(platform);

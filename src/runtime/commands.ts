@@ -69,6 +69,8 @@ export interface RuntimeFlags {
   reason?: string;
   resolve: boolean;
   worker?: string;
+  /** advance --resolve: the answer to the pending decision (one of its choices), recorded in decisions. */
+  choice?: string;
 }
 
 function isDirectory(path: string): boolean {
@@ -336,7 +338,14 @@ export class RuntimeService {
             return this.guardFail(guard.ok ? `Invalid transition: ${back} -> ${to}` : guard.error, guard.ok ? [] : (guard.details ?? []), guard);
           }
         }
-        const next = applyResolve(state, to, now);
+        const choice = this.flags.choice;
+        if (choice !== undefined) {
+          const choices = state.pending_decision?.choices ?? [];
+          if (!choices.includes(choice)) {
+            return this.guardFail(choices.length ? `Unknown choice: ${choice}. Use one of: ${choices.join(", ")}` : `No pending decision to answer with ${choice}`, []);
+          }
+        }
+        const next = applyResolve(state, to, now, choice);
         const saved = this.store.commit(run, { state: next, checkpoints: run.checkpoints }, [{ type: "STATE_SAVED", fields: { state: next } }]);
         return ok({ runtime: runtimeInfo(saved), state: next, resumed_from: "PAUSED" });
       }

@@ -52,6 +52,12 @@ export function validateTransition(state: State, checkpoints: Checkpoints, from:
       }
     }
     if (from === "PHASE_9_CYCLE_BOUNDARY" && !state.stop_reason) return fail("Cycle boundary missing stop reason");
+    if (from === "PHASE_7_VALIDATE_PLAN") {
+      const verdict = payloadOf(checkpoints, from, cycle).validation_verdict;
+      if (verdict !== "NO_GO" || !state.stop_reason) {
+        return fail("Phase 7 can jump to aggregate only when a NO_GO plan was declined (record stop_reason PLAN_DECLINED)");
+      }
+    }
   }
   if (to === "PHASE_7_VALIDATE_PLAN" && !state.context_file) return fail("Context file not recorded");
   if (to === "PHASE_8_EXECUTE") {

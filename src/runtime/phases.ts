@@ -31,7 +31,8 @@ export const EDGES: Readonly<Record<Phase, readonly Phase[]>> = {
   PHASE_4_RESEARCH: ["PHASE_5_SET_TARGET", "PHASE_10_AGGREGATE"],
   PHASE_5_SET_TARGET: ["PHASE_6_WRITE_CONTEXT"],
   PHASE_6_WRITE_CONTEXT: ["PHASE_7_VALIDATE_PLAN"],
-  PHASE_7_VALIDATE_PLAN: ["PHASE_8_EXECUTE"],
+  // Extension: a NO_GO plan the person declined (`resume --decide cancel`) ends the run here.
+  PHASE_7_VALIDATE_PLAN: ["PHASE_8_EXECUTE", "PHASE_10_AGGREGATE"],
   PHASE_8_EXECUTE: ["PHASE_9_CYCLE_BOUNDARY"],
   PHASE_9_CYCLE_BOUNDARY: ["PHASE_2_PROFILE", "PHASE_10_AGGREGATE"],
   PHASE_10_AGGREGATE: ["PHASE_11_REPORT"],
@@ -77,7 +78,8 @@ export const HISTORY_EVENTS = [
 export type HistoryEventType = (typeof HISTORY_EVENTS)[number];
 
 /** Stop reasons perfloop itself writes (an extension: the original accepts any string). */
-export const STOP_REASONS = ["TARGET_MET", "PLATEAU", "MAX_CYCLES", "NO_HYPOTHESES", "WRONG_TOOL_BLOCK"] as const;
+export const STOP_REASONS = ["TARGET_MET", "PLATEAU", "MAX_CYCLES", "NO_HYPOTHESES", "WRONG_TOOL_BLOCK", "PLAN_DECLINED", "PLAN_ONLY"] as const;
+export type StopReason = (typeof STOP_REASONS)[number];
 export const WRONG_TOOL_INDICATORS = [
   "external_service_no_alternative",
   "within_industry_norm",

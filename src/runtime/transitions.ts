@@ -156,8 +156,11 @@ export function applyAdvance(state: State, to: Phase, now: string): State {
   return next;
 }
 
-/** Leaves PAUSED for `to` (the paused phase or one of its successors, already guarded). */
-export function applyResolve(state: State, to: Phase, now: string): State {
+/**
+ * Leaves PAUSED for `to` (the paused phase or one of its successors, already guarded). The answer
+ * recorded is `choice` (one of the pending decision's choices, checked by the caller), else "resume".
+ */
+export function applyResolve(state: State, to: Phase, now: string, choice?: string): State {
   const kind = state.pending_decision?.kind ?? "pause";
   return {
     ...state,
@@ -165,7 +168,7 @@ export function applyResolve(state: State, to: Phase, now: string): State {
     paused_reason: null,
     paused_from: null,
     pending_decision: null,
-    decisions: answer(state, kind, "resume", now, { to }),
+    decisions: answer(state, kind, choice ?? "resume", now, { to }),
     updated_at: now,
   };
 }

@@ -7,7 +7,8 @@ import process from "node:process";
 
 export interface Progress {
   start(message: string): Promise<void>;
-  update(message: string): void;
+  /** `important`: printed even within the plain lines' interval (a new phase, say). */
+  update(message: string, important?: boolean): void;
   stop(message?: string): void;
   fail(message?: string): void;
 }
@@ -35,9 +36,9 @@ export function createProgress(mode: ProgressMode, write: (text: string) => void
         last = now();
         write(`${message}\n`);
       },
-      update: (message) => {
+      update: (message, important = false) => {
         pending = message;
-        if (now() - last >= LINE_INTERVAL_MS) {
+        if (important || now() - last >= LINE_INTERVAL_MS) {
           last = now();
           pending = null;
           write(`${message}\n`);

@@ -22,4 +22,6 @@ test("the gist of a failing test run is its error line, not a code frame or the 
   assert.equal(failureGist("ok 1 - a\nnot ok 2 - b\n# fail 1"), "not ok 2 - b");
   assert.equal(failureGist("compiling\nexit status 3"), "compiling | exit status 3");
   assert.equal(failureGist(""), "no output");
+  // Deno colours its errors even into a pipe: the gist is plain text.
+  assert.equal(failureGist("\u001b[0m\u001b[1m\u001b[31merror\u001b[0m: Uncaught (in promise) AssertionError: 1 !== 2"), "error: Uncaught (in promise) AssertionError: 1 !== 2");
 });

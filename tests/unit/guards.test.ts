@@ -33,7 +33,10 @@ import {
 } from "./runtime-fixtures.ts";
 
 
-/** The edge table of contract §5.1, written out here so that a wrong table in src fails. */
+/**
+ * The edge table of contract §5.1, written out here so that a wrong table in src fails, with
+ * perfloop's one extension: VALIDATE -> AGGREGATE for a declined NO_GO.
+ */
 const CONTRACT_EDGES: Record<string, string[]> = {
   PHASE_0_PREFLIGHT: [PARSE],
   PHASE_1_PARSE_INPUT: [PROFILE],
@@ -42,7 +45,7 @@ const CONTRACT_EDGES: Record<string, string[]> = {
   PHASE_4_RESEARCH: [TARGET, AGGREGATE],
   PHASE_5_SET_TARGET: [CONTEXT],
   PHASE_6_WRITE_CONTEXT: [VALIDATE],
-  PHASE_7_VALIDATE_PLAN: [EXECUTE],
+  PHASE_7_VALIDATE_PLAN: [EXECUTE, AGGREGATE],
   PHASE_8_EXECUTE: [BOUNDARY],
   PHASE_9_CYCLE_BOUNDARY: [PROFILE, AGGREGATE],
   PHASE_10_AGGREGATE: [REPORT],
@@ -70,6 +73,7 @@ const HAPPY: Case[] = [
   { from: TARGET, to: CONTEXT, cps: [[TARGET]] },
   { from: CONTEXT, to: VALIDATE, state: { context_file: "ctx.md" }, cps: [[CONTEXT]] },
   { from: VALIDATE, to: EXECUTE, cps: [[VALIDATE, { validation_verdict: "GO" }]] },
+  { from: VALIDATE, to: AGGREGATE, state: { stop_reason: "PLAN_DECLINED" }, cps: [[VALIDATE, { validation_verdict: "NO_GO" }]] },
   { from: EXECUTE, to: BOUNDARY, cps: [[EXECUTE, { execution_result: { target_met: true } }]] },
   { from: BOUNDARY, to: PROFILE, cps: [[BOUNDARY]] },
   { from: BOUNDARY, to: AGGREGATE, state: { stop_reason: "TARGET_MET" }, cps: [[BOUNDARY]] },
@@ -117,7 +121,7 @@ describe("edges (§5.1)", () => {
         checked++;
       }
     }
-    assert.equal(checked, 14 * 14 - 15);
+    assert.equal(checked, 14 * 14 - 16);
   });
 
   const unknown: [string, string][] = [
@@ -224,6 +228,22 @@ describe("rule 4: jumps to aggregate", () => {
       const result = guard(RESEARCH, AGGREGATE, {}, [RESEARCH, payload]);
       if (allowed) assert.deepEqual(result, { ok: true });
       else refused(result, "Phase 4 can jump to aggregate only when no hypotheses remain");
+    });
+  }
+
+  // perfloop's extension: a declined NO_GO ends the run from the validate phase.
+  const fromValidate: [label: string, payload: Record<string, unknown>, stop: string | null, allowed: boolean][] = [
+    ["NO_GO with PLAN_DECLINED", { validation_verdict: "NO_GO" }, "PLAN_DECLINED", true],
+    ["NO_GO without a stop reason", { validation_verdict: "NO_GO" }, null, false],
+    ["GO with a stop reason", { validation_verdict: "GO" }, "PLAN_DECLINED", false],
+    ["WAIVED with a stop reason", { validation_verdict: "WAIVED" }, "PLAN_DECLINED", false],
+    ["no verdict", {}, "PLAN_DECLINED", false],
+  ];
+  for (const [label, payload, stop, allowed] of fromValidate) {
+    test(`from validate with ${label} -> ${allowed ? "allowed" : "refused"}`, () => {
+      const result = guard(VALIDATE, AGGREGATE, { stop_reason: stop }, [VALIDATE, payload]);
+      if (allowed) assert.deepEqual(result, { ok: true });
+      else refused(result, "Phase 7 can jump to aggregate only when a NO_GO plan was declined (record stop_reason PLAN_DECLINED)");
     });
   }
 

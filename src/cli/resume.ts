@@ -1,0 +1,132 @@
+/**
+ * `perfloop resume [--slug S] [--decide CHOICE]`: carries an unfinished run on from its last
+ * checkpoint, with the options it was started with; `--decide` answers its pending decision.
+ * `perfloop report [--slug S] [--format md|json]`: the report of a run (finished or not).
+ */
+import * as fs from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
+import type { CAC } from "cac";
+import * as v from "valibot";
+import { UsageError } from "../errors.ts";
+import type { Platform } from "../platform/index.ts";
+import { RuntimeService } from "../runtime/commands.ts";
+import { sleepSync } from "../runtime/lock.ts";
+import type { Run } from "../runtime/store.ts";
+import { commandContext, type CommandContext } from "./context.ts";
+import { rawOption } from "./raw-args.ts";
+
+function store(ctx: CommandContext, root: string) {
+  return new RuntimeService(
+    { projectRoot: root, cwd: ctx.platform.cwd, resolve: false },
+    { pid: ctx.platform.pid, now: ctx.platform.now, processAlive: ctx.platform.processAlive, sleep: sleepSync },
+  ).store;
+}
+
+/** The repository root perfloop keeps its files in (the run was started there). */
+async function repoOf(ctx: CommandContext) {
+  const { openRepo } = await import("../git/index.ts");
+  return await openRepo(fs, ctx.projectRoot);
+}
+
+/** The slug's unfinished run, or the only unfinished one. */
+function activeRun(ctx: CommandContext, root: string): Run {
+  const s = store(ctx, root);
+  if (ctx.slug) {
+    const pointer = s.pointerFor(ctx.slug);
+    if (!pointer) throw new UsageError(`no unfinished run for slug ${ctx.slug}`, "perfloop status lists the runs; start one with perfloop run");
+    return s.load(pointer.run_id) ?? missing(pointer.run_id);
+  }
+  const files = s.pointerFiles();
+  if (files.length === 0) throw new UsageError("no unfinished run in this project", "start one with perfloop run; perfloop report shows finished ones");
+  if (files.length > 1) {
+    const slugs = files.map((f) => s.readPointerFile(f)?.identifier).filter(Boolean);
+    throw new UsageError(`${files.length} unfinished runs: ${slugs.join(", ")}`, "pick one with --slug");
+  }
+  const pointer = s.readPointerFile(files[0]!)!;
+  return s.load(pointer.run_id) ?? missing(pointer.run_id);
+}
+
+function missing(runId: string): never {
+  throw new UsageError(`run ${runId} is gone from .hex-skills/optimization/runtime/runs`, "start a new run with perfloop run");
+}
+
+/** The slug's latest run (finished or not), else the latest of all. */
+function latestRun(ctx: CommandContext, root: string): Run {
+  const s = store(ctx, root);
+  let best: Run | null = null;
+  for (const runId of s.runIds()) {
+    const run = s.load(runId);
+    if (!run || (ctx.slug && run.state.identifier !== ctx.slug)) continue;
+    if (!best || run.state.updated_at > best.state.updated_at) best = run;
+  }
+  if (!best) throw new UsageError(ctx.slug ? `no run for slug ${ctx.slug}` : "no run in this project", "start one with perfloop run");
+  return best;
+}
+
+export function registerResume(cli: CAC, platform: Platform, setExit: (code: number) => void): void {
+  cli
+    .command("resume", "Carry an unfinished run on from its last checkpoint; --decide answers its pending decision")
+    .option("--decide <choice>", "The answer to the run's pending decision (perfloop status shows the question and its choices)")
+    .example("perfloop resume --slug sum --decide waive")
+    .action(async (options: Record<string, unknown>) => {
+      const ctx = commandContext(platform, options);
+      const decide = options.decide === undefined ? undefined : rawOption(platform.args, "decide");
+      if (options.decide !== undefined && !decide?.trim()) throw new UsageError("--decide needs a choice", "perfloop status shows the pending question and its choices");
+      const repo = await repoOf(ctx);
+      const run = activeRun(ctx, repo.dir);
+      const { readRunOptions } = await import("../coordinator/run-options.ts");
+      const { storedMetric } = await import("../coordinator/metric-schema.ts");
+      const { payloadOf } = await import("../coordinator/loop-context.ts");
+      const { parseMetric } = await import("../coordinator/metric.ts");
+      const { driveInFrame } = await import("./run-frame.ts");
+      const preflight = payloadOf(run, "PHASE_0_PREFLIGHT");
+      if (!preflight) throw new UsageError(`run ${run.runId} was not started by perfloop run (no preflight checkpoint)`, "drive it with perfloop runtime <verb>, as it was started");
+      const runOptions = readRunOptions(preflight, `.hex-skills/optimization/runtime/runs/${run.runId}/history.jsonl`);
+      const parse = payloadOf(run, "PHASE_1_PARSE_INPUT");
+      const time = runOptions.target_spec.kind === "endpoint" ? "latency_p50_ms" : "wall_time_ms";
+      const userTarget = parse ? storedMetric(parse.target_metric) : runOptions.target_text ? parseMetric(runOptions.target_text, { flag: "--target", defaultTimeMetric: time }) : null;
+      const observed = parse ? storedMetric(parse.observed_metric) : runOptions.observed_text ? parseMetric(runOptions.observed_text, { flag: "--observed", defaultTimeMetric: time, allowRelative: false }) : null;
+      const result = await driveInFrame(platform, ctx, { repo, slug: run.state.identifier, runId: run.runId, options: runOptions, userTarget, observed, decide: decide?.trim() }, (lines) => {
+        for (const line of lines) ctx.output.line(line);
+      });
+      setExit(result.code);
+    });
+}
+
+const ReportFlags = v.object({ format: v.optional(v.picklist(["md", "json", "text"], "--format must be md, json or text")) });
+
+export function registerReport(cli: CAC, platform: Platform): void {
+  cli
+    .command("report", "The report of a run: every metric before and after, every cycle, the stop reason and the branch")
+    .option("--format <format>", "md (report.md), json (report.json) or text (the summary; the default)")
+    .example("perfloop report --slug sum --format md")
+    .action(async (options: Record<string, unknown>) => {
+      const ctx = commandContext(platform, options);
+      const flags = v.safeParse(ReportFlags, { format: options.format === undefined ? undefined : rawOption(platform.args, "format") });
+      if (!flags.success) throw new UsageError(flags.issues[0]!.message, "e.g. perfloop report --format md");
+      const repo = await repoOf(ctx);
+      const run = latestRun(ctx, repo.dir);
+      const { buildReport, readReportFile, reportPaths } = await import("../coordinator/phase-report.ts");
+      const { payloadOf } = await import("../coordinator/loop-context.ts");
+      const paths = reportPaths(repo.dir, run.state.identifier);
+      let report;
+      if (run.state.complete && existsSync(paths.json)) {
+        try {
+          report = readReportFile(paths.json, readFileSync(paths.json, "utf8"));
+        } catch (error) {
+          throw new UsageError(`${paths.json} is damaged: ${(error as Error).message}`, "it is rebuilt from the run if you delete it");
+        }
+      } else {
+        report = buildReport(run, repo.dir, (payloadOf(run, "PHASE_11_REPORT")?.merged ?? null) as never);
+      }
+      const format = ctx.json ? "json" : (flags.output.format ?? "text");
+      if (format === "json") ctx.output.json(report);
+      else if (format === "md") {
+        const { renderReportMarkdown } = await import("../report/run-markdown.ts");
+        platform.writeStdout(renderReportMarkdown(report));
+      } else {
+        const { renderRunSummary } = await import("../report/run-text.ts");
+        for (const line of renderRunSummary(report, { color: (style: Parameters<typeof ctx.output.style>[0], text: string) => ctx.output.style(style, text) })) ctx.output.line(line);
+      }
+    });
+}

@@ -1,0 +1,122 @@
+/**
+ * The frame `perfloop run`, `resume` and `demo` drive a run in: the slug's run lock, progress
+ * (a spinner on a terminal, plain lines with CI or without a terminal, nothing with --json),
+ * Ctrl-C turned into a stop at the next safe point, the person's questions (clack on a terminal,
+ * never otherwise), and the end: the summary or the JSON, exit 0 done, 3 paused.
+ */
+import { join } from "node:path";
+import { CancelledError, ExitCode, PerfloopError } from "../errors.ts";
+import type { GitRepo } from "../git/index.ts";
+import type { Platform } from "../platform/index.ts";
+import { isInteractive, scriptedAsker, terminalAsker, type Asker } from "../coordinator/decisions.ts";
+import type { LoopContext } from "../coordinator/loop-context.ts";
+import type { MetricSpec } from "../coordinator/metric.ts";
+import type { RunOptions } from "../coordinator/run-options.ts";
+import { RunClient } from "../coordinator/runtime-client.ts";
+import { acquireRunLock } from "../coordinator/run-lock.ts";
+import { countChildren, type Timing } from "../coordinator/timing.ts";
+import { createProgress, progressMode } from "../ui/progress.ts";
+import type { CommandContext } from "./context.ts";
+
+export interface FrameInput {
+  repo: GitRepo;
+  slug: string;
+  runId: string;
+  options: RunOptions;
+  userTarget: MetricSpec | null;
+  observed: MetricSpec | null;
+  decide?: string;
+}
+
+export interface FrameResult {
+  code: number;
+  timing: Timing;
+}
+
+function describePending(slug: string, pending: { question: string; choices: string[] } | null, reason: string): string[] {
+  if (!pending) return [`paused: ${reason}`, `continue with: perfloop resume --slug ${slug}`];
+  return [`paused: ${reason}`, `question: ${pending.question}`, `answer with: perfloop resume --slug ${slug} --decide ${pending.choices.join("|")}`];
+}
+
+export async function driveInFrame(platform: Platform, ctx: CommandContext, input: FrameInput, print: (lines: string[]) => void): Promise<FrameResult> {
+  const { drive } = await import("../coordinator/loop.ts");
+  const { renderRunSummary } = await import("../report/run-text.ts");
+  const counting = countChildren(platform);
+  const lock = acquireRunLock(join(input.repo.dir, ".hex-skills", "optimization", input.slug, "run.lock"), platform.pid, platform.now(), platform.processAlive, input.slug);
+  const progress = createProgress(progressMode({ json: ctx.json, env: platform.env, stderrIsTTY: platform.stderrIsTTY }));
+  const controller = new AbortController();
+  const release = platform.onInterrupt(() => controller.abort(new Error("interrupted (Ctrl-C)")));
+  let spinning = false;
+  const interactive = isInteractive({ yes: ctx.yes, json: ctx.json, env: platform.env, stdinIsTTY: platform.interactive, stderrIsTTY: platform.stderrIsTTY });
+  let last = "";
+  const asker: Asker = interactive
+    ? terminalAsker({
+        before: () => {
+          if (spinning) progress.stop(last);
+          spinning = false;
+        },
+        after: () => {
+          void progress.start(last || "working").then(() => (spinning = true));
+        },
+      })
+    : scriptedAsker(ctx.yes);
+  const budget = input.options.budget_minutes;
+  const loop: LoopContext = {
+    platform: counting.platform,
+    client: new RunClient(counting.platform, input.repo.dir, input.runId),
+    repo: input.repo,
+    slug: input.slug,
+    options: input.options,
+    userTarget: input.userTarget,
+    observed: input.observed,
+    asker,
+    signal: controller.signal,
+    deadline: budget ? platform.now() + budget * 60_000 : Number.POSITIVE_INFINITY,
+    say: () => {},
+    where: { cycle: 1 },
+  };
+  try {
+    await progress.start(`perfloop run ${input.slug}`);
+    spinning = true;
+    loop.say = (message: string, important = false) => {
+      last = `cycle ${loop.where.cycle}/${input.options.max_cycles} · ${message}`;
+      progress.update(last, important);
+    };
+    const outcome = await drive(loop, input.decide);
+    const timing = counting.timing();
+    if (outcome.kind === "paused") {
+      progress.stop("paused");
+      if (ctx.json) ctx.output.json({ ok: true, status: "paused", slug: input.slug, run_id: outcome.run_id, paused_reason: outcome.reason, pending_decision: outcome.pending, timing });
+      else print(describePending(input.slug, outcome.pending, outcome.reason));
+      return { code: ExitCode.paused, timing };
+    }
+    progress.stop("done");
+    if (ctx.json) ctx.output.json({ ok: true, status: "done", ...outcome.report, timing });
+    else print(renderRunSummary(outcome.report, { color: (style, text) => ctx.output.style(style, text) }));
+    return { code: ExitCode.ok, timing };
+  } catch (error) {
+    progress.fail("stopped");
+    if (error instanceof CancelledError) throw error;
+    if (error instanceof PerfloopError) {
+      const phase = safePhase(loop);
+      throw new PerfloopError(error.code, error.message, {
+        exitCode: error.exitCode,
+        data: error.data,
+        hint: `${error.hint ? `${error.hint}; ` : ""}the run is kept${phase ? ` at ${phase}` : ""}: perfloop resume --slug ${input.slug} carries on`,
+      });
+    }
+    throw error;
+  } finally {
+    release();
+    lock.release();
+  }
+}
+
+function safePhase(loop: LoopContext): string | null {
+  try {
+    const state = loop.client.load().state;
+    return `cycle ${state.current_cycle}, phase ${state.phase}`;
+  } catch {
+    return null;
+  }
+}

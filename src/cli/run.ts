@@ -1,0 +1,107 @@
+/**
+ * `perfloop run <target>`: the whole loop. Flags -> typed request (valibot) -> preflight (writes
+ * nothing) -> the run started in the runtime, its options in the preflight checkpoint -> the loop.
+ */
+import type { CAC } from "cac";
+import * as v from "valibot";
+import { UsageError } from "../errors.ts";
+import type { Platform } from "../platform/index.ts";
+import { commandContext } from "./context.ts";
+import { rawOption } from "./raw-args.ts";
+
+const RUN_FLAGS: [string, string][] = [
+  ["--observed <metric>", 'What you see today, e.g. "wall=6.3s", "p95=800ms"'],
+  ["--target <metric>", "What it should reach: 500ms, -40%, 2x, 256MB, 1200req/s (default: asked on a terminal, else -50%)"],
+  ["--max-cycles <n>", "Most cycles (default 3)"],
+  ["--plateau <pct>", "Stop when a cycle gains less than this, in percent (default 5)"],
+  ["--mode <mode>", "execute (default) or plan_only (profile, research, validate; change nothing)"],
+  ["--test <cmd>", "The test command every change must pass (default: discovered)"],
+  ["--e2e <cmd>", "An end-to-end check every kept change must pass too"],
+  ["--hypotheses <file>", "The hypotheses file (docs/hypotheses.md), read again every cycle"],
+  ["--agent <cmd>", "A command that answers with hypotheses (spec: docs/hypotheses.md, The agent protocol)"],
+  ["--threshold <pct>", "The smallest gain that counts for you, in percent (the floor is 2%)"],
+  ["--max-runs <n>", "Cap on runs per side in each comparison (default 100)"],
+  ["--runs <n>", "Profile: a fixed number of measured runs (default adaptive)"],
+  ["--warmup <n>", "Profile: warm-up runs (default 1)"],
+  ["--setup <cmd>", "Run once in each side work tree first (e.g. npm ci); default: link node_modules etc."],
+  ["--waive-gate", "Go on even when the wrong-tool gate says BLOCK"],
+  ["--merge", "Merge the result branch into your current branch at the end (fast-forward or a clean merge)"],
+  ["--budget <minutes>", "Stop after this long (the run stays resumable)"],
+  ["--allow-dirty", "Start from HEAD even if the work tree has uncommitted changes (they are not included)"],
+];
+
+const Text = (flag: string) => v.optional(v.pipe(v.string(), v.trim(), v.minLength(1, `${flag} needs a value`)));
+
+const RunFlagsSchema = v.object({
+  observed: Text("--observed"),
+  targetMetric: Text("--target"),
+  mode: v.optional(v.picklist(["execute", "plan_only"], "--mode must be execute or plan_only")),
+  test: Text("--test"),
+  e2e: Text("--e2e"),
+  hypotheses: Text("--hypotheses"),
+  agent: Text("--agent"),
+  setup: Text("--setup"),
+  waiveGate: v.boolean(),
+  merge: v.boolean(),
+  allowDirty: v.boolean(),
+});
+
+/** A number flag as typed ("--max-cycles ten" is refused with the flag's name). */
+export function numberOption(args: readonly string[], name: string): number | undefined {
+  const raw = rawOption(args, name);
+  if (raw === undefined) return undefined;
+  const value = Number(raw.trim().replace(/%$/, ""));
+  if (raw.trim() === "" || !Number.isFinite(value)) throw new UsageError(`--${name} needs a number, got ${JSON.stringify(raw)}`, `e.g. --${name} 3`);
+  return value;
+}
+
+/** A flag given without its value (`--target` last) reads as `true` from cac: refuse it by name. */
+function present(options: Record<string, unknown>, args: readonly string[], key: string, name: string): string | undefined {
+  if (options[key] === undefined) return undefined;
+  const raw = rawOption(args, name);
+  if (raw === undefined) throw new UsageError(`--${name} needs a value`, `see perfloop run --help`);
+  return raw;
+}
+
+export function registerRun(cli: CAC, platform: Platform, setExit: (code: number) => void): void {
+  const command = cli.command("run <target>", "Optimize a command in measured cycles: profile, gate, research, validate, execute; keep what is tested and faster on branch perfloop/<slug>");
+  for (const [flag, description] of RUN_FLAGS) command.option(flag, description);
+  command
+    .example(`perfloop run "node bench.js" --hypotheses perf/hypotheses.json --target -40% --yes`)
+    .example(`perfloop run "npm run build" --agent "./ask-model.sh" --max-cycles 5`)
+    .action(async (target: string, options: Record<string, unknown>) => {
+      const ctx = commandContext(platform, options);
+      const args = platform.args;
+      const parsed = v.safeParse(RunFlagsSchema, {
+        observed: present(options, args, "observed", "observed"),
+        targetMetric: present(options, args, "target", "target"),
+        mode: present(options, args, "mode", "mode"),
+        test: present(options, args, "test", "test"),
+        e2e: present(options, args, "e2e", "e2e"),
+        hypotheses: present(options, args, "hypotheses", "hypotheses"),
+        agent: present(options, args, "agent", "agent"),
+        setup: present(options, args, "setup", "setup"),
+        waiveGate: options.waiveGate === true,
+        merge: options.merge === true,
+        allowDirty: options.allowDirty === true,
+      });
+      if (!parsed.success) throw new UsageError(parsed.issues[0]!.message, "see perfloop run --help");
+      const { preflight } = await import("../coordinator/preflight.ts");
+      const checked = await preflight(platform, {
+        target: String(target),
+        start: ctx.projectRoot,
+        slug: ctx.slug,
+        ...parsed.output,
+        maxCycles: numberOption(args, "max-cycles"),
+        plateauPct: numberOption(args, "plateau"),
+        thresholdPct: numberOption(args, "threshold"),
+        maxRuns: numberOption(args, "max-runs"),
+        runs: numberOption(args, "runs"),
+        warmup: numberOption(args, "warmup"),
+        budgetMinutes: numberOption(args, "budget"),
+      });
+      const { startAndDrive } = await import("./start-run.ts");
+      const result = await startAndDrive(platform, ctx, checked);
+      setExit(result.code);
+    });
+}

@@ -1,0 +1,51 @@
+/**
+ * After a clean preflight: the run comes into existence on disk (the contract's manifest, `start`,
+ * the preflight checkpoint holding the run's options) and is driven. Shared by `run` and `demo`.
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { UsageError } from "../errors.ts";
+import { ensureExcluded } from "../git/index.ts";
+import type { Platform } from "../platform/index.ts";
+import type { Preflight } from "../coordinator/preflight.ts";
+import { RunClient, startRun } from "../coordinator/runtime-client.ts";
+import type { CommandContext } from "./context.ts";
+import { driveInFrame, type FrameResult } from "./run-frame.ts";
+
+export async function startAndDrive(platform: Platform, ctx: CommandContext, checked: Preflight, print?: (lines: string[]) => void): Promise<FrameResult & { runId: string }> {
+  const { repo, slug, options } = checked;
+  await ensureExcluded(repo);
+  const dir = join(repo.dir, ".hex-skills", "optimization", slug);
+  mkdirSync(dir, { recursive: true });
+  const manifestFile = join(dir, "manifest.json");
+  const manifest = {
+    target: options.target,
+    observed_metric: checked.observed,
+    target_metric: checked.target,
+    execution_mode: options.mode,
+    cycle_config: { max_cycles: options.max_cycles, plateau_threshold: options.plateau_pct },
+  };
+  writeFileSync(manifestFile, `${JSON.stringify(manifest, null, 2)}\n`);
+  const started = startRun(platform, repo.dir, slug, manifestFile);
+  if (!started.ok) throw new UsageError(`an unfinished run exists for slug ${slug}`, `continue it with: perfloop resume --slug ${slug}`);
+  new RunClient(platform, repo.dir, started.runId).checkpoint("PHASE_0_PREFLIGHT", {
+    options,
+    checks: checked.checks,
+    warnings: checked.warnings,
+    test_command: options.test.command,
+    test_source: options.test.source,
+    stack: options.stack,
+    base: options.base,
+  });
+  for (const warning of checked.warnings) ctx.output.note(`perfloop: ${warning}`);
+  const result = await driveInFrame(
+    platform,
+    ctx,
+    { repo, slug, runId: started.runId, options, userTarget: checked.target, observed: checked.observed },
+    print ??
+      ((lines) => {
+        for (const line of lines) ctx.output.line(line);
+      }),
+  );
+  return { ...result, runId: started.runId };
+}

@@ -1,0 +1,133 @@
+/**
+ * The profile digest: what the coordinator keeps of a profile (phase 2) in the PROFILE checkpoint,
+ * so that the gate, the context, the report and a resumed run read it from disk. The whole profile
+ * stays in its summary envelope (`summary_path`); the digest is small enough to sit in every
+ * history event that carries the state. Pure: a ProfileReport in, a digest out.
+ */
+import * as v from "valibot";
+import type { ProfileReport } from "../profile/profile.ts";
+
+/** Steps and hot functions kept in the digest (the summary has them all). */
+export const DIGEST_STEPS = 10;
+export const DIGEST_HOT_FUNCTIONS = 8;
+
+const num = v.number();
+const nullableNum = v.nullable(v.number());
+
+export const MetricDigestSchema = v.object({
+  median: num,
+  ci: v.tuple([num, num]),
+  mad: num,
+  min: num,
+  max: num,
+  n: num,
+  unit: v.string(),
+  outliers: num,
+  outlier_reasons: v.array(v.string()),
+});
+export type MetricDigest = v.InferOutput<typeof MetricDigestSchema>;
+
+export const ProfileDigestSchema = v.object({
+  /** The commit that was profiled (the cycle's base). */
+  commit: v.string(),
+  target_kind: v.picklist(["command", "function", "endpoint"]),
+  baseline: v.record(v.string(), nullableNum),
+  /** Per metric of a command (wall, CPU, memory, I/O), or the main metric of a function or endpoint. */
+  metrics: v.record(v.string(), MetricDigestSchema),
+  runs: nullableNum,
+  stopped_because: v.nullable(v.string()),
+  classification: v.string(),
+  bottleneck_detail: v.string(),
+  classification_rule: v.string(),
+  top_bottlenecks: v.array(v.looseObject({ step: v.string(), type: v.string(), share: num, description: v.string() })),
+  steps: v.array(v.looseObject({ id: v.string(), function: v.string(), wall_time_ms: num, time_share_pct: v.optional(num), location: v.optional(v.string()) })),
+  hot_functions: v.array(v.object({ function: v.string(), location: v.string(), self_pct: num, total_pct: num })),
+  suspicions: v.array(v.looseObject({ category: v.string(), location: v.string(), verdict: v.string(), description: v.string(), evidence: v.string(), function: v.string() })),
+  optimization_hints: v.array(v.string()),
+  wrong_tool_indicators: v.array(v.string()),
+  wrong_tool_evidence: v.array(v.object({ indicator: v.string(), reason: v.string() })),
+  /** attempted: the command is run by a JS runtime perfloop can profile. */
+  cpu_profile: v.object({ attempted: v.boolean(), ok: v.boolean(), reason: v.nullable(v.string()) }),
+  endpoint_errors: nullableNum,
+  warnings: v.array(v.string()),
+  summary_path: v.string(),
+});
+export type ProfileDigest = v.InferOutput<typeof ProfileDigestSchema>;
+
+export function digestProfile(report: ProfileReport, commit: string): ProfileDigest {
+  const result = report.result;
+  const measurement = report.measurement;
+  const metrics: Record<string, MetricDigest> = {};
+  const keep = (name: string, summary: { median: number; ci: [number, number]; mad: number; min: number; max: number; n: number; unit: string; outliers: { reason?: string }[] }) => {
+    metrics[name] = {
+      median: summary.median,
+      ci: [summary.ci[0], summary.ci[1]],
+      mad: summary.mad,
+      min: summary.min,
+      max: summary.max,
+      n: summary.n,
+      unit: summary.unit,
+      outliers: summary.outliers.length,
+      outlier_reasons: [...new Set(summary.outliers.map((o) => String(o.reason ?? "")).filter(Boolean))].slice(0, 3),
+    };
+  };
+  let runs: number | null = null;
+  let stopped: string | null = null;
+  let endpointErrors: number | null = null;
+  if (measurement.kind === "command") {
+    for (const [name, summary] of Object.entries(measurement.metrics)) keep(name, summary);
+    runs = measurement.runs;
+    stopped = measurement.plan.stopped_because;
+  } else if (measurement.kind === "function") {
+    keep("time_per_call_ns", measurement.time_per_call_ns);
+  } else {
+    if (measurement.latency_ms) keep("latency_ms", measurement.latency_ms);
+    endpointErrors = measurement.errors.total;
+  }
+  const cpu = report.cpu_profile;
+  const hot = cpu?.ok ? cpu.profile.top_by_self.slice(0, DIGEST_HOT_FUNCTIONS) : [];
+  return {
+    commit,
+    target_kind: report.target.kind,
+    baseline: { ...result.performance_map.baseline },
+    metrics,
+    runs,
+    stopped_because: stopped,
+    classification: result.bottleneck_classification,
+    bottleneck_detail: result.bottleneck_detail,
+    classification_rule: String(result.classification_rule),
+    top_bottlenecks: result.top_bottlenecks.map((b) => ({ ...b })),
+    steps: flatSteps(result.performance_map.steps).slice(0, DIGEST_STEPS),
+    hot_functions: hot.map((h) => ({ function: h.function || "(anonymous)", location: h.location, self_pct: h.self_pct, total_pct: h.total_pct })),
+    suspicions: result.suspicion_stack.map((s) => ({ category: s.category, location: s.location, verdict: s.verdict, description: s.description, evidence: s.evidence, function: s.function })),
+    optimization_hints: [...result.optimization_hints],
+    wrong_tool_indicators: [...result.wrong_tool_indicators],
+    wrong_tool_evidence: result.wrong_tool_evidence.map((e) => ({ indicator: e.indicator, reason: e.reason })),
+    cpu_profile: cpu ? { attempted: cpu.ok || cpu.runtime !== null, ok: cpu.ok, reason: cpu.ok ? null : cpu.reason } : { attempted: false, ok: false, reason: null },
+    endpoint_errors: endpointErrors,
+    warnings: [...report.warnings],
+    summary_path: report.summary_path,
+  };
+}
+
+type StepLike = { id: string; function: string; wall_time_ms: number; time_share_pct?: number; location?: string; children?: StepLike[] };
+
+function flatSteps(steps: readonly StepLike[]): ProfileDigest["steps"] {
+  const out: ProfileDigest["steps"] = [];
+  const walk = (list: readonly StepLike[]) => {
+    for (const step of list) {
+      const item: ProfileDigest["steps"][number] = { id: step.id, function: step.function, wall_time_ms: step.wall_time_ms };
+      if (step.time_share_pct !== undefined) item.time_share_pct = step.time_share_pct;
+      if (step.location !== undefined) item.location = step.location;
+      out.push(item);
+      if (step.children) walk(step.children);
+    }
+  };
+  walk(steps);
+  return out;
+}
+
+/** The main metric of a digest: wall time for a command, time per call (ms) for a function, median latency for an endpoint. */
+export function mainMetricName(kind: ProfileDigest["target_kind"]): string {
+  return kind === "command" ? "wall_time_ms" : kind === "function" ? "time_per_call_ns" : "latency_ms";
+}

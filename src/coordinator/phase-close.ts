@@ -1,0 +1,191 @@
+/**
+ * Phases 9 and 10: the cycle boundary (the cycle's record, the stop rule) and the aggregate
+ * (cumulative change; a direct base-vs-final comparison when several cycles kept changes).
+ */
+import { existsSync } from "node:fs";
+import * as v from "valibot";
+import { CancelledError, PerfloopError } from "../errors.ts";
+import { compareCommands } from "../profile/ab-sampler.ts";
+import { loadHypotheses } from "../research/hypotheses.ts";
+import type { Run } from "../runtime/store.ts";
+import { completedCycles, type CycleRecord } from "./cycle-record.ts";
+import { cycleBase, payloadOf, profileDigestOf, type LoopContext } from "./loop-context.ts";
+import { storedMetric } from "./metric-schema.ts";
+import { chainedChanges, chainedRatio, change, decideStop, finalResult, targetStatus, type CycleChange, type MetricChange } from "./outcome.ts";
+import { sideTree } from "./phase-profile.ts";
+
+const ExecutionResultSchema = v.looseObject({
+  status: v.string(),
+  base: v.string(),
+  commit: v.nullable(v.string()),
+  kept: v.array(v.string()),
+  removed: v.array(v.object({ id: v.string(), reason: v.string() })),
+  verdict: v.nullable(v.looseObject({ ratio: v.number(), ratio_ci: v.tuple([v.number(), v.number()]), p_value: v.number(), n_a: v.number(), n_b: v.number() })),
+  metrics: v.array(v.looseObject({ metric: v.string(), baseline: v.nullable(v.number()), final: v.nullable(v.number()) })),
+});
+
+function cycleChanges(records: readonly CycleRecord[]): CycleChange[] {
+  return records.map((r) => ({ ratio: r.ratio, baseline: r.baseline, final: r.final, kept: r.commit !== null }));
+}
+
+/** The first cycle's base metrics: measured interleaved by its executor, else its profile. */
+export function firstBaseline(run: Run, records: readonly CycleRecord[]): Record<string, number | null> {
+  const profiled = profileDigestOf(run, 1).baseline;
+  const measured = records[0]?.baseline ?? {};
+  const out: Record<string, number | null> = {};
+  for (const [metric, value] of Object.entries(profiled)) {
+    if (value === null) continue;
+    out[metric] = typeof measured[metric] === "number" ? measured[metric] : value;
+  }
+  return out;
+}
+
+/** The record of the current cycle, from its EXECUTE checkpoint (or its early end). */
+function recordOf(ctx: LoopContext, run: Run, extra: { stop_reason?: string; final_result?: string; next_cycle?: number }): CycleRecord {
+  const cycle = run.state.current_cycle;
+  const base = cycleBase(run, ctx.options, cycle);
+  const planned = ((payloadOf(run, "PHASE_4_RESEARCH")?.hypotheses as { id: string }[] | undefined) ?? []).map((h) => h.id);
+  const exec = payloadOf(run, "PHASE_8_EXECUTE");
+  const parsed = v.safeParse(ExecutionResultSchema, exec?.execution_result);
+  const feasibility = payloadOf(run, "PHASE_7_VALIDATE_PLAN")?.feasibility as { invalid?: { id: string; reason: string }[] } | undefined;
+  const invalid = (feasibility?.invalid ?? []).map((i) => ({ id: i.id, reason: `not executed: ${i.reason}` }));
+  const result = parsed.success ? parsed.output : null;
+  const kept = result?.kept ?? [];
+  const ratio = result?.commit ? (result.verdict?.ratio ?? null) : null;
+  const baseline = Object.fromEntries((result?.metrics ?? []).map((m) => [m.metric, m.baseline]));
+  const final = Object.fromEntries((result?.metrics ?? []).map((m) => [m.metric, m.final]));
+  return {
+    cycle,
+    status: "completed",
+    mode: ctx.options.mode,
+    base_commit: base,
+    commit: result?.commit ?? null,
+    planned,
+    kept,
+    removed: [...(result?.removed ?? []), ...invalid],
+    ratio,
+    ratio_ci: result?.commit && result.verdict ? result.verdict.ratio_ci : null,
+    p_value: result?.commit && result.verdict ? result.verdict.p_value : null,
+    runs: result?.verdict ? [result.verdict.n_a, result.verdict.n_b] : null,
+    improvement_pct: ratio === null ? 0 : (1 - ratio) * 100,
+    baseline,
+    final,
+    target_met: false,
+    ...extra,
+  };
+}
+
+/** Can a later cycle get a hypothesis not tried yet? Unknown (null) with an agent. */
+async function moreHypotheses(ctx: LoopContext, tried: ReadonlySet<string>): Promise<boolean | null> {
+  if (ctx.options.agent) return null;
+  if (!ctx.options.hypotheses_file || !existsSync(ctx.options.hypotheses_file)) return false;
+  try {
+    const list = await loadHypotheses(ctx.options.hypotheses_file, ctx.repo.dir);
+    return list.some((h) => !tried.has(h.id));
+  } catch {
+    return null; // a broken file is reported by the next research, with its reason
+  }
+}
+
+/** Phase 9: the cycle's record and the stop rule. */
+export async function boundaryPhase(ctx: LoopContext, run: Run): Promise<void> {
+  const cycle = run.state.current_cycle;
+  const draft = recordOf(ctx, run, {});
+  const records = [...completedCycles(run).filter((c) => c.cycle < cycle), draft];
+  const changes = chainedChanges(firstBaseline(run, records), cycleChanges(records));
+  const target = targetStatus(storedMetric(payloadOf(run, "PHASE_5_SET_TARGET")?.target_metric), changes);
+  const tried = new Set(records.flatMap((r) => [...r.planned]));
+  const stop = decideStop({
+    mode: ctx.options.mode,
+    cycle,
+    maxCycles: ctx.options.max_cycles,
+    plateauPct: ctx.options.plateau_pct,
+    cycleImprovementPct: draft.improvement_pct,
+    targetMet: target.met,
+    moreHypotheses: await moreHypotheses(ctx, tried),
+  });
+  const anyKept = records.some((r) => r.commit !== null);
+  const extra = stop
+    ? { stop_reason: stop, final_result: finalResult({ stop, targetMet: target.met, anyKept, mode: ctx.options.mode }) }
+    : { next_cycle: cycle + 1 };
+  ctx.client.recordCycle({ ...draft, target_met: target.met === true, ...extra });
+  ctx.client.checkpoint("PHASE_9_CYCLE_BOUNDARY", { ...extra, target_status: target });
+}
+
+/** A cycle that ends before executing (a blocked gate, no hypotheses, a declined plan): its record. */
+export function endCycleEarly(ctx: LoopContext, run: Run, stopReason: string, blockResult: string | null): void {
+  const cycle = run.state.current_cycle;
+  const records = completedCycles(run).filter((c) => c.cycle < cycle);
+  const anyKept = records.some((r) => r.commit !== null);
+  const targetMet = records.at(-1)?.target_met ?? null;
+  const result = finalResult({ stop: stopReason, targetMet, anyKept, blockResult, mode: ctx.options.mode });
+  ctx.client.recordCycle({ ...recordOf(ctx, run, {}), stop_reason: stopReason, final_result: result });
+}
+
+export interface Aggregate {
+  base: string;
+  final_commit: string | null;
+  branch: string | null;
+  changes: MetricChange[];
+  improvement_pct: number | null;
+  multiplier: number | null;
+  measurement: string;
+  confirmation: { ratio: number; ratio_ci: [number, number]; p_value: number; runs: [number, number] } | null;
+  target: ReturnType<typeof targetStatus>;
+  stop_reason: string;
+  final_result: string;
+}
+
+/** Phase 10: everything the cycles did, measured as one change from the first base. */
+export async function aggregatePhase(ctx: LoopContext, run: Run): Promise<void> {
+  const records = completedCycles(run);
+  const keptCycles = records.filter((r) => r.commit !== null);
+  const finalCommit = keptCycles.at(-1)?.commit ?? null;
+  let changes = records.length > 0 && payloadOf(run, "PHASE_2_PROFILE", 1) ? chainedChanges(firstBaseline(run, records), cycleChanges(records)) : [];
+  let measurement = keptCycles.length === 0 ? "nothing was kept: the baseline is the profile of the base" : keptCycles.length === 1 ? `cycle ${keptCycles[0]!.cycle}: the base and the result measured interleaved` : `chained over ${keptCycles.length} cycles`;
+  let confirmation: Aggregate["confirmation"] = null;
+  let ratio = keptCycles.length > 0 ? chainedRatio(cycleChanges(records)) : null;
+  if (keptCycles.length >= 2 && finalCommit && ctx.options.target_spec.kind === "command") {
+    ctx.say(`aggregate: measuring the base against the final commit, interleaved`);
+    const base = await sideTree(ctx, "confirm-base", ctx.options.base);
+    const final = await sideTree(ctx, "confirm-final", finalCommit);
+    const compared = await compareCommands(
+      ctx.platform,
+      { command: ctx.options.target_spec.command, cwd: base.cwd, env: base.env },
+      { command: ctx.options.target_spec.command, cwd: final.cwd, env: final.env },
+      { userThreshold: ctx.options.threshold_pct === null ? null : ctx.options.threshold_pct / 100, maxRuns: ctx.options.max_runs ?? undefined, signal: ctx.signal, onProgress: (p) => ctx.say(`aggregate: round ${p.round} of ${p.of}`) },
+    );
+    if (compared.status === "aborted") throw new CancelledError(`stopped while confirming: continue with perfloop resume --slug ${ctx.slug}`);
+    if (compared.status === "failed") throw new PerfloopError("command_failed", `the target failed while confirming the result: ${compared.message}`);
+    const first = firstBaseline(run, records);
+    changes = Object.keys(first).map((metric) => change(metric, compared.metrics_a[metric]?.median ?? null, compared.metrics_b[metric]?.median ?? null));
+    const wall = changes.find((c) => c.metric === "wall_time_ms");
+    if (wall && wall.before !== null) wall.after = wall.before * compared.verdict.ratio;
+    changes = changes.map((c) => change(c.metric, c.before, c.after));
+    ratio = compared.verdict.ratio;
+    confirmation = { ratio, ratio_ci: compared.verdict.ratio_ci, p_value: compared.verdict.p_value, runs: [compared.verdict.n_a, compared.verdict.n_b] };
+    measurement = `the first base and the final commit measured interleaved (${compared.verdict.n_a}+${compared.verdict.n_b} runs), after ${keptCycles.length} cycles`;
+  }
+  const spec = storedMetric(payloadOf(run, "PHASE_5_SET_TARGET", records.at(-1)?.cycle ?? 1)?.target_metric) ?? ctx.userTarget;
+  const target = targetStatus(spec, changes);
+  const last = records.at(-1);
+  const stop = run.state.stop_reason ?? last?.stop_reason ?? "UNKNOWN";
+  const blockResult = payloadOf(run, "PHASE_3_WRONG_TOOL_GATE")?.final_result;
+  const result = finalResult({ stop, targetMet: target.met, anyKept: keptCycles.length > 0, blockResult: typeof blockResult === "string" ? blockResult : null, mode: ctx.options.mode });
+  const main = changes.find((c) => c.metric === "wall_time_ms") ?? changes[0] ?? null;
+  const aggregate: Aggregate = {
+    base: ctx.options.base,
+    final_commit: finalCommit,
+    branch: finalCommit ? `perfloop/${ctx.slug}` : null,
+    changes,
+    improvement_pct: ratio === null ? (keptCycles.length === 0 ? 0 : null) : (1 - ratio) * 100,
+    multiplier: ratio === null || ratio <= 0 ? null : 1 / ratio,
+    measurement,
+    confirmation,
+    target,
+    stop_reason: stop,
+    final_result: result,
+  };
+  if (main && aggregate.improvement_pct === null) aggregate.improvement_pct = main.improvement_pct;
+  ctx.client.checkpoint("PHASE_10_AGGREGATE", { aggregate, final_result: result });
+}

@@ -1,0 +1,122 @@
+/**
+ * Phases 2 and 3: profile the cycle's base in a side work tree, then the gate.
+ *
+ * The profile never runs in the person's tree: the cycle's base commit (the run's base in cycle 1,
+ * the last kept commit later) is written to `.hex-skills/optimization/<slug>/worktree/profile`
+ * and measured there, so a command that writes files (a build) touches only perfloop's copy.
+ */
+import * as fs from "node:fs";
+import { join } from "node:path";
+import { materialize } from "../git/index.ts";
+import { runProfile } from "../profile/profile.ts";
+import type { Phase } from "../runtime/phases.ts";
+import type { Run } from "../runtime/store.ts";
+import { digestProfile } from "./digest.ts";
+import { evaluateGate, type GateDecision } from "./gate.ts";
+import { checkStop, cycleBase, payloadOf, profileDigestOf, slugDir, type LoopContext } from "./loop-context.ts";
+import { CANCELLED } from "./decisions.ts";
+import { CancelledError } from "../errors.ts";
+
+/** A side tree for `name` holding `commit`, and the environment its commands get. */
+export async function sideTree(ctx: LoopContext, name: string, commit: string): Promise<{ dir: string; cwd: string; env: Record<string, string | undefined> }> {
+  const root = join(slugDir(ctx), "worktree");
+  fs.mkdirSync(root, { recursive: true });
+  const dir = join(root, name);
+  await materialize(ctx.repo, commit, dir, { replace: true });
+  // git run inside the side tree must not find the person's repository (docs/git.md).
+  return { dir, cwd: join(dir, ctx.options.subdir), env: { ...ctx.platform.env, GIT_CEILING_DIRECTORIES: root } };
+}
+
+export async function profilePhase(ctx: LoopContext, run: Run): Promise<void> {
+  const cycle = run.state.current_cycle;
+  const base = cycleBase(run, ctx.options, cycle);
+  ctx.say(`checking out ${base.slice(0, 7)} into a side tree for the profile`);
+  const tree = await sideTree(ctx, "profile", base);
+  checkStop(ctx);
+  const absolute = ctx.userTarget?.kind === "absolute" ? ctx.userTarget : null;
+  const spec = ctx.options.target_spec;
+  const report = await runProfile(
+    ctx.platform,
+    {
+      target: ctx.options.target,
+      projectRoot: ctx.repo.dir,
+      workDir: tree.cwd,
+      env: tree.env,
+      slug: ctx.slug,
+      runs: ctx.options.runs ?? undefined,
+      warmup: ctx.options.warmup ?? undefined,
+      maxRuns: spec.kind === "command" ? (ctx.options.max_runs ?? undefined) : undefined,
+      requests: spec.kind === "endpoint" ? spec.requests : undefined,
+      concurrency: spec.kind === "endpoint" ? spec.concurrency : undefined,
+      method: spec.kind === "endpoint" ? spec.method : undefined,
+      args: spec.kind === "function" ? JSON.stringify(spec.args) : undefined,
+      checkedTest: ctx.options.test,
+      runId: run.runId,
+      targetMetric: absolute ? { metric: absolute.metric, value: absolute.value, better: absolute.better } : null,
+    },
+    (event) => {
+      if (event.kind === "cpu-profile") ctx.say("profile: one more run with a CPU profile");
+      else if (event.kind === "measure") ctx.say(`profile: ${event.message}`);
+    },
+    ctx.signal,
+  );
+  const digest = digestProfile(report, base);
+  ctx.client.recordWorker("ln-811", {
+    baseline: report.result.performance_map.baseline,
+    performance_map: { ...report.result.performance_map, steps: digest.steps },
+    wrong_tool_indicators: report.result.wrong_tool_indicators,
+    e2e_test: { command: ctx.options.e2e, source: ctx.options.e2e ? "user" : "none" },
+    instrumented_files: [],
+    bottleneck_classification: report.result.bottleneck_classification,
+    summary_path: report.summary_path,
+  });
+  ctx.client.checkpoint("PHASE_2_PROFILE", { digest, cycle_base: base, summary_path: report.summary_path });
+}
+
+/** Phase 3: the rules (gate.ts), a waiver by flag, and the checkpoint. */
+export function gatePhase(ctx: LoopContext, run: Run): void {
+  const cycle = run.state.current_cycle;
+  const decision = evaluateGate({ digest: profileDigestOf(run, cycle), cycle, target: ctx.userTarget });
+  const gate = { computed: decision.computed, findings: decision.findings, indicators: decision.indicators };
+  if (decision.computed === "BLOCK" && ctx.options.waive_gate) {
+    ctx.client.checkpoint("PHASE_3_WRONG_TOOL_GATE", { gate_verdict: "WAIVED", gate, waived_by: "--waive-gate" });
+    return;
+  }
+  if (decision.block) {
+    ctx.client.checkpoint("PHASE_3_WRONG_TOOL_GATE", { gate_verdict: "BLOCK", gate, stop_reason: decision.block.stop_reason, final_result: decision.block.final_result, block: decision.block });
+    return;
+  }
+  ctx.client.checkpoint("PHASE_3_WRONG_TOOL_GATE", { gate_verdict: decision.computed, gate });
+}
+
+export type GateNext = { kind: "advance"; to: Phase } | { kind: "pause"; reason: string };
+
+/**
+ * After the gate's checkpoint: where to go. A BLOCK asks the person (end or waive) on a terminal;
+ * `--yes` ends (the documented default: nothing is changed, the report says why); with neither,
+ * the run pauses for `perfloop resume --decide end|waive`.
+ */
+export async function afterGate(ctx: LoopContext, run: Run): Promise<GateNext> {
+  const payload = payloadOf(run, "PHASE_3_WRONG_TOOL_GATE") ?? {};
+  if (payload.gate_verdict !== "BLOCK") return { kind: "advance", to: "PHASE_4_RESEARCH" };
+  const findings = ((payload.gate as GateDecision | undefined)?.findings ?? []).filter((f) => f.level === "block").map((f) => f.message);
+  if (ctx.asker.interactive) {
+    await ctx.asker.note(`The wrong-tool gate blocked cycle ${run.state.current_cycle}`, findings);
+    const answer = await ctx.asker.select(
+      "Optimizing the code may not be the way to a gain here. What now?",
+      [
+        { value: "end", label: "End here", hint: run.state.current_cycle === 1 ? "a diagnostic report, nothing changed" : "keep what earlier cycles gained" },
+        { value: "waive", label: "Waive the gate and go on", hint: "research and try the hypotheses anyway" },
+      ],
+      "end",
+    );
+    if (answer === CANCELLED) throw new CancelledError(`stopped at the gate's question: continue with perfloop resume --slug ${ctx.slug}`);
+    if (answer === "waive") {
+      ctx.client.checkpoint("PHASE_3_WRONG_TOOL_GATE", { gate_verdict: "WAIVED", gate: payload.gate, waived_by: "person" });
+      return { kind: "advance", to: "PHASE_4_RESEARCH" };
+    }
+    return { kind: "advance", to: "PHASE_10_AGGREGATE" };
+  }
+  if (ctx.asker.yes) return { kind: "advance", to: "PHASE_10_AGGREGATE" };
+  return { kind: "pause", reason: `The wrong-tool gate blocked cycle ${run.state.current_cycle}: ${findings.join("; ")}` };
+}

@@ -1,0 +1,177 @@
+/**
+ * Phase 11: the merge question (or --merge), then report.json and report.md under
+ * `.hex-skills/optimization/<slug>/`, the REPORT checkpoint and `complete`. The report is built
+ * from the run on disk alone (buildReport), so `perfloop report` can render any run, finished or not.
+ */
+import { existsSync, mkdirSync } from "node:fs";
+import { join, relative } from "node:path";
+import * as v from "valibot";
+import { CancelledError } from "../errors.ts";
+import { currentBranch, mergeIntoCurrent, type GitRepo } from "../git/index.ts";
+import { describeMetric } from "./metric.ts";
+import { storedMetric } from "./metric-schema.ts";
+import { renderReportMarkdown } from "../report/run-markdown.ts";
+import { RunReportSchema, type ReportCycle, type RunReport } from "../report/run-report.ts";
+import { writeFileAtomic, writeJsonAtomic } from "../runtime/atomic-fs.ts";
+import type { Run } from "../runtime/store.ts";
+import { completedCycles } from "./cycle-record.ts";
+import { CANCELLED } from "./decisions.ts";
+import type { GateFinding } from "./gate.ts";
+import { payloadOf, profileDigestOf, readStored, type LoopContext } from "./loop-context.ts";
+import { chainedChanges, change } from "./outcome.ts";
+import { firstBaseline, type Aggregate } from "./phase-close.ts";
+import { readRunOptions, type RunOptions } from "./run-options.ts";
+
+const AggregateSchema = v.looseObject({
+  base: v.string(),
+  final_commit: v.nullable(v.string()),
+  branch: v.nullable(v.string()),
+  changes: v.array(v.object({ metric: v.string(), before: v.nullable(v.number()), after: v.nullable(v.number()), improvement_pct: v.nullable(v.number()), multiplier: v.nullable(v.number()) })),
+  improvement_pct: v.nullable(v.number()),
+  multiplier: v.nullable(v.number()),
+  measurement: v.string(),
+  confirmation: v.nullable(v.object({ ratio: v.number(), ratio_ci: v.tuple([v.number(), v.number()]), p_value: v.number(), runs: v.tuple([v.number(), v.number()]) })),
+  target: v.object({ met: v.nullable(v.boolean()), before: v.nullable(v.number()), after: v.nullable(v.number()), wanted: v.nullable(v.number()) }),
+  stop_reason: v.string(),
+  final_result: v.string(),
+});
+
+export function reportPaths(projectRoot: string, slug: string): { json: string; md: string } {
+  const dir = join(projectRoot, ".hex-skills", "optimization", slug);
+  return { json: join(dir, "report.json"), md: join(dir, "report.md") };
+}
+
+function gapAnalysis(agg: v.InferOutput<typeof AggregateSchema>, cycles: readonly ReportCycle[], targetText: string | null): string | null {
+  if (agg.target.met !== false) return null;
+  const reached = agg.improvement_pct === null ? "an unknown change" : `${agg.improvement_pct.toFixed(1)}% (${agg.multiplier?.toFixed(2) ?? "?"}x)`;
+  const removed = cycles.flatMap((c) => c.removed.map((r) => `${r.id} (${r.reason.split(":")[0]})`));
+  const wanted = agg.target.wanted === null ? "" : `; it asks for ${agg.target.wanted.toFixed(1)} and the result is ${agg.target.after?.toFixed(1) ?? "?"}`;
+  return `target ${targetText ?? "?"} not met: reached ${reached}${wanted}; stopped by ${agg.stop_reason}; removed: ${removed.join(", ") || "none"}. Next: profile the result (perfloop profile on branch ${agg.branch ?? "(none)"}) and add hypotheses for its top bottleneck`;
+}
+
+/** The report of a run from what is on disk (partial for an unfinished run). */
+export function buildReport(run: Run, projectRoot: string, merged: RunReport["merged"]): RunReport {
+  const preflight = payloadOf(run, "PHASE_0_PREFLIGHT") ?? {};
+  const options: RunOptions = readRunOptions(preflight, `.hex-skills/optimization/runtime/runs/${run.runId}/history.jsonl`);
+  const records = completedCycles(run);
+  const aggPayload = payloadOf(run, "PHASE_10_AGGREGATE");
+  const agg = aggPayload ? readStored(AggregateSchema, aggPayload.aggregate, run, "aggregate checkpoint") : null;
+  const targetPayload = payloadOf(run, "PHASE_5_SET_TARGET", records.at(-1)?.cycle ?? 1) ?? payloadOf(run, "PHASE_5_SET_TARGET", 1);
+  const spec = storedMetric(targetPayload?.target_metric) ?? storedMetric(payloadOf(run, "PHASE_1_PARSE_INPUT")?.target_metric);
+  const observed = storedMetric(payloadOf(run, "PHASE_1_PARSE_INPUT")?.observed_metric);
+  const descriptions = new Map<string, string>();
+  for (let c = 1; c <= run.state.current_cycle; c++) {
+    for (const h of (payloadOf(run, "PHASE_4_RESEARCH", c)?.hypotheses as { id: string; description: string }[] | undefined) ?? []) descriptions.set(h.id, h.description);
+  }
+  const hasProfile = payloadOf(run, "PHASE_2_PROFILE", 1) !== null;
+  const first = hasProfile ? firstBaseline(run, records) : {};
+  const cycles: ReportCycle[] = records.map((r) => ({
+    cycle: r.cycle,
+    base_commit: r.base_commit,
+    commit: r.commit,
+    gate: String(payloadOf(run, "PHASE_3_WRONG_TOOL_GATE", r.cycle)?.gate_verdict ?? "") || null,
+    validation: String(payloadOf(run, "PHASE_7_VALIDATE_PLAN", r.cycle)?.validation_verdict ?? "") || null,
+    planned: r.planned,
+    kept: r.kept.map((id) => ({ id, description: descriptions.get(id) ?? "" })),
+    removed: r.removed,
+    ratio: r.ratio,
+    ratio_ci: r.ratio_ci,
+    p_value: r.p_value,
+    runs: r.runs,
+    improvement_pct: r.improvement_pct,
+    baseline: r.baseline,
+    final: r.final,
+    metrics: Object.keys(r.baseline).map((m) => change(m, r.baseline[m] ?? null, r.final[m] ?? null)),
+    stop_reason: r.stop_reason ?? null,
+  }));
+  const changes = agg?.changes ?? (hasProfile ? chainedChanges(first, records.map((r) => ({ ratio: r.ratio, baseline: r.baseline, final: r.final, kept: r.commit !== null }))) : []);
+  const blockCycle = records.find((r) => r.stop_reason === "WRONG_TOOL_BLOCK")?.cycle;
+  const gateFindings = blockCycle ? (((payloadOf(run, "PHASE_3_WRONG_TOOL_GATE", blockCycle)?.gate as { findings?: GateFinding[] } | undefined)?.findings ?? []).map((f) => `${f.rule}: ${f.message}`)) : [];
+  const paths = reportPaths(projectRoot, options.target ? run.state.identifier : run.state.identifier);
+  const context = join(projectRoot, ".hex-skills", "optimization", run.state.identifier, "context.md");
+  const log = join(projectRoot, ".hex-skills", "optimization", run.state.identifier, "ln-814-log.tsv");
+  const branch = agg?.branch ?? (records.some((r) => r.commit) ? `perfloop/${run.state.identifier}` : null);
+  const warnings = [...new Set([...(Array.isArray(preflight.warnings) ? preflight.warnings.map(String) : []), ...(hasProfile ? profileDigestOf(run, 1).warnings : [])])];
+  const report: RunReport = {
+    version: 1,
+    slug: run.state.identifier,
+    run_id: run.runId,
+    target: options.target,
+    target_kind: options.target_spec.kind,
+    mode: options.mode,
+    project_root: projectRoot,
+    stop_reason: agg?.stop_reason ?? run.state.stop_reason ?? "UNFINISHED",
+    final_result: agg?.final_result ?? run.state.final_result ?? "UNFINISHED",
+    target_metric: spec ? { ...spec } : null,
+    target_description: spec ? describeMetric(spec) : null,
+    target_source: typeof targetPayload?.target_source === "string" ? targetPayload.target_source : null,
+    observed_metric: observed ? { ...observed } : null,
+    target_met: agg?.target.met ?? null,
+    target_value: agg?.target.wanted ?? null,
+    baseline: Object.fromEntries(changes.map((c) => [c.metric, c.before])),
+    final: Object.fromEntries(changes.map((c) => [c.metric, c.after])),
+    metrics: changes,
+    improvement_pct: agg?.improvement_pct ?? null,
+    multiplier: agg?.multiplier ?? null,
+    measurement: agg?.measurement ?? "the run is not finished",
+    confirmation: agg?.confirmation ?? null,
+    base: options.base,
+    branch,
+    commit: agg?.final_commit ?? records.filter((r) => r.commit).at(-1)?.commit ?? null,
+    merged,
+    merge_hint: branch && !merged ? `git merge ${branch}` : null,
+    cycles,
+    diagnosis: gateFindings,
+    gap_analysis: agg ? gapAnalysis(agg, cycles, spec?.text ?? null) : null,
+    decisions: run.state.decisions.map((d) => ({ ...d })),
+    warnings,
+    files: {
+      report_md: relative(projectRoot, paths.md),
+      report_json: relative(projectRoot, paths.json),
+      context_md: existsSync(context) ? relative(projectRoot, context) : null,
+      experiment_log: existsSync(log) ? relative(projectRoot, log) : null,
+    },
+    started_at: run.state.created_at,
+    finished_at: run.state.updated_at,
+  };
+  return v.parse(RunReportSchema, report);
+}
+
+/** Merge when asked (--merge), or when the person says so at the prompt; never by default. */
+async function maybeMerge(ctx: LoopContext, repo: GitRepo, branch: string | null): Promise<RunReport["merged"]> {
+  if (!branch) return null;
+  const previous = payloadOf(ctx.client.load(), "PHASE_11_REPORT");
+  if (previous?.merged) return previous.merged as RunReport["merged"];
+  let merge = ctx.options.merge;
+  if (!merge && ctx.asker.interactive) {
+    const into = (await currentBranch(repo)) ?? "HEAD";
+    const answer = await ctx.asker.confirm(`Merge ${branch} into ${into}? (your work tree, index and branch change only if you say yes)`, false);
+    if (answer === CANCELLED) throw new CancelledError(`stopped at the merge question: continue with perfloop resume --slug ${ctx.slug}`);
+    merge = answer;
+  }
+  if (!merge) return null;
+  ctx.say(`merging ${branch} into your current branch`);
+  const outcome = await mergeIntoCurrent(repo, { from: `refs/heads/${branch}`, message: `Merge branch '${branch}'` });
+  return { kind: outcome.kind, into: outcome.into, before: outcome.before, after: outcome.after };
+}
+
+export async function reportPhase(ctx: LoopContext, run: Run): Promise<RunReport> {
+  const agg = payloadOf(run, "PHASE_10_AGGREGATE")?.aggregate as Aggregate | undefined;
+  const merged = await maybeMerge(ctx, ctx.repo, agg?.branch ?? null);
+  const report = buildReport(ctx.client.load(), ctx.repo.dir, merged);
+  const paths = reportPaths(ctx.repo.dir, ctx.slug);
+  mkdirSync(join(ctx.repo.dir, ".hex-skills", "optimization", ctx.slug), { recursive: true });
+  writeJsonAtomic(paths.json, report, ctx.platform.pid);
+  writeFileAtomic(paths.md, renderReportMarkdown(report), ctx.platform.pid);
+  ctx.client.checkpoint("PHASE_11_REPORT", { report_ready: true, final_result: report.final_result, report_json: report.files.report_json, report_md: report.files.report_md, merged });
+  return report;
+}
+
+/** Reads a report.json back (perfloop report); null when absent. */
+export function readReportFile(path: string, text: string): RunReport {
+  const parsed = v.safeParse(RunReportSchema, JSON.parse(text));
+  if (!parsed.success) throw new Error(`${path}: ${parsed.issues[0]!.message}`);
+  return parsed.output;
+}
+
+export { RunReportSchema };

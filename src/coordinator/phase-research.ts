@@ -1,0 +1,247 @@
+/**
+ * Phases 4, 5 and 6: research (the hypotheses of this cycle), the target, and context.md.
+ *
+ * Research reads every source the person enabled, again in every cycle: the hypotheses file (so
+ * it may be extended while a run is paused or between runs) and the agent (`--agent`, asked with
+ * this cycle's context). A hypothesis an earlier cycle tried (kept or removed) is not tried
+ * again. A dependency on a hypothesis kept earlier is met by the base and dropped; a hypothesis
+ * depending on one removed earlier is set aside with that reason. The result is ordered by fix
+ * level (research/hypotheses-order.ts) and stored whole in the RESEARCH checkpoint, where
+ * validation and execution read it back through the hypotheses schema.
+ */
+import { writeFileSync, mkdirSync } from "node:fs";
+import { join, relative } from "node:path";
+import { CancelledError, UsageError } from "../errors.ts";
+import { askAgentForHypotheses } from "../research/agent.ts";
+import { loadHypotheses, orderHypotheses, parseHypotheses } from "../research/hypotheses.ts";
+import type { Hypothesis } from "../research/hypotheses-schema.ts";
+import { renderContext } from "../report/context-md.ts";
+import type { Run } from "../runtime/store.ts";
+import { writeSummary } from "../runtime/summary.ts";
+import { completedCycles } from "./cycle-record.ts";
+import { CANCELLED } from "./decisions.ts";
+import type { GateFinding } from "./gate.ts";
+import { cycleBase, payloadOf, profileDigestOf, slugDir, type LoopContext } from "./loop-context.ts";
+import { describeMetric, parseMetric, type MetricSpec } from "./metric.ts";
+import { storedMetric } from "./metric-schema.ts";
+
+/** The improvement asked for when neither the person nor research gives a target (phase 5). */
+export const DEFAULT_TARGET = "-50%";
+
+export interface SourceReport {
+  source: string;
+  count: number;
+  error: string | null;
+  note: string | null;
+}
+
+/** Ids tried in earlier cycles: kept (met by the base now) and removed (with their reason). */
+function triedEarlier(run: Run): { kept: Set<string>; removed: Map<string, string> } {
+  const kept = new Set<string>();
+  const removed = new Map<string, string>();
+  for (const record of completedCycles(run)) {
+    if (record.cycle >= run.state.current_cycle) continue;
+    for (const id of record.kept) kept.add(id);
+    for (const r of record.removed) removed.set(r.id, `cycle ${record.cycle}: ${r.reason}`);
+  }
+  return { kept, removed };
+}
+
+/** The context an agent researches from: this cycle's problem and map, without hypotheses. */
+export function contextInput(ctx: LoopContext, run: Run, hypotheses: readonly Hypothesis[] | null) {
+  const cycle = run.state.current_cycle;
+  const gate = payloadOf(run, "PHASE_3_WRONG_TOOL_GATE") ?? {};
+  const target = payloadOf(run, "PHASE_5_SET_TARGET");
+  return {
+    slug: ctx.slug,
+    cycle,
+    maxCycles: ctx.options.max_cycles,
+    target: ctx.options.target,
+    observed: ctx.observed,
+    targetMetric: storedMetric(target?.target_metric) ?? ctx.userTarget,
+    targetSource: typeof target?.target_source === "string" ? target.target_source : ctx.userTarget ? "--target" : null,
+    testCommand: ctx.options.test.command,
+    e2e: ctx.options.e2e,
+    stack: ctx.options.stack,
+    base: cycleBase(run, ctx.options, cycle),
+    digest: profileDigestOf(run, cycle),
+    gate: { verdict: String(gate.gate_verdict ?? "?"), findings: ((gate.gate as { findings?: GateFinding[] } | undefined)?.findings ?? []) },
+    hypotheses,
+    previous: completedCycles(run).filter((c) => c.cycle < cycle),
+  };
+}
+
+export async function researchPhase(ctx: LoopContext, run: Run): Promise<void> {
+  const cycle = run.state.current_cycle;
+  const sources: SourceReport[] = [];
+  const found: Hypothesis[] = [];
+  /** Adds a source's hypotheses; returns the ids an earlier source already gave (those are ignored). */
+  const add = (list: readonly Hypothesis[]): string[] => {
+    const ids = new Set(found.map((h) => h.id));
+    for (const h of list) if (!ids.has(h.id)) found.push(h);
+    return list.filter((h) => ids.has(h.id)).map((h) => h.id);
+  };
+  if (ctx.options.hypotheses_file) {
+    ctx.say(`research: reading ${relative(ctx.repo.dir, ctx.options.hypotheses_file) || ctx.options.hypotheses_file}`);
+    const list = await loadHypotheses(ctx.options.hypotheses_file, ctx.repo.dir);
+    add(list);
+    sources.push({ source: ctx.options.hypotheses_file, count: list.length, error: null, note: null });
+  }
+  if (ctx.options.agent) {
+    ctx.say(`research: asking the agent \`${ctx.options.agent}\``);
+    const digest = profileDigestOf(run, cycle);
+    const answer = await askAgentForHypotheses(ctx.platform, {
+      command: ctx.options.agent,
+      cwd: join(ctx.repo.dir, ctx.options.subdir),
+      env: ctx.platform.env,
+      repoRoot: ctx.repo.dir,
+      signal: ctx.signal,
+      request: {
+        version: 1,
+        kind: "research",
+        slug: ctx.slug,
+        cycle,
+        context_markdown: renderContext(contextInput(ctx, run, null)),
+        performance_map: digest as unknown as Record<string, unknown>,
+        previous_cycles: completedCycles(run).filter((c) => c.cycle < cycle),
+        response_schema: "hypotheses-v1",
+      },
+    });
+    if (ctx.signal.aborted) throw new CancelledError(`stopped during research: continue with perfloop resume --slug ${ctx.slug}`);
+    if (answer.ok) {
+      const duplicates = add(answer.hypotheses);
+      const note = [answer.note, duplicates.length ? `ignored ids already given by the file: ${duplicates.join(", ")}` : null].filter(Boolean).join("; ") || null;
+      sources.push({ source: `agent: ${ctx.options.agent}`, count: answer.hypotheses.length, error: null, note });
+    } else {
+      sources.push({ source: `agent: ${ctx.options.agent}`, count: 0, error: answer.error, note: null });
+    }
+  }
+
+  const tried = triedEarlier(run);
+  const skipped: { id: string; reason: string }[] = [];
+  const fresh = found.filter((h) => {
+    if (tried.kept.has(h.id)) skipped.push({ id: h.id, reason: "kept in an earlier cycle" });
+    else if (tried.removed.has(h.id)) skipped.push({ id: h.id, reason: `tried in ${tried.removed.get(h.id)}` });
+    else return true;
+    return false;
+  });
+  // Dependencies on what earlier cycles kept are met by the base; on what they removed, not at
+  // all; a hypothesis set aside takes the ones depending on it along (until nothing changes).
+  let ready = fresh.map((h) => ({ ...h, dependencies: h.dependencies.filter((id) => !tried.kept.has(id)) }));
+  for (let changed = true; changed; ) {
+    changed = false;
+    const present = new Set(ready.map((h) => h.id));
+    ready = ready.filter((h) => {
+      const lost = h.dependencies.find((id) => !present.has(id));
+      if (lost === undefined) return true;
+      const why = tried.removed.has(lost) ? `removed in ${tried.removed.get(lost)}` : "which is not tried in this cycle";
+      skipped.push({ id: h.id, reason: `depends on ${lost}, ${why}` });
+      changed = true;
+      return false;
+    });
+  }
+  const present = new Set(ready.map((h) => h.id));
+  const cleaned = ready.map((h) => ({ ...h, change: inlineChange(h.change), conflicts_with: h.conflicts_with.filter((id) => present.has(id)) }));
+  // The list is stored and read back through the one schema; check now that it will read.
+  const ordered = orderHypotheses(parseHypotheses({ version: 1, hypotheses: cleaned }, "this cycle's hypotheses"));
+
+  const before = cleaned.map((h) => h.id).join(", ");
+  const after = ordered.map((h) => h.id).join(", ");
+  const reordered = before === after ? null : `ordered by fix level, then expected impact, complexity and risk: ${after} (given as ${before})`;
+
+  const summary = writeSummary({
+    projectRoot: ctx.repo.dir,
+    runId: run.runId,
+    slug: ctx.slug,
+    kind: "optimization-research",
+    payload: { cycle, hypotheses: ordered, sources, skipped },
+    nowMs: ctx.platform.now(),
+    pid: ctx.platform.pid,
+  });
+  const digest = profileDigestOf(run, cycle);
+  ctx.client.recordWorker("ln-812", {
+    hypotheses: ordered.map((h) => ({ id: h.id, description: h.description, fix_level: h.fix_level })),
+    local_codebase_findings: digest.optimization_hints,
+    sources: sources.map((s) => ({ ...s })),
+  });
+  ctx.client.checkpoint("PHASE_4_RESEARCH", {
+    hypotheses_count: ordered.length,
+    hypotheses: ordered,
+    sources,
+    skipped,
+    reordered,
+    summary_path: summary.path,
+  });
+}
+
+/** A patch read from a file carries its text (`diff`) and its `path`; the stored form is the text alone. */
+function inlineChange(change: Hypothesis["change"]): Hypothesis["change"] {
+  if (change.kind === "patch" && change.diff !== undefined && change.path !== undefined) return { kind: "patch", diff: change.diff };
+  return change;
+}
+
+/** The hypotheses research stored for this cycle, validated again. */
+export function researchedHypotheses(run: Run): Hypothesis[] {
+  const payload = payloadOf(run, "PHASE_4_RESEARCH") ?? {};
+  try {
+    return parseHypotheses({ version: 1, hypotheses: payload.hypotheses ?? [] }, "the research checkpoint");
+  } catch (error) {
+    if (error instanceof UsageError) throw new UsageError(`${error.message}`, "the run's research checkpoint was changed; start a new run");
+    throw error;
+  }
+}
+
+/**
+ * Phase 5: the person's target wins; else, on a terminal, the person is asked (with the baseline
+ * shown); else 50% better than the baseline (DEFAULT_TARGET). Later cycles keep cycle 1's target.
+ */
+export async function targetPhase(ctx: LoopContext, run: Run): Promise<void> {
+  const cycle = run.state.current_cycle;
+  const earlier = cycle > 1 ? payloadOf(run, "PHASE_5_SET_TARGET", 1) : null;
+  if (earlier && storedMetric(earlier.target_metric)) {
+    ctx.client.checkpoint("PHASE_5_SET_TARGET", { target_metric: earlier.target_metric, target_source: earlier.target_source });
+    return;
+  }
+  if (ctx.userTarget) {
+    ctx.client.checkpoint("PHASE_5_SET_TARGET", { target_metric: ctx.userTarget, target_source: "--target" });
+    return;
+  }
+  const timeMetric = ctx.options.target_spec.kind === "endpoint" ? "latency_p50_ms" : "wall_time_ms";
+  let chosen: MetricSpec = parseMetric(DEFAULT_TARGET, { flag: "--target", defaultTimeMetric: timeMetric });
+  let source = "default: 50% better than the baseline";
+  if (ctx.asker.interactive) {
+    const digest = profileDigestOf(run, cycle);
+    const wall = digest.metrics[timeMetric === "wall_time_ms" ? "wall_time_ms" : "latency_ms"] ?? Object.values(digest.metrics)[0];
+    await ctx.asker.note("Measured baseline", [
+      wall ? `median ${wall.unit === "ms" ? `${wall.median.toFixed(1)} ms` : `${wall.median} ${wall.unit}`} (95% CI ${wall.ci[0].toFixed(1)} .. ${wall.ci[1].toFixed(1)}, n ${wall.n})` : "no main metric",
+      `bottleneck: ${digest.classification}: ${digest.bottleneck_detail}`,
+    ]);
+    const answer = await ctx.asker.text("What should it reach? (e.g. 200ms, -40%, 2x; Enter for -50%)", {
+      placeholder: DEFAULT_TARGET,
+      check: (value) => {
+        if (value.trim() === "") return undefined;
+        try {
+          parseMetric(value, { flag: "target", defaultTimeMetric: timeMetric });
+          return undefined;
+        } catch (error) {
+          return (error as Error).message;
+        }
+      },
+    });
+    if (answer === CANCELLED) throw new CancelledError(`stopped at the target question: continue with perfloop resume --slug ${ctx.slug}`);
+    if (answer.trim() !== "") {
+      chosen = parseMetric(answer, { flag: "target", defaultTimeMetric: timeMetric });
+      source = "answered at the prompt";
+    }
+  }
+  ctx.say(`target: ${describeMetric(chosen)} (${source})`);
+  ctx.client.checkpoint("PHASE_5_SET_TARGET", { target_metric: chosen, target_source: source });
+}
+
+/** Phase 6: context.md, rewritten every cycle (it holds the previous cycles). */
+export function contextPhase(ctx: LoopContext, run: Run): void {
+  const file = join(slugDir(ctx), "context.md");
+  mkdirSync(slugDir(ctx), { recursive: true });
+  writeFileSync(file, renderContext(contextInput(ctx, run, researchedHypotheses(run))));
+  ctx.client.checkpoint("PHASE_6_WRITE_CONTEXT", { context_file: relative(ctx.repo.dir, file) });
+}

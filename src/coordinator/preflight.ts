@@ -1,0 +1,236 @@
+/**
+ * Phase 0, before anything is written: everything `perfloop run` needs is checked here, so that
+ * bad input is one clear line (exit 2) and leaves no run, no file and no ref behind.
+ *
+ *  1. a git repository with a commit; the target parsed; the metrics parsed; the cycle settings;
+ *  2. the slug (derived from the target when not given) is free: no unfinished run, no branch
+ *     `perfloop/<slug>` from an earlier run;
+ *  3. the work tree is clean (the run's own input files, such as the hypotheses file, may be
+ *     uncommitted);
+ *  4. the hypotheses file reads and validates;
+ *  5. the test command (given, or discovered) passes, and the target runs once successfully, on
+ *     the base commit, in a temporary side tree outside the repository.
+ * The person's tree, index and HEAD are only read.
+ */
+import * as fs from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, relative, resolve } from "node:path";
+import { PerfloopError, UsageError } from "../errors.ts";
+import { branchName, currentBranch, dirtyPaths, headCommit, materialize, openRepo, type GitRepo } from "../git/index.ts";
+import type { Platform } from "../platform/index.ts";
+import { requireProjectRoot } from "../profile/project-root.ts";
+import { parseTarget, slugFromTarget } from "../profile/target.ts";
+import { checkTestCommand, discoverTestCommand } from "../profile/test-command.ts";
+import { loadHypotheses } from "../research/hypotheses.ts";
+import { safe } from "../runtime/paths.ts";
+import { activeRunOf } from "./runtime-client.ts";
+import { parseMetric, type MetricSpec } from "./metric.ts";
+import type { RunOptions } from "./run-options.ts";
+
+/** The target's probe run and the preflight test run get this long. */
+export const PREFLIGHT_TIMEOUT_MS = 20 * 60_000;
+/** Lines of a failing probe's output quoted in the error. */
+const PROBE_TAIL_LINES = 8;
+export const DEFAULT_MAX_CYCLES = 3;
+export const DEFAULT_PLATEAU_PCT = 5;
+
+/** What the person asked for on the command line, already typed (cli/run.ts). */
+export interface RunRequest {
+  target: string;
+  /** Where perfloop was started (--project-root or the current directory). */
+  start: string;
+  slug?: string;
+  observed?: string;
+  targetMetric?: string;
+  maxCycles?: number;
+  plateauPct?: number;
+  mode?: "execute" | "plan_only";
+  test?: string;
+  e2e?: string;
+  hypotheses?: string;
+  agent?: string;
+  thresholdPct?: number;
+  maxRuns?: number;
+  runs?: number;
+  warmup?: number;
+  setup?: string;
+  waiveGate?: boolean;
+  merge?: boolean;
+  budgetMinutes?: number;
+  allowDirty?: boolean;
+}
+
+export interface Preflight {
+  repo: GitRepo;
+  slug: string;
+  options: RunOptions;
+  observed: MetricSpec | null;
+  target: MetricSpec | null;
+  /** What preflight checked, for the checkpoint and the report. */
+  checks: { tests_ms: number; probe_ms: number; dirty_ignored: string[] };
+  warnings: string[];
+}
+
+function int(name: string, value: number | undefined, min: number): number | undefined {
+  if (value === undefined) return undefined;
+  if (!Number.isInteger(value) || value < min) throw new UsageError(`--${name} must be a whole number of at least ${min} (got ${value})`, `e.g. --${name} ${Math.max(min, 3)}`);
+  return value;
+}
+
+function positive(name: string, value: number | undefined, allowZero: boolean): number | undefined {
+  if (value === undefined) return undefined;
+  if (!Number.isFinite(value) || value < 0 || (!allowZero && value === 0)) {
+    throw new UsageError(`--${name} must be a number ${allowZero ? "of at least 0" : "above 0"} (got ${value})`, `e.g. --${name} 5`);
+  }
+  return value;
+}
+
+/** What the project is built with, from the files at its root. */
+export function detectStack(dir: string): string[] {
+  const marks: [string, string][] = [
+    ["package.json", "node"],
+    ["bun.lock", "bun"],
+    ["bun.lockb", "bun"],
+    ["deno.json", "deno"],
+    ["deno.jsonc", "deno"],
+    ["tsconfig.json", "typescript"],
+    ["pyproject.toml", "python"],
+    ["requirements.txt", "python"],
+    ["go.mod", "go"],
+    ["Cargo.toml", "rust"],
+    ["pom.xml", "java"],
+    ["build.gradle", "java"],
+    ["Gemfile", "ruby"],
+    ["composer.json", "php"],
+    ["CMakeLists.txt", "c/c++"],
+    ["Makefile", "make"],
+  ];
+  return [...new Set(marks.filter(([file]) => existsSync(join(dir, file))).map(([, name]) => name))];
+}
+
+export async function preflight(platform: Platform, request: RunRequest): Promise<Preflight> {
+  const start = resolve(platform.cwd, request.start);
+  requireProjectRoot(start);
+  if (!request.target.trim()) throw new UsageError("the target is empty", 'pass what to make faster in quotes, e.g. perfloop run "npm run build"');
+  const repo = await openRepo(fs, start);
+  const subdir = relative(repo.dir, start).split("\\").join("/");
+  const targetSpec = parseTarget(request.target, { projectRoot: start });
+  const mode = request.mode ?? "execute";
+  if (targetSpec.kind !== "command" && mode === "execute") {
+    const what = targetSpec.kind === "function" ? "a function" : "an endpoint";
+    throw new UsageError(
+      `perfloop run executes changes on command targets; ${what} can be profiled and planned (--mode plan_only)`,
+      targetSpec.kind === "function" ? 'wrap it in a command that calls it, e.g. perfloop run "node bench.js"' : 'give a command that starts the server and loads it, or use --mode plan_only',
+    );
+  }
+  const defaultTime = targetSpec.kind === "endpoint" ? "latency_p50_ms" : "wall_time_ms";
+  const observed = request.observed === undefined ? null : parseMetric(request.observed, { flag: "--observed", defaultTimeMetric: defaultTime, allowRelative: false });
+  const target = request.targetMetric === undefined ? null : parseMetric(request.targetMetric, { flag: "--target", defaultTimeMetric: defaultTime });
+  const maxCycles = int("max-cycles", request.maxCycles, 1) ?? DEFAULT_MAX_CYCLES;
+  const plateau = positive("plateau", request.plateauPct, true) ?? DEFAULT_PLATEAU_PCT;
+  const threshold = positive("threshold", request.thresholdPct, true);
+  const maxRuns = int("max-runs", request.maxRuns, 2);
+  const runs = int("runs", request.runs, 1);
+  const warmup = int("warmup", request.warmup, 0);
+  const budget = positive("budget", request.budgetMinutes, false);
+
+  const slug = safe(request.slug ?? slugFromTarget(targetSpec));
+  const branch = branchName(slug);
+  if (activeRunOf(platform, repo.dir, slug)) {
+    throw new UsageError(`an unfinished run exists for slug ${slug}`, `continue it with: perfloop resume --slug ${slug} (perfloop status shows where it stands), or pass another --slug`);
+  }
+  const git = await import("isomorphic-git");
+  const existing = await git.default.resolveRef({ fs: repo.gitFs, dir: repo.dir, gitdir: repo.gitdir, ref: `refs/heads/${branch}` }).catch(() => null);
+  if (existing) {
+    throw new UsageError(`branch ${branch} already exists (from an earlier run)`, `merge or delete it first (git branch -D ${branch}), or pass another --slug`);
+  }
+
+  // Inputs of the run may be uncommitted: the hypotheses file and the patch files it names.
+  const hypothesesFile = request.hypotheses === undefined ? null : resolve(platform.cwd, request.hypotheses);
+  const hypotheses = hypothesesFile ? await loadHypotheses(hypothesesFile, repo.dir) : [];
+  const inputs = new Set<string>();
+  if (hypothesesFile) inputs.add(relative(repo.dir, hypothesesFile));
+  for (const h of hypotheses) if (h.change.kind === "patch" && h.change.path) inputs.add(h.change.path);
+  const base = await headCommit(repo);
+  const dirty = await dirtyPaths(repo);
+  const ignored = dirty.filter((d) => inputs.has(d.path));
+  const blocking = dirty.filter((d) => !inputs.has(d.path));
+  if (blocking.length > 0 && !request.allowDirty) {
+    const shown = blocking.slice(0, 10).map((d) => `${d.status.trim()} ${d.path}`).join(", ") + (blocking.length > 10 ? ` and ${blocking.length - 10} more` : "");
+    throw new UsageError(`the work tree has uncommitted changes: ${shown}`, "commit or stash them first, or pass --allow-dirty (the run then starts from HEAD without them)");
+  }
+  const warnings: string[] = [];
+  if (blocking.length > 0) warnings.push(`the run starts from HEAD (${base.slice(0, 7)}); uncommitted changes are not included`);
+  if (!hypothesesFile && !request.agent) warnings.push("no hypotheses source (--hypotheses or --agent): the run profiles and reports, and changes nothing");
+
+  const discovered = request.test ? null : discoverTestCommand(start) ?? (start === repo.dir ? null : discoverTestCommand(repo.dir));
+  const testCommand = request.test ?? discovered?.command;
+  if (!testCommand) {
+    throw new UsageError("no test command found (none given, none discovered)", 'pass the command that checks the code is still right, e.g. --test "npm test" (discovery rules: docs/profile-rules.md)');
+  }
+  const testSource = request.test ? "--test" : `${discovered!.source}: ${discovered!.reason}`;
+
+  // The tests and one run of the target on the base commit, in a side tree outside the repository.
+  const scratch = mkdtempSync(join(tmpdir(), "perfloop-preflight-"));
+  let testsMs = 0;
+  let probeMs = 0;
+  try {
+    const tree = join(scratch, "tree");
+    await materialize(repo, base, tree);
+    const cwd = join(tree, subdir);
+    const env = { ...platform.env, GIT_CEILING_DIRECTORIES: scratch };
+    if (request.setup) {
+      const setup = await platform.spawn({ shell: request.setup, cwd, env, timeoutMs: PREFLIGHT_TIMEOUT_MS, maxOutputBytes: 64 * 1024 });
+      if (setup.spawnError || setup.exitCode !== 0) throw new UsageError(`the setup command \`${request.setup}\` failed on the base commit (${setup.spawnError ?? `exit ${setup.exitCode}`}): ${tailOf(setup.stdout, setup.stderr)}`, "fix --setup; it prepares each side tree (e.g. npm ci)");
+    }
+    const tests = await checkTestCommand(platform, { command: testCommand, cwd, env, timeoutMs: PREFLIGHT_TIMEOUT_MS });
+    testsMs = tests.wall_ms;
+    if (targetSpec.kind === "command") {
+      const probe = await platform.spawn({ shell: targetSpec.command, cwd, env, timeoutMs: PREFLIGHT_TIMEOUT_MS, maxOutputBytes: 64 * 1024 });
+      probeMs = probe.wallMs;
+      if (probe.spawnError || probe.timedOut || probe.exitCode !== 0) {
+        const how = probe.spawnError ? `could not start (${probe.spawnError})` : probe.timedOut ? "did not finish in time" : probe.exitCode === 127 ? "was not found (exit 127)" : `fails (${probe.exitCode === null ? `ended by ${probe.signal}` : `exit ${probe.exitCode}`})`;
+        throw new UsageError(`the target \`${targetSpec.command}\` ${how} on the base commit: ${tailOf(probe.stdout, probe.stderr)}`, "check the command: it runs with /bin/sh -c at the same place in a clean checkout of HEAD");
+      }
+    }
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+  if (request.e2e !== undefined && !request.e2e.trim()) throw new UsageError("--e2e needs a command", 'e.g. --e2e "npm run e2e"');
+
+  const options: RunOptions = {
+    target: request.target.trim(),
+    target_spec: targetSpec,
+    observed_text: request.observed ?? null,
+    target_text: request.targetMetric ?? null,
+    max_cycles: maxCycles,
+    plateau_pct: plateau,
+    mode,
+    test: { command: testCommand, source: testSource },
+    e2e: request.e2e ?? null,
+    hypotheses_file: hypothesesFile,
+    agent: request.agent ?? null,
+    threshold_pct: threshold ?? null,
+    max_runs: maxRuns ?? null,
+    runs: runs ?? null,
+    warmup: warmup ?? null,
+    setup: request.setup ?? null,
+    waive_gate: request.waiveGate === true,
+    merge: request.merge === true,
+    budget_minutes: budget ?? null,
+    base,
+    branch: (await currentBranch(repo)) ?? null,
+    subdir,
+    stack: detectStack(start),
+    inputs: [...inputs].sort(),
+  };
+  return { repo, slug, options, observed, target, checks: { tests_ms: testsMs, probe_ms: probeMs, dirty_ignored: ignored.map((d) => d.path) }, warnings };
+}
+
+function tailOf(stdout: string, stderr: string): string {
+  const lines = `${stdout}\n${stderr}`.split("\n").map((l) => l.trim()).filter(Boolean);
+  return lines.slice(-PROBE_TAIL_LINES).join(" | ") || "no output";
+}
+
+export { PerfloopError };

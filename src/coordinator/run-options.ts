@@ -1,0 +1,62 @@
+/**
+ * What a `perfloop run` was asked to do, fixed at preflight and stored in the PHASE_0_PREFLIGHT
+ * checkpoint, so that `perfloop resume` carries on with exactly the same options. Read back
+ * through this schema: a damaged value is a CorruptStateError naming the run's files.
+ */
+import * as v from "valibot";
+import { CorruptStateError } from "../errors.ts";
+
+const nullableString = v.nullable(v.string());
+const nullableNumber = v.nullable(v.number());
+
+export const TargetSpecSchema = v.variant("kind", [
+  v.object({ kind: v.literal("command"), command: v.string() }),
+  v.object({ kind: v.literal("function"), file: v.string(), export_name: v.string(), args: v.array(v.unknown()) }),
+  v.object({ kind: v.literal("endpoint"), url: v.string(), method: v.string(), requests: v.number(), concurrency: v.number() }),
+]);
+
+export const RunOptionsSchema = v.object({
+  /** The target as the person typed it. */
+  target: v.string(),
+  target_spec: TargetSpecSchema,
+  /** --observed and --target as typed (parsed again into metric specs in phase 1). */
+  observed_text: nullableString,
+  target_text: nullableString,
+  max_cycles: v.pipe(v.number(), v.integer(), v.minValue(1)),
+  plateau_pct: v.pipe(v.number(), v.minValue(0)),
+  mode: v.picklist(["execute", "plan_only"]),
+  test: v.object({ command: v.string(), source: v.string() }),
+  e2e: nullableString,
+  /** Absolute path of the hypotheses file, read again at every cycle's research. */
+  hypotheses_file: nullableString,
+  agent: nullableString,
+  /** The person's smallest gain that counts, percent. */
+  threshold_pct: nullableNumber,
+  max_runs: nullableNumber,
+  runs: nullableNumber,
+  warmup: nullableNumber,
+  setup: nullableString,
+  waive_gate: v.boolean(),
+  merge: v.boolean(),
+  budget_minutes: nullableNumber,
+  /** The commit the run starts from (HEAD at preflight) and the person's branch then. */
+  base: v.string(),
+  branch: nullableString,
+  /** Where the person ran perfloop, relative to the repository root ("" at the root). */
+  subdir: v.string(),
+  /** What the project is built with, for the context and the report. */
+  stack: v.array(v.string()),
+  /** Files that are inputs of the run and may be uncommitted (the hypotheses file, its patches). */
+  inputs: v.array(v.string()),
+});
+export type RunOptions = v.InferOutput<typeof RunOptionsSchema>;
+
+export function readRunOptions(payload: Record<string, unknown>, file: string): RunOptions {
+  const parsed = v.safeParse(RunOptionsSchema, payload.options);
+  if (!parsed.success) {
+    const issue = parsed.issues[0]!;
+    const path = issue.path?.map((item) => String(item.key)).join(".") ?? "options";
+    throw new CorruptStateError(file, `the preflight checkpoint's options.${path} ${issue.message}`, "start a new run with perfloop run");
+  }
+  return parsed.output;
+}

@@ -1,0 +1,44 @@
+/**
+ * Where a run's time goes: the person's commands (every child process perfloop starts: the target,
+ * the tests, the agent) against perfloop's own work (git, statistics, files). The platform's spawn
+ * is wrapped to add up the wall time of its children; what remains of the total is perfloop's own
+ * overhead (bench/run-overhead measures it on the demo).
+ */
+import type { Platform } from "../platform/index.ts";
+
+export interface Timing {
+  total_ms: number;
+  commands_ms: number;
+  commands: number;
+  own_ms: number;
+  own_pct: number;
+}
+
+export interface CountingPlatform {
+  platform: Platform;
+  timing(): Timing;
+}
+
+export function countChildren(platform: Platform): CountingPlatform {
+  const started = performance.now();
+  let commandsMs = 0;
+  let commands = 0;
+  const counted: Platform = Object.create(platform, {
+    spawn: {
+      value: async (request: Parameters<Platform["spawn"]>[0]) => {
+        const result = await platform.spawn(request);
+        commandsMs += result.wallMs;
+        commands++;
+        return result;
+      },
+    },
+  });
+  return {
+    platform: counted,
+    timing: () => {
+      const total = performance.now() - started;
+      const own = Math.max(0, total - commandsMs);
+      return { total_ms: total, commands_ms: commandsMs, commands, own_ms: own, own_pct: total > 0 ? (own / total) * 100 : 0 };
+    },
+  };
+}

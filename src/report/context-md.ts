@@ -1,0 +1,143 @@
+/**
+ * context.md (phase 6): the human-readable plan of a cycle, and what an agent reads (research,
+ * review). Sections: the problem, the performance map, the targets, the hypotheses with their
+ * conflicts and dependencies, local findings, previous cycles. Pure: data in, Markdown out.
+ */
+import type { CycleRecord } from "../coordinator/cycle-record.ts";
+import type { ProfileDigest } from "../coordinator/digest.ts";
+import type { GateFinding } from "../coordinator/gate.ts";
+import { describeMetric, type MetricSpec } from "../coordinator/metric.ts";
+import type { Hypothesis } from "../research/hypotheses-schema.ts";
+import { formatMs, formatValue } from "../ui/table.ts";
+
+export interface ContextInput {
+  slug: string;
+  cycle: number;
+  maxCycles: number;
+  target: string;
+  observed: MetricSpec | null;
+  targetMetric: MetricSpec | null;
+  targetSource: string | null;
+  testCommand: string;
+  e2e: string | null;
+  stack: readonly string[];
+  base: string;
+  digest: ProfileDigest;
+  gate: { verdict: string; findings: readonly GateFinding[] } | null;
+  /** null before research (the context an agent researches from). */
+  hypotheses: readonly Hypothesis[] | null;
+  previous: readonly CycleRecord[];
+}
+
+const LABELS: Record<string, string> = {
+  wall_time_ms: "wall time",
+  cpu_time_ms: "CPU time",
+  memory_peak_mb: "peak memory",
+  io_read_bytes: "disk read",
+  io_write_bytes: "disk write",
+  http_round_trips: "HTTP round trips",
+  time_per_call_ns: "time per call",
+  latency_ms: "latency",
+  p95_ms: "p95 latency",
+  p99_ms: "p99 latency",
+  throughput_rps: "throughput",
+  error_count: "errors",
+  heap_bytes_per_call: "heap per call",
+};
+
+export function metricName(key: string): string {
+  return LABELS[key] ?? key.replaceAll("_", " ");
+}
+
+/** A baseline value with its unit, from the key's suffix. */
+export function formatMetric(key: string, value: number | null | undefined): string {
+  if (value === null || value === undefined) return "-";
+  if (key.endsWith("_ms")) return formatMs(value);
+  if (key.endsWith("_ns")) return formatValue(value, "ns");
+  if (key.endsWith("_mb")) return formatValue(value, "MB");
+  if (key.endsWith("_bytes") || key.endsWith("_bytes_per_call")) return formatValue(value, "bytes");
+  if (key.endsWith("_rps")) return formatValue(value, "req/s");
+  return String(Number(value.toPrecision(4)));
+}
+
+const cell = (text: string) => text.replaceAll("|", "\\|").replaceAll("\n", " ");
+
+export function renderContext(input: ContextInput): string {
+  const d = input.digest;
+  const out: string[] = [];
+  out.push(`# Optimization context: ${input.slug}, cycle ${input.cycle} of ${input.maxCycles}`, "");
+  out.push("## Problem", "");
+  out.push(`- Target: \`${input.target}\``);
+  out.push(`- Observed: ${input.observed ? describeMetric(input.observed) : "not given"}`);
+  out.push(`- Base commit: \`${input.base.slice(0, 12)}\``);
+  out.push(`- Test command: \`${input.testCommand}\`${input.e2e ? `; end-to-end: \`${input.e2e}\`` : ""}`);
+  if (input.stack.length > 0) out.push(`- Stack: ${input.stack.join(", ")}`);
+  out.push("");
+  out.push("## Performance map", "");
+  out.push("| metric | baseline | 95% CI of the median | n |", "|---|---:|---:|---:|");
+  for (const [key, value] of Object.entries(d.baseline)) {
+    if (value === null) continue;
+    const m = d.metrics[key];
+    out.push(`| ${metricName(key)} | ${formatMetric(key, value)} | ${m ? `${formatMetric(key, m.ci[0])} .. ${formatMetric(key, m.ci[1])}` : "-"} | ${m ? m.n : "-"} |`);
+  }
+  out.push("", `Bottleneck: **${d.classification}** (${d.classification_rule}): ${d.bottleneck_detail}`, "");
+  if (d.top_bottlenecks.length > 0) {
+    out.push("Top bottlenecks:", "");
+    d.top_bottlenecks.forEach((b, i) => out.push(`${i + 1}. ${b.description}`));
+    out.push("");
+  }
+  if (d.steps.length > 0) {
+    out.push("| step | function | location | time | share |", "|---|---|---|---:|---:|");
+    for (const s of d.steps) out.push(`| ${s.id} | ${cell(s.function)} | ${cell(s.location ?? "")} | ${formatMs(s.wall_time_ms)} | ${s.time_share_pct === undefined ? "" : `${s.time_share_pct.toFixed(1)}%`} |`);
+    out.push("");
+  }
+  if (d.hot_functions.length > 0) {
+    out.push("Hot functions (CPU profile, self time):", "");
+    for (const h of d.hot_functions) out.push(`- \`${h.function}\` at ${h.location}: ${h.self_pct.toFixed(1)}% self, ${h.total_pct.toFixed(1)}% total`);
+    out.push("");
+  } else if (d.cpu_profile.reason) {
+    out.push(`No CPU profile: ${d.cpu_profile.reason}`, "");
+  }
+  if (d.wrong_tool_evidence.length > 0) {
+    out.push("Wrong-tool indicators:", "");
+    for (const e of d.wrong_tool_evidence) out.push(`- ${e.indicator}: ${e.reason}`);
+    out.push("");
+  }
+  if (input.gate) {
+    out.push(`Gate: **${input.gate.verdict}**`);
+    for (const f of input.gate.findings) out.push(`- ${f.rule} (${f.level}): ${f.message}`);
+    out.push("");
+  }
+  out.push("## Targets", "");
+  out.push(input.targetMetric ? `- ${describeMetric(input.targetMetric)} (${input.targetSource ?? "given"})` : "- to be set (default: 50% better than the baseline)");
+  out.push("");
+  const confirmed = d.suspicions.filter((s) => s.verdict === "confirmed");
+  out.push("## Local findings", "");
+  if (confirmed.length === 0) out.push("- no confirmed suspicion in the hot functions' source");
+  for (const s of confirmed) out.push(`- ${s.location} (${s.function}), ${s.category}: ${s.description} (${s.evidence})`);
+  out.push("");
+  if (input.hypotheses !== null) {
+    out.push("## Hypotheses", "");
+    if (input.hypotheses.length === 0) out.push("- none");
+    else {
+      out.push("| id | level | change | files | expected | depends on | conflicts with | evidence |", "|---|---|---|---|---|---|---|---|");
+      for (const h of input.hypotheses) {
+        const files = h.files_to_modify.join(", ") || (h.change.kind === "env" ? `env ${Object.keys(h.change.set).join(", ")}` : "-");
+        const impact = h.expected_impact === null ? "-" : String(h.expected_impact);
+        out.push(
+          `| ${h.id} | ${h.fix_level} | ${cell(`${h.change.kind}: ${h.description}`)} | ${cell(files)} | ${cell(impact)} | ${h.dependencies.join(", ") || "-"} | ${[...h.conflicts_with, ...(h.group ? [`group ${h.group}`] : [])].join(", ") || "-"} | ${cell(h.evidence.join("; ") || "none")} |`,
+        );
+      }
+    }
+    out.push("");
+  }
+  out.push("## Previous cycles", "");
+  if (input.previous.length === 0) out.push("- none: this is the first cycle");
+  for (const c of input.previous) {
+    const gain = c.ratio === null ? "nothing measured" : `${c.improvement_pct.toFixed(1)}% (ratio ${c.ratio.toFixed(3)})`;
+    out.push(`- cycle ${c.cycle}: kept ${c.kept.join(", ") || "nothing"}; ${gain}${c.commit ? `; commit ${c.commit.slice(0, 12)}` : ""}`);
+    for (const r of c.removed) out.push(`  - removed ${r.id}: ${r.reason}`);
+  }
+  out.push("");
+  return out.join("\n");
+}

@@ -1,0 +1,80 @@
+/**
+ * The run report's model: `.hex-skills/optimization/<slug>/report.json` and what report.md, the
+ * terminal summary and `perfloop report` render. One valibot schema: written through it, read
+ * back through it.
+ */
+import * as v from "valibot";
+
+const nullableNumber = v.nullable(v.number());
+const nullableString = v.nullable(v.string());
+
+export const MetricChangeSchema = v.object({
+  metric: v.string(),
+  before: nullableNumber,
+  after: nullableNumber,
+  improvement_pct: nullableNumber,
+  multiplier: nullableNumber,
+});
+
+export const ReportCycleSchema = v.object({
+  cycle: v.number(),
+  base_commit: v.string(),
+  commit: nullableString,
+  gate: nullableString,
+  validation: nullableString,
+  planned: v.array(v.string()),
+  kept: v.array(v.object({ id: v.string(), description: v.string() })),
+  removed: v.array(v.object({ id: v.string(), reason: v.string() })),
+  ratio: nullableNumber,
+  ratio_ci: v.nullable(v.tuple([v.number(), v.number()])),
+  p_value: nullableNumber,
+  runs: v.nullable(v.tuple([v.number(), v.number()])),
+  improvement_pct: v.number(),
+  baseline: v.record(v.string(), nullableNumber),
+  final: v.record(v.string(), nullableNumber),
+  metrics: v.array(MetricChangeSchema),
+  stop_reason: nullableString,
+});
+
+export const RunReportSchema = v.object({
+  version: v.literal(1),
+  slug: v.string(),
+  run_id: v.string(),
+  target: v.string(),
+  target_kind: v.string(),
+  mode: v.picklist(["execute", "plan_only"]),
+  project_root: v.string(),
+  stop_reason: v.string(),
+  final_result: v.string(),
+  target_metric: v.nullable(v.looseObject({ text: v.string() })),
+  target_description: nullableString,
+  target_source: nullableString,
+  observed_metric: v.nullable(v.looseObject({ text: v.string() })),
+  target_met: v.nullable(v.boolean()),
+  target_value: nullableNumber,
+  /** Every metric of the first baseline, before; and after all kept cycles. */
+  baseline: v.record(v.string(), nullableNumber),
+  final: v.record(v.string(), nullableNumber),
+  metrics: v.array(MetricChangeSchema),
+  /** Cumulative, on the target's main metric (wall time for commands); positive means better. */
+  improvement_pct: nullableNumber,
+  multiplier: nullableNumber,
+  /** How the before/after numbers were measured. */
+  measurement: v.string(),
+  confirmation: v.nullable(v.object({ ratio: v.number(), ratio_ci: v.tuple([v.number(), v.number()]), p_value: v.number(), runs: v.tuple([v.number(), v.number()]) })),
+  base: v.string(),
+  branch: nullableString,
+  commit: nullableString,
+  merged: v.nullable(v.object({ kind: v.string(), into: v.string(), before: v.string(), after: v.string() })),
+  merge_hint: nullableString,
+  cycles: v.array(ReportCycleSchema),
+  diagnosis: v.array(v.string()),
+  gap_analysis: nullableString,
+  decisions: v.array(v.looseObject({ kind: v.string(), selected_choice: v.string(), answered_at: v.string() })),
+  warnings: v.array(v.string()),
+  files: v.object({ report_md: v.string(), report_json: v.string(), context_md: nullableString, experiment_log: nullableString }),
+  started_at: v.string(),
+  finished_at: v.string(),
+});
+export type RunReport = v.InferOutput<typeof RunReportSchema>;
+export type ReportCycle = v.InferOutput<typeof ReportCycleSchema>;

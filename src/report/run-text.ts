@@ -1,0 +1,205 @@
+/**
+ * The end of `perfloop run` (and `perfloop report` in text) for people: the headline, the
+ * before/after table of every metric, one line per cycle, why the run stopped, the branch and how
+ * to merge it, the gap to the target, and where report.md and report.json are. Also the phrases
+ * both run renderers share (this file and run-markdown.ts): the headline, the stop reason in
+ * words, a signed change and a multiplier in the metric's terms. Pure: the report in, lines out.
+ */
+import { formatMetric, metricName } from "./context-md.ts";
+import type { ReportCycle, RunReport } from "./run-report.ts";
+import { formatP, formatRatioPct, renderTable } from "../ui/table.ts";
+
+export type Style = "bold" | "green" | "red" | "yellow" | "dim";
+export type Colorize = (style: Style, text: string) => string;
+export type MetricRow = RunReport["metrics"][number];
+
+const PERCENT = 100;
+/** The main metric per target kind: what the top-level improvement_pct and multiplier are about. */
+const MAIN_METRIC: Record<string, string> = { command: "wall_time_ms", function: "time_per_call_ns", endpoint: "latency_ms" };
+/** Metrics where more is better (the report's improvement_pct is positive when they go up). */
+const HIGHER_IS_BETTER = new Set(["throughput_rps"]);
+/** Padding of the text summary's labels, as in the other text renderers. */
+const LABEL_WIDTH = 10;
+
+const STOPS: Record<string, string> = {
+  TARGET_MET: "the target was met",
+  PLATEAU: "the last cycle gained less than the plateau threshold",
+  MAX_CYCLES: "the maximum number of cycles was reached",
+  NO_HYPOTHESES: "no hypothesis was left to try",
+  WRONG_TOOL_BLOCK: "the wrong-tool gate blocked the cycle: changing the code is not the way to a gain",
+  PLAN_DECLINED: "the plan was declined",
+  PLAN_ONLY: "plan only: the plan was made and nothing was executed",
+  UNFINISHED: "the run is not finished",
+};
+
+/** A stop reason in words, e.g. PLATEAU -> "the last cycle gained less than the plateau threshold". */
+export function describeStop(stop: string): string {
+  return STOPS[stop] ?? `stopped: ${stop.toLowerCase().replaceAll("_", " ")}`;
+}
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
+
+/** A percentage with one decimal and its sign: "+10.0%", "-62.5%", "0.0%". */
+export function signedPct(pct: number): string {
+  const text = Math.abs(pct).toFixed(1);
+  if (Number(text) === 0) return "0.0%";
+  return `${pct > 0 ? "+" : "-"}${text}%`;
+}
+
+/**
+ * How the metric's value moved, in its own terms: 400 ms -> 150 ms is "-62.5%" (less time). From
+ * before and after when both are known, else from improvement_pct (positive = better).
+ */
+export function changePct(row: MetricRow): number | null {
+  if (row.before !== null && row.after !== null && row.before !== 0) return ((row.after - row.before) / row.before) * PERCENT;
+  if (row.improvement_pct === null) return null;
+  return HIGHER_IS_BETTER.has(row.metric) ? row.improvement_pct : -row.improvement_pct;
+}
+
+export function formatChange(row: MetricRow): string {
+  const pct = changePct(row);
+  return pct === null ? "-" : signedPct(pct);
+}
+
+function directionWords(metric: string): [better: string, worse: string] {
+  if (HIGHER_IS_BETTER.has(metric)) return ["higher", "lower"];
+  if (metric.endsWith("_ms") || metric.endsWith("_ns") || metric.includes("time") || metric.includes("latency")) return ["faster", "slower"];
+  if (metric.endsWith("_count") || metric.endsWith("_trips")) return ["fewer", "more"];
+  return ["smaller", "larger"];
+}
+
+/** A multiplier (>1 = better) as "2.67x faster", "1.10x slower", "1.00x"; "-" when unknown. */
+export function formatMultiplier(metric: string, multiplier: number | null): string {
+  if (multiplier === null || !Number.isFinite(multiplier) || multiplier <= 0) return "-";
+  const [better, worse] = directionWords(metric);
+  const shown = (multiplier >= 1 ? multiplier : 1 / multiplier).toFixed(2);
+  if (shown === "1.00") return "1.00x";
+  return `${shown}x ${multiplier >= 1 ? better : worse}`;
+}
+
+/** The cells of a before/after row: metric, before, after, change, multiplier. */
+export function metricCells(row: MetricRow): string[] {
+  return [metricName(row.metric), formatMetric(row.metric, row.before), formatMetric(row.metric, row.after), formatChange(row), formatMultiplier(row.metric, row.multiplier)];
+}
+export const METRIC_HEADERS = ["metric", "before", "after", "change", "x"] as const;
+
+/** The key of the metric the top-level improvement is about. */
+export function mainMetric(report: RunReport): string {
+  return MAIN_METRIC[report.target_kind] ?? report.metrics[0]?.metric ?? "wall_time_ms";
+}
+
+/** The cumulative change on the main metric: "wall time -62.1% (2.64x)". */
+function mainChange(report: RunReport): string | null {
+  if (report.improvement_pct === null) return null;
+  const key = mainMetric(report);
+  const pct = HIGHER_IS_BETTER.has(key) ? report.improvement_pct : -report.improvement_pct;
+  const times = report.multiplier === null ? "" : ` (${report.multiplier.toFixed(2)}x)`;
+  return `${metricName(key)} ${signedPct(pct)}${times}`;
+}
+
+/** The cycle the wrong-tool gate blocked (the last one that says so). */
+function blockedCycle(report: RunReport): number {
+  const blocked = report.cycles.filter((c) => c.gate === "BLOCK" || c.stop_reason === "WRONG_TOOL_BLOCK");
+  return blocked.at(-1)?.cycle ?? report.cycles.at(-1)?.cycle ?? 1;
+}
+
+export interface Headline {
+  /** The final result in words: "Target met", "Diagnostic", ... */
+  label: string;
+  detail: string;
+  /** How it reads: good, neutral (nothing gained, nothing lost) or bad. */
+  tone: "good" | "neutral" | "bad";
+}
+
+/** The final result in words, e.g. "Target met" + "wall time -62.1% (2.64x) after 1 cycle". */
+export function describeResult(report: RunReport): Headline {
+  const gained = mainChange(report);
+  const cycles = plural(report.cycles.length, "cycle");
+  const kept = report.cycles.some((c) => c.commit !== null);
+  switch (report.final_result) {
+    case "TARGET_MET":
+      return { label: "Target met", detail: `${gained ?? "the target is reached"} after ${cycles}`, tone: "good" };
+    case "IMPROVED": {
+      const missed = report.target_met === false ? `; the target${report.target_description ? ` (${report.target_description})` : ""} was not met` : "";
+      return { label: "Improved", detail: `${gained ?? "an unknown change"} after ${cycles}${missed}`, tone: "good" };
+    }
+    case "NO_IMPROVEMENT":
+      return { label: "No improvement", detail: `no hypothesis gave a significant gain${report.cycles.length > 0 ? ` in ${cycles}` : ""}`, tone: "neutral" };
+    case "DIAGNOSTIC":
+      return { label: "Diagnostic", detail: `the wrong-tool gate blocked cycle ${blockedCycle(report)}, nothing was changed`, tone: "neutral" };
+    case "ALREADY_OPTIMIZED": {
+      const earlier = kept && gained ? `; the earlier cycles gained ${gained}` : "";
+      return { label: "Already optimized", detail: `the wrong-tool gate found nothing more worth optimizing in cycle ${blockedCycle(report)}${earlier}`, tone: "good" };
+    }
+    case "PLAN_READY":
+      return { label: "Plan ready", detail: `nothing was changed (plan only)${report.files.context_md ? `; the plan is in ${report.files.context_md}` : ""}`, tone: "neutral" };
+    case "PLAN_DECLINED":
+      return { label: "Plan declined", detail: "nothing was changed", tone: "neutral" };
+    case "UNFINISHED":
+      return { label: "Unfinished", detail: `${plural(report.cycles.length, "cycle")} completed so far; continue with perfloop resume --slug ${report.slug}`, tone: "neutral" };
+    default:
+      return { label: report.final_result, detail: describeStop(report.stop_reason), tone: "neutral" };
+  }
+}
+
+/** "ratio 0.382, 95% CI 0.371-0.394, p < 0.0001, n 20+20"; parts that were not measured left out. */
+export function describeRatio(m: { ratio: number; ratio_ci: readonly [number, number] | null; p_value: number | null; runs: readonly [number, number] | null }): string {
+  const parts = [`ratio ${m.ratio.toFixed(3)}`];
+  if (m.ratio_ci) parts.push(`95% CI ${m.ratio_ci[0].toFixed(3)}-${m.ratio_ci[1].toFixed(3)}`);
+  if (m.p_value !== null) parts.push(`p ${formatP(m.p_value).startsWith("<") ? "" : "= "}${formatP(m.p_value)}`);
+  if (m.runs) parts.push(`n ${m.runs[0]}+${m.runs[1]}`);
+  return parts.join(", ");
+}
+
+/** "cycle 1: kept H1 (-61.8%, ratio 0.382, ...); removed H2 (breaks the tests)". */
+export function cycleLine(cycle: ReportCycle): string {
+  const measured = cycle.ratio === null ? "" : ` (${formatRatioPct(cycle.ratio)}, ${describeRatio({ ...cycle, ratio: cycle.ratio })})`;
+  const kept = cycle.kept.length > 0 ? `kept ${cycle.kept.map((k) => k.id).join(", ")}` : "kept nothing";
+  const parts = [`${kept}${measured}`];
+  if (cycle.gate === "BLOCK") parts.push("the wrong-tool gate blocked it");
+  if (cycle.removed.length > 0) parts.push(`removed ${cycle.removed.map((r) => `${r.id} (${r.reason})`).join(", ")}`);
+  return `cycle ${cycle.cycle}: ${parts.join("; ")}`;
+}
+
+/** "perfloop/sum (abc123456789)". */
+function branchText(report: RunReport): string {
+  return `${report.branch}${report.commit ? ` (${report.commit.slice(0, 12)})` : ""}`;
+}
+
+/** What was merged: "into main (fast-forward): abc123456789 -> def456789012". */
+export function describeMerge(merged: NonNullable<RunReport["merged"]>): string {
+  return `into ${merged.into} (${merged.kind}): ${merged.before.slice(0, 12)} -> ${merged.after.slice(0, 12)}`;
+}
+
+const TONE_STYLE: Record<Headline["tone"], Style> = { good: "green", neutral: "yellow", bad: "red" };
+const label = (name: string) => name.padEnd(LABEL_WIDTH);
+
+/** The terminal summary. Colour only through `options.color` (default: none). */
+export function renderRunSummary(report: RunReport, options: { color?: Colorize } = {}): string[] {
+  const color: Colorize = options.color ?? ((_style, text) => text);
+  const lines: string[] = [];
+  const head = describeResult(report);
+  lines.push(`${color("bold", color(TONE_STYLE[head.tone], `${head.label}:`))} ${head.detail}`);
+  lines.push("");
+  if (report.metrics.length > 0) lines.push(...renderTable(METRIC_HEADERS, report.metrics.map(metricCells)).split("\n"));
+  else lines.push(`${label("metrics")} none measured yet`);
+  lines.push(color("dim", `${label("measured")} ${report.measurement}`));
+  if (report.confirmation) lines.push(`${label("confirmed")} the first base against the final commit: ${formatRatioPct(report.confirmation.ratio)}, ${describeRatio(report.confirmation)}`);
+  if (report.cycles.length > 0) lines.push("", ...report.cycles.map(cycleLine));
+  if (report.diagnosis.length > 0) lines.push("", ...report.diagnosis.map((finding) => `${label("diagnosis")} ${finding}`));
+  lines.push("");
+  lines.push(`${label("stopped")} ${report.stop_reason}: ${describeStop(report.stop_reason)}`);
+  if (report.target_description) {
+    const met = report.target_met === null ? "not known yet" : report.target_met ? color("green", "met") : color("red", "not met");
+    lines.push(`${label("target")} ${report.target_description}: ${met}`);
+  }
+  if (report.gap_analysis) lines.push(`${label("gap")} ${report.gap_analysis}`);
+  if (report.branch && report.merged) lines.push(`${label("branch")} ${branchText(report)}, merged ${describeMerge(report.merged)}`);
+  else if (report.branch) lines.push(`${label("branch")} ${branchText(report)}; your branch, index and files are untouched`);
+  else lines.push(`${label("branch")} none: nothing was kept`);
+  if (report.merge_hint && !report.merged) lines.push(`${label("merge")} ${color("bold", report.merge_hint)}`);
+  for (const warning of report.warnings) lines.push(`${label("warning")} ${color("yellow", warning)}`);
+  lines.push(`${label("report")} ${report.files.report_md}`);
+  lines.push(`${label("json")} ${report.files.report_json}`);
+  return lines.map((line) => line.trimEnd());
+}
