@@ -79,6 +79,14 @@ export function registerResume(cli: CAC, platform: Platform, setExit: (code: num
       const { payloadOf } = await import("../coordinator/loop-context.ts");
       const { parseMetric } = await import("../coordinator/metric.ts");
       const { driveInFrame } = await import("./run-frame.ts");
+      if (decide !== undefined) {
+        const pending = run.state.phase === "PAUSED" ? run.state.pending_decision : null;
+        if (!pending) throw new UsageError(`run ${run.state.identifier} is not waiting for a decision (it is at ${run.state.phase})`, `resume it without --decide: perfloop resume --slug ${run.state.identifier}`);
+        const choice = decide.trim();
+        if (choice !== "pause" && !pending.choices.includes(choice)) {
+          throw new UsageError(`--decide ${choice} is not an answer to "${pending.question}"`, `choose one of: ${pending.choices.join(", ")}`);
+        }
+      }
       const preflight = payloadOf(run, "PHASE_0_PREFLIGHT");
       if (!preflight) throw new UsageError(`run ${run.runId} was not started by perfloop run (no preflight checkpoint)`, "drive it with perfloop runtime <verb>, as it was started");
       const runOptions = readRunOptions(preflight, `.hex-skills/optimization/runtime/runs/${run.runId}/history.jsonl`);

@@ -46,17 +46,21 @@ export async function driveInFrame(platform: Platform, ctx: CommandContext, inpu
   const progress = createProgress(progressMode({ json: ctx.json, env: platform.env, stderrIsTTY: platform.stderrIsTTY }));
   const controller = new AbortController();
   const release = platform.onInterrupt(() => controller.abort(new Error("interrupted (Ctrl-C)")));
-  let spinning = false;
+  // The spinner is stopped while a prompt or a note is on the screen, and started again after.
+  let spinning: Promise<void> | null = null;
   const interactive = isInteractive({ yes: ctx.yes, json: ctx.json, env: platform.env, stdinIsTTY: platform.interactive, stderrIsTTY: platform.stderrIsTTY });
   let last = "";
   const asker: Asker = interactive
     ? terminalAsker({
-        before: () => {
-          if (spinning) progress.stop(last);
-          spinning = false;
+        before: async () => {
+          if (!spinning) return;
+          await spinning;
+          spinning = null;
+          progress.stop(last);
         },
-        after: () => {
-          void progress.start(last || "working").then(() => (spinning = true));
+        after: async () => {
+          spinning = progress.start(last || "working");
+          await spinning;
         },
       })
     : scriptedAsker(ctx.yes);
@@ -76,8 +80,8 @@ export async function driveInFrame(platform: Platform, ctx: CommandContext, inpu
     where: { cycle: 1 },
   };
   try {
-    await progress.start(`perfloop run ${input.slug}`);
-    spinning = true;
+    spinning = progress.start(`perfloop run ${input.slug}`);
+    await spinning;
     loop.say = (message: string, important = false) => {
       last = `cycle ${loop.where.cycle}/${input.options.max_cycles} · ${message}`;
       progress.update(last, important);

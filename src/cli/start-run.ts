@@ -8,7 +8,7 @@ import { UsageError } from "../errors.ts";
 import { ensureExcluded } from "../git/index.ts";
 import type { Platform } from "../platform/index.ts";
 import type { Preflight } from "../coordinator/preflight.ts";
-import { RunClient, startRun } from "../coordinator/runtime-client.ts";
+import { startRun } from "../coordinator/runtime-client.ts";
 import type { CommandContext } from "./context.ts";
 import { driveInFrame, type FrameResult } from "./run-frame.ts";
 
@@ -26,9 +26,7 @@ export async function startAndDrive(platform: Platform, ctx: CommandContext, che
     cycle_config: { max_cycles: options.max_cycles, plateau_threshold: options.plateau_pct },
   };
   writeFileSync(manifestFile, `${JSON.stringify(manifest, null, 2)}\n`);
-  const started = startRun(platform, repo.dir, slug, manifestFile);
-  if (!started.ok) throw new UsageError(`an unfinished run exists for slug ${slug}`, `continue it with: perfloop resume --slug ${slug}`);
-  new RunClient(platform, repo.dir, started.runId).checkpoint("PHASE_0_PREFLIGHT", {
+  const started = startRun(platform, repo.dir, slug, manifestFile, {
     options,
     checks: checked.checks,
     warnings: checked.warnings,
@@ -37,6 +35,7 @@ export async function startAndDrive(platform: Platform, ctx: CommandContext, che
     stack: options.stack,
     base: options.base,
   });
+  if (!started.ok) throw new UsageError(`an unfinished run exists for slug ${slug}`, `continue it with: perfloop resume --slug ${slug}`);
   for (const warning of checked.warnings) ctx.output.note(`perfloop: ${warning}`);
   const result = await driveInFrame(
     platform,

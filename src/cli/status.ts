@@ -3,6 +3,7 @@
  * decision, and the next step. `--json` gives the same as data.
  */
 import type { CAC } from "cac";
+import { latestCheckpoint } from "../runtime/checkpoints.ts";
 import { RuntimeService } from "../runtime/commands.ts";
 import { sleepSync } from "../runtime/lock.ts";
 import { phaseLabel } from "../runtime/phases.ts";
@@ -26,8 +27,18 @@ export interface RunSummary {
   next_step: string;
 }
 
+/** For a run started by `perfloop run`, the command that carries it on; else the runtime's resume action. */
+function nextStep(service: RuntimeService, run: Run): string {
+  const action = String(service.describe(run).resume_action);
+  const preflight = latestCheckpoint(run.checkpoints, "PHASE_0_PREFLIGHT", 1);
+  if (run.state.complete || !preflight || typeof preflight.payload.options !== "object") return action;
+  const slug = run.state.identifier;
+  const pending = run.state.phase === "PAUSED" ? run.state.pending_decision : null;
+  if (pending) return `perfloop resume --slug ${slug} --decide ${pending.choices.join("|")}`;
+  return `perfloop resume --slug ${slug} (${action})`;
+}
+
 function summarize(service: RuntimeService, run: Run): RunSummary {
-  const status = service.describe(run);
   return {
     slug: run.state.identifier,
     run_id: run.runId,
@@ -41,7 +52,7 @@ function summarize(service: RuntimeService, run: Run): RunSummary {
     stop_reason: run.state.stop_reason,
     final_result: run.state.final_result,
     updated_at: run.state.updated_at,
-    next_step: String(status.resume_action),
+    next_step: nextStep(service, run),
   };
 }
 

@@ -54,25 +54,25 @@ export function scriptedAsker(yes: boolean): Asker {
  * clack on the terminal. `around` stops the progress spinner before a prompt and starts it
  * again after, so the two never draw over each other. clack is imported when first used.
  */
-export function terminalAsker(around: { before(): void; after(): void }): Asker {
+export function terminalAsker(around: { before(): Promise<void>; after(): Promise<void> }): Asker {
   const clack = () => import("@clack/prompts");
   const wrap = async <T>(prompt: () => Promise<T | symbol>): Promise<Answer<T>> => {
-    around.before();
+    await around.before();
     try {
       const value = await prompt();
       const { isCancel } = await clack();
       return isCancel(value) ? CANCELLED : (value as T);
     } finally {
-      around.after();
+      await around.after();
     }
   };
   return {
     interactive: true,
     yes: false,
     note: async (title, lines) => {
-      around.before();
+      await around.before();
       (await clack()).note(lines.join("\n"), title, { output: process.stderr });
-      around.after();
+      await around.after();
     },
     select: async (question, choices, initial) =>
       wrap<string>(async () => (await clack()).select({ message: question, options: choices.map((c) => ({ value: c.value, label: c.label, hint: c.hint })), initialValue: initial, output: process.stderr })),

@@ -78,13 +78,16 @@ export class RunClient {
   }
 }
 
-/** Starts a run from a manifest file; returns its id, or the unfinished run that blocks it. */
-export function startRun(platform: Platform, projectRoot: string, slug: string, manifestFile: string): { ok: true; runId: string } | { ok: false; unfinished: Run | null; error: string } {
+/**
+ * Starts a run from a manifest file, with its preflight checkpoint in the same write; returns its
+ * id, or the unfinished run that blocks it.
+ */
+export function startRun(platform: Platform, projectRoot: string, slug: string, manifestFile: string, preflight: Record<string, unknown>): { ok: true; runId: string } | { ok: false; unfinished: Run | null; error: string } {
   const service = new RuntimeService(
     { projectRoot, cwd: platform.cwd, slug, manifestFile, resolve: false },
     { pid: platform.pid, now: () => platform.now(), processAlive: platform.processAlive, sleep: sleepSync },
   );
-  const outcome = service.run("start");
+  const outcome = service.start({ phase: "PHASE_0_PREFLIGHT", payload: preflight });
   if (outcome.style === "success" && outcome.body.ok === true) return { ok: true, runId: String(outcome.body.run_id) };
   if (outcome.body.recovery === true) {
     const pointer = service.store.pointerFor(slug);

@@ -3,7 +3,8 @@
  * the end of a run, or --merge).
  *
  * Allowed: a fast-forward, or a 3-way merge without conflicts, on a clean work tree. The steps:
- * 1. refuse a detached HEAD or a dirty tree (nothing changes);
+ * 1. refuse a detached HEAD, changes to tracked files, or an untracked file the merge would
+ *    overwrite (nothing changes);
  * 2. a dry run of isomorphic-git's `merge`: a conflict stops here and names the files, with
  *    nothing changed (no ref, index or file);
  * 3. the real `merge`, which only moves the branch ref (a fast-forward) or writes a merge commit
@@ -16,6 +17,7 @@ import { PerfloopError, UsageError } from "../errors.ts";
 import { gitArgs, gitErrorCode, loadGit, type GitRepo } from "./iso.ts";
 import { currentBranch, dirtyPaths, headCommit, readIdentity, type Identity } from "./repo.ts";
 import { resolveCommitish } from "./resolve.ts";
+import { listTree } from "./tree.ts";
 
 export type MergeKind = "fast-forward" | "merge-commit" | "already-merged";
 
@@ -43,8 +45,11 @@ export async function mergeIntoCurrent(repo: GitRepo, request: MergeRequest): Pr
   const into = await currentBranch(repo);
   if (!into) throw new UsageError("HEAD is detached: there is no branch to merge into", "check out the branch that should receive the result (git switch <branch>), then merge again");
   const before = await headCommit(repo);
-  await resolveCommitish(repo, request.from);
-  const dirty = await dirtyPaths(repo);
+  const theirs = await resolveCommitish(repo, request.from);
+  // Untracked files do not stop a merge unless the merge would write a file of the same path
+  // (git's own rule); changes to tracked files always do.
+  const incoming = (await listTree(repo, theirs)).files;
+  const dirty = (await dirtyPaths(repo)).filter((entry) => entry.status !== "??" || incoming.has(entry.path));
   if (dirty.length > 0) {
     throw new UsageError(
       `cannot merge ${request.from}: the work tree has uncommitted changes (${dirty.map((entry) => entry.path).slice(0, 10).join(", ")})`,

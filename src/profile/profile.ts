@@ -146,6 +146,23 @@ function endpointBaseline(profile: EndpointProfile): Baseline {
   };
 }
 
+/**
+ * The functions whose source is scanned for suspicions: by self time counting the runtime code
+ * each calls directly, so that a loop spending its time in a native (`Array#includes`) is read
+ * even when its own self time is small. Drawn from both top lists of the profile.
+ */
+function hotForScan(profile: NonNullable<CpuProfileRun & { ok: true }>["profile"]) {
+  const seen = new Set<string>();
+  return [...profile.top_by_self, ...profile.top_by_total]
+    .filter((hot) => {
+      const key = `${hot.url}:${hot.line}:${hot.function}`;
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    })
+    .sort((a, b) => b.self_with_runtime_ms - a.self_with_runtime_ms);
+}
+
 /** A command that could not even start is bad input (exit 2); one that fails later is a failed run (exit 1). */
 function commandFailure(command: string, failure: { run: number; exit_code: number | null; spawn_error: string | null; stderr_tail: string; message: string }): PerfloopError {
   const notFound = failure.exit_code === 127 || failure.spawn_error !== null;
@@ -229,7 +246,7 @@ export async function runProfile(platform: Platform, options: ProfileOptions, on
   }
 
   const cpuProfile = cpu?.ok ? cpu.profile : null;
-  const suspicions = cpuProfile ? suspicionsFromSource(workDir, cpuProfile.top_by_self) : [];
+  const suspicions = cpuProfile ? suspicionsFromSource(workDir, hotForScan(cpuProfile)) : [];
   const result = buildPerformanceMap({
     target,
     baseline,

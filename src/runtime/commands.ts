@@ -199,7 +199,11 @@ export class RuntimeService {
     }
   }
 
-  start(): Outcome {
+  /**
+   * `first`: a checkpoint recorded in the same history write as RUN_STARTED (the coordinator's
+   * preflight), so that no crash can leave a started run without it. The CLI verb passes none.
+   */
+  start(first?: { phase: Phase; payload: Record<string, unknown> }): Outcome {
     const { slug, manifestFile } = this.flags;
     if (!slug?.trim() || !manifestFile) return hard("start requires --slug and --manifest-file");
     if (!isDirectory(this.store.paths.projectRoot)) {
@@ -252,10 +256,18 @@ export class RuntimeService {
       const state = initialState(manifest, runId, now);
       const checkpoints = emptyCheckpoints();
       const blank: Run = { runId, manifest, state, checkpoints, history: [], historyValidBytes: 0, historyTorn: false };
-      this.store.commit(blank, { state, checkpoints, manifest }, [
-        { type: "RUN_STARTED", fields: { manifest, state, checkpoints } },
-      ]);
-      return { style: "success" as const, body: { ok: true, run_id: runId, manifest, state, checkpoints } };
+      const events: Parameters<RunStore["commit"]>[2] = [{ type: "RUN_STARTED", fields: { manifest, state, checkpoints } }];
+      let after = { state, checkpoints };
+      if (first) {
+        const entry = newEntry(checkpoints, first.phase, state.current_cycle, first.payload, now);
+        after = { checkpoints: appendCheckpoint(checkpoints, entry), state: applyCheckpoint(state, entry, now) };
+        events.push(
+          { type: "CHECKPOINT_RECORDED", fields: { phase: first.phase, payload: first.payload, cycle: entry.cycle, checkpoint_sequence: entry.sequence } },
+          { type: "STATE_SAVED", fields: { state: after.state } },
+        );
+      }
+      this.store.commit(blank, { ...after, manifest }, events);
+      return { style: "success" as const, body: { ok: true, run_id: runId, manifest, state: after.state, checkpoints: after.checkpoints } };
     });
   }
 

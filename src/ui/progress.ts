@@ -62,7 +62,14 @@ export function createProgress(mode: ProgressMode, write: (text: string) => void
       spin.start(message);
     },
     update: (message) => spin?.message(message),
-    stop: (message) => spin?.stop(message),
-    fail: (message) => spin?.error(message),
+    // A stopped spinner is forgotten: stopping it again (after a prompt stopped it) prints nothing.
+    stop: (message) => {
+      spin?.stop(message);
+      spin = null;
+    },
+    fail: (message) => {
+      spin?.error(message);
+      spin = null;
+    },
   };
 }

@@ -106,3 +106,17 @@ test("a dirty tree or a detached HEAD is refused before anything changes; mergin
   assert.equal(again.kind, "already-merged");
   assert.equal(porcelain(dir), "");
 });
+
+test("an untracked file does not stop a merge, unless the merge would write the same path", async () => {
+  const { dir, repo, branch } = await withBranch(new Map([["src/new.js", text("export const added = 1;\n")]]));
+  appendFileSync(join(dir, "notes.txt"), "mine, untracked\n");
+  appendFileSync(join(dir, "src", "new.js"), "mine too\n");
+  const before = snapshotPerson(dir);
+  await assert.rejects(mergeIntoCurrent(repo, { from: branch.branch }), (error: unknown) => error instanceof UsageError && /uncommitted changes \(src\/new\.js\)/.test(error.message));
+  assertUntouched(before, dir, "a merge that would overwrite an untracked file");
+  git(dir, "clean", "-q", "-f", "src/new.js");
+  const merged = await mergeIntoCurrent(repo, { from: branch.branch });
+  assert.equal(merged.kind, "fast-forward");
+  assert.equal(readFileSync(join(dir, "notes.txt"), "utf8"), "mine, untracked\n");
+  assert.equal(porcelain(dir), "?? notes.txt\n");
+});
