@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # perfloop's own overhead in a whole `perfloop demo` run: the time spent outside the person's
-# commands (git work, statistics, checkpoints, reports) as a share of the total, from the run's
-# own accounting (every child process's wall time is added up; the rest is perfloop's).
+# commands (git work, statistics, checkpoints, reports, start-up) as a share of the total. The
+# time in commands is the run's own accounting (every child process's wall time added up); the
+# total is the wall time of the whole `perfloop demo` process, measured here from outside.
 # Goal: under 5%. Prints one row per repeat and the medians.
 # Usage: bash bench/run-overhead/run.sh      (env: REPEATS=5, BIN=dist/perfloop)
 set -euo pipefail
@@ -16,7 +17,9 @@ mkdir -p "$results"
 echo "== $(date -u +%Y-%m-%dT%H:%M:%SZ), nproc $(nproc), $("$bin" --version), load: $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo ?)"
 for i in $(seq 1 "$repeats"); do
   dir="$(mktemp -d "${TMPDIR:-/tmp}/perfloop-overhead-XXXXXX")/demo"
+  start=$(date +%s%N)
   "$bin" demo --dir "$dir" --json >"$results/demo-$i.json" 2>/dev/null
+  echo $(( ($(date +%s%N) - start) / 1000 )) >"$results/demo-$i.wall-us"
   rm -rf "$(dirname "$dir")"
 done
 "$bench_root/node_modules/.bin/bun" "$here/report.ts" "$results"

@@ -35,6 +35,8 @@ export function registerDemo(cli: CAC, platform: Platform, setExit: (code: numbe
     .example("perfloop demo")
     .action(async (options: Record<string, unknown>) => {
       const ctx = commandContext(platform, { ...options, yes: true });
+      const { countChildren } = await import("../coordinator/timing.ts");
+      const counting = countChildren(platform);
       const { DEMO_FILES } = await import("../demo/project.ts");
       const given = options.dir === undefined ? undefined : rawOption(platform.args, "dir");
       if (options.dir !== undefined && !given?.trim()) throw new UsageError("--dir needs a directory", "e.g. --dir /tmp/perfloop-demo");
@@ -61,7 +63,7 @@ export function registerDemo(cli: CAC, platform: Platform, setExit: (code: numbe
       const runner = jsRunner(platform);
       const { preflight } = await import("../coordinator/preflight.ts");
       const { startAndDrive } = await import("./start-run.ts");
-      const checked = await preflight(platform, {
+      const checked = await preflight(counting.platform, {
         target: `${runner} bench.js`,
         start: dir,
         slug: "demo",
@@ -70,7 +72,7 @@ export function registerDemo(cli: CAC, platform: Platform, setExit: (code: numbe
         targetMetric: "-25%",
         maxCycles: 2,
       });
-      const result = await startAndDrive(platform, { ...ctx, projectRoot: dir }, checked);
+      const result = await startAndDrive(counting, { ...ctx, projectRoot: dir }, checked);
       if (!ctx.json) {
         ctx.output.line();
         ctx.output.line(`The demo project is at ${dir}; your own repositories were not touched.`);

@@ -14,7 +14,7 @@ import type { MetricSpec } from "../coordinator/metric.ts";
 import type { RunOptions } from "../coordinator/run-options.ts";
 import { RunClient } from "../coordinator/runtime-client.ts";
 import { acquireRunLock } from "../coordinator/run-lock.ts";
-import { countChildren, type Timing } from "../coordinator/timing.ts";
+import { countChildren, type CountingPlatform, type Timing } from "../coordinator/timing.ts";
 import { createProgress, progressMode } from "../ui/progress.ts";
 import type { CommandContext } from "./context.ts";
 
@@ -38,10 +38,13 @@ function describePending(slug: string, pending: { question: string; choices: str
   return [`paused: ${reason}`, `question: ${pending.question}`, `answer with: perfloop resume --slug ${slug} --decide ${pending.choices.join("|")}`];
 }
 
-export async function driveInFrame(platform: Platform, ctx: CommandContext, input: FrameInput, print: (lines: string[]) => void): Promise<FrameResult> {
+/**
+ * `counting`: the command's own child-time accounting, when it started before the frame (the
+ * preflight's tests and probe count too); a new one otherwise.
+ */
+export async function driveInFrame(platform: Platform, ctx: CommandContext, input: FrameInput, print: (lines: string[]) => void, counting: CountingPlatform = countChildren(platform)): Promise<FrameResult> {
   const { drive } = await import("../coordinator/loop.ts");
   const { renderRunSummary } = await import("../report/run-text.ts");
-  const counting = countChildren(platform);
   const lock = acquireRunLock(join(input.repo.dir, ".hex-skills", "optimization", input.slug, "run.lock"), platform.pid, platform.now(), platform.processAlive, input.slug);
   const progress = createProgress(progressMode({ json: ctx.json, env: platform.env, stderrIsTTY: platform.stderrIsTTY }));
   const controller = new AbortController();
@@ -100,7 +103,10 @@ export async function driveInFrame(platform: Platform, ctx: CommandContext, inpu
     return { code: ExitCode.ok, timing };
   } catch (error) {
     progress.fail("stopped");
-    if (error instanceof CancelledError) throw error;
+    if (error instanceof CancelledError) {
+      const where = safePhase(loop);
+      throw new CancelledError(`stopped${where ? ` at ${where}` : ""}; what that phase had done is done again on resume: perfloop resume --slug ${input.slug} carries on`);
+    }
     if (error instanceof PerfloopError) {
       const phase = safePhase(loop);
       throw new PerfloopError(error.code, error.message, {

@@ -87,7 +87,9 @@ export function registerRun(cli: CAC, platform: Platform, setExit: (code: number
       });
       if (!parsed.success) throw new UsageError(parsed.issues[0]!.message, "see perfloop run --help");
       const { preflight } = await import("../coordinator/preflight.ts");
-      const checked = await preflight(platform, {
+      const { countChildren } = await import("../coordinator/timing.ts");
+      const counting = countChildren(platform);
+      const checked = await preflight(counting.platform, {
         target: String(target),
         start: ctx.projectRoot,
         slug: ctx.slug,
@@ -101,7 +103,7 @@ export function registerRun(cli: CAC, platform: Platform, setExit: (code: number
         budgetMinutes: numberOption(args, "budget"),
       });
       const { startAndDrive } = await import("./start-run.ts");
-      const result = await startAndDrive(platform, ctx, checked);
+      const result = await startAndDrive(counting, ctx, checked);
       setExit(result.code);
     });
 }

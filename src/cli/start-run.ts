@@ -6,13 +6,14 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { UsageError } from "../errors.ts";
 import { ensureExcluded } from "../git/index.ts";
-import type { Platform } from "../platform/index.ts";
+import type { CountingPlatform } from "../coordinator/timing.ts";
 import type { Preflight } from "../coordinator/preflight.ts";
 import { startRun } from "../coordinator/runtime-client.ts";
 import type { CommandContext } from "./context.ts";
 import { driveInFrame, type FrameResult } from "./run-frame.ts";
 
-export async function startAndDrive(platform: Platform, ctx: CommandContext, checked: Preflight, print?: (lines: string[]) => void): Promise<FrameResult & { runId: string }> {
+export async function startAndDrive(counting: CountingPlatform, ctx: CommandContext, checked: Preflight, print?: (lines: string[]) => void): Promise<FrameResult & { runId: string }> {
+  const platform = counting.platform;
   const { repo, slug, options } = checked;
   await ensureExcluded(repo);
   const dir = join(repo.dir, ".hex-skills", "optimization", slug);
@@ -45,6 +46,7 @@ export async function startAndDrive(platform: Platform, ctx: CommandContext, che
       ((lines) => {
         for (const line of lines) ctx.output.line(line);
       }),
+    counting,
   );
   return { ...result, runId: started.runId };
 }

@@ -15,7 +15,7 @@ import { digestProfile } from "./digest.ts";
 import { evaluateGate, type GateDecision } from "./gate.ts";
 import { checkStop, cycleBase, payloadOf, profileDigestOf, slugDir, type LoopContext } from "./loop-context.ts";
 import { CANCELLED } from "./decisions.ts";
-import { CancelledError } from "../errors.ts";
+import { CancelledError, PerfloopError } from "../errors.ts";
 
 /** A side tree for `name` holding `commit`, and the environment its commands get. */
 export async function sideTree(ctx: LoopContext, name: string, commit: string): Promise<{ dir: string; cwd: string; env: Record<string, string | undefined> }> {
@@ -24,8 +24,20 @@ export async function sideTree(ctx: LoopContext, name: string, commit: string): 
   const dir = join(root, name);
   await materialize(ctx.repo, commit, dir, { replace: true });
   // git run inside the side tree must not find the person's repository (docs/git.md).
-  return { dir, cwd: join(dir, ctx.options.subdir), env: { ...ctx.platform.env, GIT_CEILING_DIRECTORIES: root } };
+  const tree = { dir, cwd: join(dir, ctx.options.subdir), env: { ...ctx.platform.env, GIT_CEILING_DIRECTORIES: root } };
+  if (ctx.options.setup) {
+    ctx.say(`setting up the side tree: ${ctx.options.setup}`);
+    const setup = await ctx.platform.spawn({ shell: ctx.options.setup, cwd: tree.cwd, env: tree.env, timeoutMs: SETUP_TIMEOUT_MS, maxOutputBytes: 64 * 1024 });
+    if (setup.spawnError || setup.exitCode !== 0) {
+      const tail = `${setup.stdout}\n${setup.stderr}`.trim().split("\n").slice(-3).join(" | ");
+      throw new PerfloopError("setup_failed", `the setup command \`${ctx.options.setup}\` failed in the side tree (${setup.spawnError ?? `exit ${setup.exitCode}`}): ${tail}`, { hint: "it prepares each side tree (e.g. npm ci); fix it, then resume" });
+    }
+  }
+  return tree;
 }
+
+/** The setup command (`--setup`) gets this long in each side tree. */
+export const SETUP_TIMEOUT_MS = 20 * 60_000;
 
 export async function profilePhase(ctx: LoopContext, run: Run): Promise<void> {
   const cycle = run.state.current_cycle;
@@ -99,6 +111,8 @@ export type GateNext = { kind: "advance"; to: Phase } | { kind: "pause"; reason:
 export async function afterGate(ctx: LoopContext, run: Run): Promise<GateNext> {
   const payload = payloadOf(run, "PHASE_3_WRONG_TOOL_GATE") ?? {};
   if (payload.gate_verdict !== "BLOCK") return { kind: "advance", to: "PHASE_4_RESEARCH" };
+  // From cycle 2 on, already optimized (or within the norm) is the success earlier cycles made: no question.
+  if ((payload.block as GateDecision["block"] | undefined)?.success) return { kind: "advance", to: "PHASE_10_AGGREGATE" };
   const findings = ((payload.gate as GateDecision | undefined)?.findings ?? []).filter((f) => f.level === "block").map((f) => f.message);
   if (ctx.asker.interactive) {
     await ctx.asker.note(`The wrong-tool gate blocked cycle ${run.state.current_cycle}`, findings);

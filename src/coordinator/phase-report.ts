@@ -8,7 +8,8 @@ import { join, relative } from "node:path";
 import * as v from "valibot";
 import { CancelledError } from "../errors.ts";
 import { currentBranch, mergeIntoCurrent, type GitRepo } from "../git/index.ts";
-import { describeMetric } from "./metric.ts";
+import { describeMetric, type MetricSpec } from "./metric.ts";
+import { formatMetric, metricName } from "../report/context-md.ts";
 import { storedMetric } from "./metric-schema.ts";
 import { renderReportMarkdown } from "../report/run-markdown.ts";
 import { RunReportSchema, type ReportCycle, type RunReport } from "../report/run-report.ts";
@@ -41,12 +42,13 @@ export function reportPaths(projectRoot: string, slug: string): { json: string; 
   return { json: join(dir, "report.json"), md: join(dir, "report.md") };
 }
 
-function gapAnalysis(agg: v.InferOutput<typeof AggregateSchema>, cycles: readonly ReportCycle[], targetText: string | null): string | null {
-  if (agg.target.met !== false) return null;
-  const reached = agg.improvement_pct === null ? "an unknown change" : `${agg.improvement_pct.toFixed(1)}% (${agg.multiplier?.toFixed(2) ?? "?"}x)`;
+function gapAnalysis(agg: v.InferOutput<typeof AggregateSchema>, cycles: readonly ReportCycle[], spec: MetricSpec | null): string | null {
+  if (agg.target.met !== false || !spec) return null;
+  const reached = agg.improvement_pct === null ? "an unknown change" : `${agg.improvement_pct.toFixed(1)}% less wall time (${agg.multiplier?.toFixed(2) ?? "?"}x)`;
   const removed = cycles.flatMap((c) => c.removed.map((r) => `${r.id} (${r.reason.split(":")[0]})`));
-  const wanted = agg.target.wanted === null ? "" : `; it asks for ${agg.target.wanted.toFixed(1)} and the result is ${agg.target.after?.toFixed(1) ?? "?"}`;
-  return `target ${targetText ?? "?"} not met: reached ${reached}${wanted}; stopped by ${agg.stop_reason}; removed: ${removed.join(", ") || "none"}. Next: profile the result (perfloop profile on branch ${agg.branch ?? "(none)"}) and add hypotheses for its top bottleneck`;
+  const wanted = agg.target.wanted === null ? "" : `; ${metricName(spec.metric)} should be ${formatMetric(spec.metric, agg.target.wanted)} and is ${formatMetric(spec.metric, agg.target.after)}`;
+  const next = agg.branch ? `profile the result (check out ${agg.branch}, perfloop profile) and add hypotheses for its top bottleneck` : "add hypotheses that address the profile's top bottleneck";
+  return `target ${spec.text} not met: reached ${reached}${wanted}; stopped: ${agg.stop_reason}; removed: ${removed.join(", ") || "none"}. Next: ${next}`;
 }
 
 /** The report of a run from what is on disk (partial for an unfinished run). */
@@ -122,7 +124,7 @@ export function buildReport(run: Run, projectRoot: string, merged: RunReport["me
     merge_hint: branch && !merged ? `git merge ${branch}` : null,
     cycles,
     diagnosis: gateFindings,
-    gap_analysis: agg ? gapAnalysis(agg, cycles, spec?.text ?? null) : null,
+    gap_analysis: agg ? gapAnalysis(agg, cycles, spec) : null,
     decisions: run.state.decisions.map((d) => ({ ...d })),
     warnings,
     files: {

@@ -2,39 +2,18 @@
 // one real fix, one that breaks the tests, one that changes nothing, one that makes it slower.
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import process from "node:process";
 import { after, describe, test } from "node:test";
-import { cli, perfloopArgv, REPO_ROOT, removeDir, snapshotTree, tempDir } from "../helpers/cli.ts";
+import { cli, perfloopArgv, removeDir, snapshotTree } from "../helpers/cli.ts";
+import { fixtureRepo as repoOf, git, personState } from "../helpers/repo.ts";
 
 const skip = process.env.PERFLOOP_BIN ? false : "set PERFLOOP_BIN to the compiled binary (npm run build) to run the e2e tests";
-const FIXTURE = join(REPO_ROOT, "tests", "fixtures", "slow-sum");
 const dirs: string[] = [];
 after(() => dirs.forEach(removeDir));
 
-function git(cwd: string, ...args: string[]): string {
-  const result = spawnSync("git", args, { cwd, encoding: "utf8", env: { ...process.env, GIT_AUTHOR_NAME: "t", GIT_AUTHOR_EMAIL: "t@t", GIT_COMMITTER_NAME: "t", GIT_COMMITTER_EMAIL: "t@t" } });
-  assert.equal(result.status, 0, `git ${args.join(" ")}: ${result.stderr}`);
-  return result.stdout;
-}
-
-function fixtureRepo(): string {
-  const dir = tempDir("perfloop-exec-");
-  dirs.push(dir);
-  cpSync(FIXTURE, dir, { recursive: true });
-  git(dir, "init", "-q", "-b", "main");
-  git(dir, "add", "-A");
-  git(dir, "commit", "-qm", "base");
-  return dir;
-}
-
-/** HEAD, the index bytes and every file outside .git and .hex-skills. */
-function personState(dir: string): Record<string, string> {
-  const files = snapshotTree(dir);
-  const mine = Object.fromEntries(Object.entries(files).filter(([path]) => !path.startsWith("/.git/") && !path.startsWith("/.hex-skills/")));
-  return { ...mine, HEAD: git(dir, "rev-parse", "HEAD"), branch: git(dir, "symbolic-ref", "HEAD"), index: readFileSync(join(dir, ".git", "index")).toString("base64") };
-}
+const fixtureRepo = () => repoOf(dirs, "slow-sum");
 
 const ARGS = ["execute", "node bench.js", "--hypotheses", "hypotheses.json", "--test", "node test.js", "--max-runs", "15", "--slug", "sum"];
 

@@ -3,14 +3,12 @@
  * compare byte for byte, and the binary run with a time limit or killed at a moment. Not a test
  * file itself (no `.test.` in the name).
  */
-import assert from "node:assert/strict";
-import { spawn, spawnSync } from "node:child_process";
-import { cpSync, readFileSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import process from "node:process";
-import { perfloopArgv, REPO_ROOT, snapshotTree, tempDir, type CliResult } from "../helpers/cli.ts";
-
-export const SUM_LOOP = join(REPO_ROOT, "tests", "fixtures", "sum-loop");
+import { perfloopArgv, type CliResult } from "../helpers/cli.ts";
+import { fixtureRepo as repoOf, git, personState } from "../helpers/repo.ts";
 /** The fixture's target and tests. */
 export const TARGET = "sh work.sh";
 export const TEST = "sh test.sh";
@@ -30,31 +28,12 @@ export const NOT_APPLYING = {
   change: { kind: "edit", file: "work.sh", search: "while [ $j -lt $n ]", replace: "while [ $j -le $n ]" },
 };
 
-const GIT_ENV = { GIT_AUTHOR_NAME: "t", GIT_AUTHOR_EMAIL: "t@t", GIT_COMMITTER_NAME: "t", GIT_COMMITTER_EMAIL: "t@t" };
-
-export function git(cwd: string, ...args: string[]): string {
-  const result = spawnSync("git", args, { cwd, encoding: "utf8", env: { ...process.env, ...GIT_ENV } });
-  assert.equal(result.status, 0, `git ${args.join(" ")}: ${result.stderr}`);
-  return result.stdout;
+/** The sum-loop fixture as a new repository (see tests/helpers/repo.ts). */
+export function fixtureRepo(dirs: string[]): string {
+  return repoOf(dirs, "sum-loop");
 }
 
-/** A new git repository holding the fixture, one commit on `main`. */
-export function fixtureRepo(dirs: string[], fixture = SUM_LOOP): string {
-  const dir = tempDir("perfloop-run-");
-  dirs.push(dir);
-  cpSync(fixture, dir, { recursive: true });
-  git(dir, "init", "-q", "-b", "main");
-  git(dir, "add", "-A");
-  git(dir, "commit", "-qm", "base");
-  return dir;
-}
-
-/** HEAD, the branch, the index bytes and every file outside .git and .hex-skills. */
-export function personState(dir: string): Record<string, string> {
-  const files = snapshotTree(dir);
-  const mine = Object.fromEntries(Object.entries(files).filter(([path]) => !path.startsWith("/.git/") && !path.startsWith("/.hex-skills/")));
-  return { ...mine, HEAD: git(dir, "rev-parse", "HEAD"), branch: git(dir, "symbolic-ref", "HEAD"), index: readFileSync(join(dir, ".git", "index")).toString("base64") };
-}
+export { git, personState };
 
 export interface Spawned extends CliResult {
   /** True when the test killed it. */
@@ -66,7 +45,7 @@ export interface Spawned extends CliResult {
  * Runs perfloop with stdin closed; kills it with SIGKILL after `killAfterMs` when given, else
  * fails the test when it takes longer than `limitMs`.
  */
-export function runPerfloop(args: string[], options: { cwd: string; env?: Record<string, string>; killAfterMs?: number; limitMs?: number }): Promise<Spawned> {
+export function runPerfloop(args: string[], options: { cwd: string; env?: Record<string, string>; killAfterMs?: number; limitMs?: number; interruptWhen?: () => boolean }): Promise<Spawned> {
   const [command, ...prefix] = perfloopArgv();
   const started = Date.now();
   return new Promise((resolve, reject) => {
@@ -85,9 +64,19 @@ export function runPerfloop(args: string[], options: { cwd: string; env?: Record
       killed = true;
       child.kill("SIGKILL");
     }, limit);
+    // Ctrl-C: SIGINT to perfloop itself, as a terminal sends it, once `interruptWhen` holds.
+    const when = options.interruptWhen;
+    const interrupt = when
+      ? setInterval(() => {
+          if (!when()) return;
+          child.kill("SIGINT");
+          clearInterval(interrupt!);
+        }, 50)
+      : null;
     child.on("error", reject);
     child.on("close", (code) => {
       clearTimeout(timer);
+      if (interrupt) clearInterval(interrupt);
       if (killed && options.killAfterMs === undefined) {
         reject(new Error(`perfloop ${args.join(" ")} did not finish within ${limit} ms:\n${stderr}`));
         return;

@@ -120,6 +120,17 @@ describe("perfloop run", { skip }, () => {
     assert.deepEqual(personState(dir), before);
   });
 
+  test("from cycle 2 on, a BLOCK for a target that is already fast is a successful stop, without a question", { timeout: 120_000 }, async () => {
+    const dir = fixtureRepo(dirs);
+    const result = await runPerfloop(["run", TARGET, "--test", TEST, "--agent", "node agent.js", "--target", "-99.9%", "--slug", "fast3", "--json", ...FAST], { cwd: dir, env: { AGENT_PLAN: "closed" } });
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(result.json.stop_reason, "WRONG_TOOL_BLOCK");
+    assert.equal(result.json.final_result, "ALREADY_OPTIMIZED");
+    assert.equal(result.json.cycles.length, 2);
+    assert.equal(result.json.cycles[1].gate, "BLOCK");
+    assert.equal(result.json.branch, "perfloop/fast3");
+  });
+
   test("a NO_GO pauses (exit 3) and resume --decide waive finishes with what applies", { timeout: 240_000 }, async () => {
     const dir = fixtureRepo(dirs);
     hypotheses(dir, [CLOSED_FORM, NOT_APPLYING]);
@@ -175,6 +186,24 @@ describe("perfloop run", { skip }, () => {
     assert.match(report.target_source, /default/);
     assert.equal(report.merged, null, "no merge without being asked");
     assert.doesNotMatch(result.stderr, /What should it reach/);
+  });
+
+  test("Ctrl-C stops at the next safe point (exit 130) and says how to resume; resume finishes", { timeout: 240_000 }, async () => {
+    const dir = fixtureRepo(dirs);
+    hypotheses(dir, [CLOSED_FORM]);
+    const before = personState(dir);
+    const stopped = await runPerfloop(["run", TARGET, "--test", TEST, "--hypotheses", "hypotheses.json", "--target", "-50%", "--slug", "ctrlc", "--yes", ...FAST], {
+      cwd: dir,
+      // Once the run is measuring its profile (its profile side tree exists).
+      interruptWhen: () => existsSync(join(dir, ".hex-skills/optimization/ctrlc/worktree/profile/work.sh")),
+    });
+    assert.equal(stopped.code, 130, `${stopped.stdout}\n${stopped.stderr}`);
+    assert.match(stopped.stderr, /perfloop resume --slug ctrlc/);
+    assert.doesNotMatch(stopped.stderr, /\n\s+at /);
+    const done = await runPerfloop(["resume", "--slug", "ctrlc", "--json"], { cwd: dir });
+    assert.equal(done.code, 0, done.stderr);
+    assert.equal(done.json.final_result, "TARGET_MET");
+    assert.deepEqual(personState(dir), before);
   });
 
   test("SIGKILL at several points, then resume, reaches DONE with the person's tree, index and HEAD byte-identical", { timeout: 600_000 }, async () => {

@@ -2,31 +2,15 @@
 // and the fix, exit 2, no stack trace, and nothing written anywhere in the repository (its files
 // and its .git compared byte for byte). Runs from source (Bun, Deno) and against the binary.
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
-import { cpSync, mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import process from "node:process";
 import { after, describe, test } from "node:test";
-import { cli, REPO_ROOT, removeDir, snapshotTree, tempDir } from "../helpers/cli.ts";
-
-const FIXTURE = join(REPO_ROOT, "tests", "fixtures", "sum-loop");
+import { cli, removeDir, snapshotTree, tempDir } from "../helpers/cli.ts";
+import { fixtureRepo, git } from "../helpers/repo.ts";
 const dirs: string[] = [];
 after(() => dirs.forEach(removeDir));
 
-function git(cwd: string, ...args: string[]): void {
-  const result = spawnSync("git", args, { cwd, encoding: "utf8", env: { ...process.env, GIT_AUTHOR_NAME: "t", GIT_AUTHOR_EMAIL: "t@t", GIT_COMMITTER_NAME: "t", GIT_COMMITTER_EMAIL: "t@t" } });
-  assert.equal(result.status, 0, result.stderr);
-}
-
-function repo(): string {
-  const dir = tempDir("perfloop-run-bad-");
-  dirs.push(dir);
-  cpSync(FIXTURE, dir, { recursive: true });
-  git(dir, "init", "-q", "-b", "main");
-  git(dir, "add", "-A");
-  git(dir, "commit", "-qm", "base");
-  return dir;
-}
+const repo = () => fixtureRepo(dirs, "sum-loop");
 
 const RUN = ["run", "sh work.sh", "--test", "sh test.sh"];
 
