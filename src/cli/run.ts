@@ -28,6 +28,10 @@ const RUN_FLAGS: [string, string][] = [
   ["--merge", "Merge the result branch into your current branch at the end (fast-forward or a clean merge)"],
   ["--budget <minutes>", "Stop after this long (the run stays resumable)"],
   ["--allow-dirty", "Start from HEAD even if the work tree has uncommitted changes (they are not included)"],
+  ["--args <json>", "fn: targets (with --mode plan_only): the arguments, as a JSON array"],
+  ["--requests <n>", "Endpoints (with --mode plan_only): measured requests (default 200)"],
+  ["--concurrency <n>", "Endpoints: requests in flight at once (default 4)"],
+  ["--method <method>", "Endpoints: HTTP method (default GET)"],
 ];
 
 const Text = (flag: string) => v.optional(v.pipe(v.string(), v.trim(), v.minLength(1, `${flag} needs a value`)));
@@ -41,6 +45,8 @@ const RunFlagsSchema = v.object({
   hypotheses: Text("--hypotheses"),
   agent: Text("--agent"),
   setup: Text("--setup"),
+  args: Text("--args"),
+  method: Text("--method"),
   waiveGate: v.boolean(),
   merge: v.boolean(),
   allowDirty: v.boolean(),
@@ -81,6 +87,8 @@ export function registerRun(cli: CAC, platform: Platform, setExit: (code: number
         hypotheses: present(options, args, "hypotheses", "hypotheses"),
         agent: present(options, args, "agent", "agent"),
         setup: present(options, args, "setup", "setup"),
+        args: present(options, args, "args", "args"),
+        method: present(options, args, "method", "method"),
         waiveGate: options.waiveGate === true,
         merge: options.merge === true,
         allowDirty: options.allowDirty === true,
@@ -101,6 +109,8 @@ export function registerRun(cli: CAC, platform: Platform, setExit: (code: number
         runs: numberOption(args, "runs"),
         warmup: numberOption(args, "warmup"),
         budgetMinutes: numberOption(args, "budget"),
+        requests: numberOption(args, "requests"),
+        concurrency: numberOption(args, "concurrency"),
       });
       const { startAndDrive } = await import("./start-run.ts");
       const result = await startAndDrive(counting, ctx, checked);

@@ -131,3 +131,13 @@ function flatSteps(steps: readonly StepLike[]): ProfileDigest["steps"] {
 export function mainMetricName(kind: ProfileDigest["target_kind"]): string {
   return kind === "command" ? "wall_time_ms" : kind === "function" ? "time_per_call_ns" : "latency_ms";
 }
+
+/**
+ * The profile's baseline key of a metric as the metric parser names it: an endpoint's baseline
+ * holds its median latency as `wall_time_ms` and its tails as `p95_ms`, `p99_ms`.
+ */
+const ENDPOINT_KEYS: Record<string, string> = { latency_p50_ms: "wall_time_ms", latency_p95_ms: "p95_ms", latency_p99_ms: "p99_ms" };
+
+export function baselineKey(metric: string, kind: ProfileDigest["target_kind"]): string {
+  return kind === "endpoint" ? (ENDPOINT_KEYS[metric] ?? metric) : metric;
+}

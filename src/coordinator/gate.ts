@@ -25,7 +25,7 @@
  */
 import type { MetricSpec } from "./metric.ts";
 import { meets } from "./metric.ts";
-import { mainMetricName, type ProfileDigest } from "./digest.ts";
+import { baselineKey, mainMetricName, type ProfileDigest } from "./digest.ts";
 
 /** C1: the interval of the median, hi - lo, wider than this share of the median (%). */
 export const NOISY_INTERVAL_PCT = 10;
@@ -73,7 +73,7 @@ export function evaluateGate(input: GateInput): GateDecision {
       findings.push({ rule: "B2", level: "block", message: `already_optimized: the baseline ${round(value)} already meets the target ${target.text}` });
     }
   }
-  if (digest.target_kind === "endpoint" && digest.endpoint_errors !== null && main === null) {
+  if (digest.target_kind === "endpoint" && digest.endpoint_errors && main === null) {
     findings.push({ rule: "B3", level: "block", message: `no request succeeded (${digest.endpoint_errors} errors): there is nothing to optimize until the endpoint answers` });
   } else if (main === null) {
     findings.push({ rule: "B3", level: "block", message: "the main metric was not measured" });
@@ -111,15 +111,8 @@ export function evaluateGate(input: GateInput): GateDecision {
 
 /** The baseline value of a metric named like the metric parser names it. */
 export function baselineValue(digest: ProfileDigest, metric: string): number | null {
-  const direct = digest.baseline[metric];
-  if (typeof direct === "number") return direct;
-  if (digest.target_kind === "endpoint") {
-    const map: Record<string, string> = { latency_p50_ms: "wall_time_ms", latency_p95_ms: "p95_ms", latency_p99_ms: "p99_ms", throughput_rps: "throughput_rps" };
-    const value = digest.baseline[map[metric] ?? ""];
-    return typeof value === "number" ? value : null;
-  }
-  if (digest.target_kind === "function" && metric === "wall_time_ms") return digest.baseline.wall_time_ms ?? null;
-  return null;
+  const value = digest.baseline[baselineKey(metric, digest.target_kind)];
+  return typeof value === "number" ? value : null;
 }
 
 function round(value: number): string {

@@ -80,9 +80,10 @@ export interface TargetStatus {
   wanted: number | null;
 }
 
-export function targetStatus(spec: MetricSpec | null, changes: readonly MetricChange[]): TargetStatus {
+/** `key`: the changes' name for the spec's metric (an endpoint's p95 latency is `p95_ms`: digest.ts baselineKey). */
+export function targetStatus(spec: MetricSpec | null, changes: readonly MetricChange[], key: (metric: string) => string = (metric) => metric): TargetStatus {
   if (!spec) return { met: null, before: null, after: null, wanted: null };
-  const row = changes.find((c) => c.metric === spec.metric);
+  const row = changes.find((c) => c.metric === key(spec.metric));
   const before = row?.before ?? null;
   const after = row?.after ?? null;
   if (before === null || after === null) return { met: null, before, after, wanted: spec.kind === "absolute" ? spec.value : null };

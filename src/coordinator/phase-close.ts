@@ -9,6 +9,7 @@ import { compareCommands } from "../profile/ab-sampler.ts";
 import { loadHypotheses } from "../research/hypotheses.ts";
 import type { Run } from "../runtime/store.ts";
 import { completedCycles, type CycleRecord } from "./cycle-record.ts";
+import { baselineKey } from "./digest.ts";
 import { cycleBase, payloadOf, profileDigestOf, type LoopContext } from "./loop-context.ts";
 import { storedMetric } from "./metric-schema.ts";
 import { chainedChanges, chainedRatio, change, decideStop, finalResult, targetStatus, type CycleChange, type MetricChange } from "./outcome.ts";
@@ -93,7 +94,7 @@ export async function boundaryPhase(ctx: LoopContext, run: Run): Promise<void> {
   const draft = recordOf(ctx, run, {});
   const records = [...completedCycles(run).filter((c) => c.cycle < cycle), draft];
   const changes = chainedChanges(firstBaseline(run, records), cycleChanges(records));
-  const target = targetStatus(storedMetric(payloadOf(run, "PHASE_5_SET_TARGET")?.target_metric), changes);
+  const target = targetStatus(storedMetric(payloadOf(run, "PHASE_5_SET_TARGET")?.target_metric), changes, (m) => baselineKey(m, ctx.options.target_spec.kind));
   const tried = new Set(records.flatMap((r) => [...r.planned]));
   const stop = decideStop({
     mode: ctx.options.mode,
@@ -167,7 +168,7 @@ export async function aggregatePhase(ctx: LoopContext, run: Run): Promise<void> 
     measurement = `the first base and the final commit measured interleaved (${compared.verdict.n_a}+${compared.verdict.n_b} runs), after ${keptCycles.length} cycles`;
   }
   const spec = storedMetric(payloadOf(run, "PHASE_5_SET_TARGET", records.at(-1)?.cycle ?? 1)?.target_metric) ?? ctx.userTarget;
-  const target = targetStatus(spec, changes);
+  const target = targetStatus(spec, changes, (m) => baselineKey(m, ctx.options.target_spec.kind));
   const last = records.at(-1);
   const stop = run.state.stop_reason ?? last?.stop_reason ?? "UNKNOWN";
   const blockResult = payloadOf(run, "PHASE_3_WRONG_TOOL_GATE")?.final_result;

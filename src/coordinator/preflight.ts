@@ -59,6 +59,11 @@ export interface RunRequest {
   merge?: boolean;
   budgetMinutes?: number;
   allowDirty?: boolean;
+  /** fn: targets: the arguments as JSON; endpoints: requests, concurrency, method. */
+  args?: string;
+  requests?: number;
+  concurrency?: number;
+  method?: string;
 }
 
 export interface Preflight {
@@ -115,7 +120,7 @@ export async function preflight(platform: Platform, request: RunRequest): Promis
   if (!request.target.trim()) throw new UsageError("the target is empty", 'pass what to make faster in quotes, e.g. perfloop run "npm run build"');
   const repo = await openRepo(fs, start);
   const subdir = relative(repo.dir, start).split("\\").join("/");
-  const targetSpec = parseTarget(request.target, { projectRoot: start });
+  const targetSpec = parseTarget(request.target, { projectRoot: start, args: request.args, requests: request.requests, concurrency: request.concurrency, method: request.method });
   const mode = request.mode ?? "execute";
   if (targetSpec.kind !== "command" && mode === "execute") {
     const what = targetSpec.kind === "function" ? "a function" : "an endpoint";

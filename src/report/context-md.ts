@@ -1,12 +1,12 @@
 /**
  * context.md (phase 6): the human-readable plan of a cycle, and what an agent reads (research,
- * review). Sections: the problem, the performance map, the targets, the hypotheses with their
- * conflicts and dependencies, local findings, previous cycles. Pure: data in, Markdown out.
+ * review). Sections: the problem, the performance map, the targets, local findings, the hypotheses
+ * with their conflicts and dependencies, previous cycles. Pure: data in, Markdown out.
  */
 import type { CycleRecord } from "../coordinator/cycle-record.ts";
 import type { ProfileDigest } from "../coordinator/digest.ts";
 import type { GateFinding } from "../coordinator/gate.ts";
-import { describeMetric, type MetricSpec } from "../coordinator/metric.ts";
+import { describeMetric, metricLabel, type MetricSpec } from "../coordinator/metric.ts";
 import type { Hypothesis } from "../research/hypotheses-schema.ts";
 import { formatMs, formatValue } from "../ui/table.ts";
 
@@ -60,6 +60,12 @@ export function formatMetric(key: string, value: number | null | undefined): str
   return String(Number(value.toPrecision(4)));
 }
 
+/** An observed value is what the person sees, not a bound: "wall time 6.30 s". */
+function describeObserved(spec: MetricSpec): string {
+  if (spec.kind !== "absolute") return describeMetric(spec);
+  return `${metricLabel(spec.metric)} ${formatMetric(spec.metric, spec.value)} (${spec.text})`;
+}
+
 const cell = (text: string) => text.replaceAll("|", "\\|").replaceAll("\n", " ");
 
 export function renderContext(input: ContextInput): string {
@@ -68,7 +74,7 @@ export function renderContext(input: ContextInput): string {
   out.push(`# Optimization context: ${input.slug}, cycle ${input.cycle} of ${input.maxCycles}`, "");
   out.push("## Problem", "");
   out.push(`- Target: \`${input.target}\``);
-  out.push(`- Observed: ${input.observed ? describeMetric(input.observed) : "not given"}`);
+  out.push(`- Observed: ${input.observed ? describeObserved(input.observed) : "not given"}`);
   out.push(`- Base commit: \`${input.base.slice(0, 12)}\``);
   out.push(`- Test command: \`${input.testCommand}\`${input.e2e ? `; end-to-end: \`${input.e2e}\`` : ""}`);
   if (input.stack.length > 0) out.push(`- Stack: ${input.stack.join(", ")}`);
