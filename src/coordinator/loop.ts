@@ -9,7 +9,7 @@
  * everything it does is in perfloop's own side trees and refs) and a resumed run sees exactly
  * what a continuous one does.
  */
-import { PerfloopError, UsageError } from "../errors.ts";
+import { CancelledError, PerfloopError, UsageError } from "../errors.ts";
 import { latestCheckpoint } from "../runtime/checkpoints.ts";
 import { phaseLabel, type Phase, type WorkPhase } from "../runtime/phases.ts";
 import type { PendingDecision } from "../runtime/schemas.ts";
@@ -18,11 +18,10 @@ import type { RunReport } from "../report/run-report.ts";
 import { CANCELLED } from "./decisions.ts";
 import { checkStop, payloadOf, type LoopContext } from "./loop-context.ts";
 import { aggregatePhase, boundaryPhase, endCycleEarly } from "./phase-close.ts";
-import { askNoGo, executePhase, feasibilityOf, highFindings, validatePhase } from "./phase-execute.ts";
+import { askNoGo, executePhase, validatePhase } from "./phase-execute.ts";
 import { afterGate, gatePhase, profilePhase } from "./phase-profile.ts";
 import { buildReport, reportPhase } from "./phase-report.ts";
 import { contextPhase, researchPhase, targetPhase } from "./phase-research.ts";
-import { CancelledError } from "../errors.ts";
 
 export type DriveOutcome =
   | { kind: "done"; report: RunReport }
@@ -201,4 +200,3 @@ export async function drive(ctx: LoopContext, decide?: string): Promise<DriveOut
   }
 }
 
-export { feasibilityOf, highFindings };

@@ -12,10 +12,10 @@ import { Workspace } from "../execute/workspace.ts";
 import { splitContested } from "../research/hypotheses.ts";
 import type { Run } from "../runtime/store.ts";
 import { writeSummary } from "../runtime/summary.ts";
-import { checkFeasibility, type Feasibility, type Finding } from "../validate/feasibility.ts";
+import { checkFeasibility, FeasibilitySchema, type Feasibility, type Finding } from "../validate/feasibility.ts";
 import { completedCycles } from "./cycle-record.ts";
 import { CANCELLED } from "./decisions.ts";
-import { cycleBase, payloadOf, profileDigestOf, slugDir, type LoopContext } from "./loop-context.ts";
+import { cycleBase, payloadOf, profileDigestOf, readStored, slugDir, type LoopContext } from "./loop-context.ts";
 import { researchedHypotheses } from "./phase-research.ts";
 
 export async function validatePhase(ctx: LoopContext, run: Run): Promise<void> {
@@ -68,7 +68,7 @@ export function highFindings(feasibility: Pick<Feasibility, "findings">): string
 
 export function feasibilityOf(run: Run): Feasibility {
   const payload = payloadOf(run, "PHASE_7_VALIDATE_PLAN") ?? {};
-  return payload.feasibility as Feasibility;
+  return readStored(FeasibilitySchema, payload.feasibility, run, `cycle ${run.state.current_cycle} validation checkpoint feasibility`);
 }
 
 export type NoGoAnswer = "waive" | "cancel" | "pause";

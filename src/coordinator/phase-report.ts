@@ -6,7 +6,7 @@
 import { existsSync, mkdirSync } from "node:fs";
 import { join, relative } from "node:path";
 import * as v from "valibot";
-import { CancelledError } from "../errors.ts";
+import { CancelledError, PerfloopError } from "../errors.ts";
 import { currentBranch, mergeIntoCurrent, type GitRepo } from "../git/index.ts";
 import { describeMetric, type MetricSpec } from "./metric.ts";
 import { formatMetric, metricName } from "../report/context-md.ts";
@@ -89,7 +89,7 @@ export function buildReport(run: Run, projectRoot: string, merged: RunReport["me
   const changes = agg?.changes ?? (hasProfile ? chainedChanges(first, records.map((r) => ({ ratio: r.ratio, baseline: r.baseline, final: r.final, kept: r.commit !== null }))) : []);
   const blockCycle = records.find((r) => r.stop_reason === "WRONG_TOOL_BLOCK")?.cycle;
   const gateFindings = blockCycle ? (((payloadOf(run, "PHASE_3_WRONG_TOOL_GATE", blockCycle)?.gate as { findings?: GateFinding[] } | undefined)?.findings ?? []).map((f) => `${f.rule}: ${f.message}`)) : [];
-  const paths = reportPaths(projectRoot, options.target ? run.state.identifier : run.state.identifier);
+  const paths = reportPaths(projectRoot, run.state.identifier);
   const context = join(projectRoot, ".hex-skills", "optimization", run.state.identifier, "context.md");
   const log = join(projectRoot, ".hex-skills", "optimization", run.state.identifier, "ln-814-log.tsv");
   const branch = agg?.branch ?? (records.some((r) => r.commit) ? `perfloop/${run.state.identifier}` : null);
@@ -139,11 +139,16 @@ export function buildReport(run: Run, projectRoot: string, merged: RunReport["me
   return v.parse(RunReportSchema, report);
 }
 
-/** Merge when asked (--merge), or when the person says so at the prompt; never by default. */
-async function maybeMerge(ctx: LoopContext, repo: GitRepo, branch: string | null): Promise<RunReport["merged"]> {
-  if (!branch) return null;
-  const previous = payloadOf(ctx.client.load(), "PHASE_11_REPORT");
-  if (previous?.merged) return previous.merged as RunReport["merged"];
+type MergeResult = { merged: RunReport["merged"]; problem: string | null };
+
+/**
+ * Merge when asked (--merge), or when the person says so at the prompt; never by default. A merge
+ * that cannot be done (a conflict, a dirty tree, a detached HEAD) changes nothing and is a
+ * problem the report names, not a failure of the run.
+ */
+async function maybeMerge(ctx: LoopContext, repo: GitRepo, branch: string | null): Promise<MergeResult> {
+  const none = { merged: null, problem: null };
+  if (!branch) return none;
   let merge = ctx.options.merge;
   if (!merge && ctx.asker.interactive) {
     const into = (await currentBranch(repo)) ?? "HEAD";
@@ -151,16 +156,22 @@ async function maybeMerge(ctx: LoopContext, repo: GitRepo, branch: string | null
     if (answer === CANCELLED) throw new CancelledError(`stopped at the merge question: continue with perfloop resume --slug ${ctx.slug}`);
     merge = answer;
   }
-  if (!merge) return null;
+  if (!merge) return none;
   ctx.say(`merging ${branch} into your current branch`);
-  const outcome = await mergeIntoCurrent(repo, { from: `refs/heads/${branch}`, message: `Merge branch '${branch}'` });
-  return { kind: outcome.kind, into: outcome.into, before: outcome.before, after: outcome.after };
+  try {
+    const outcome = await mergeIntoCurrent(repo, { from: `refs/heads/${branch}`, message: `Merge branch '${branch}'` });
+    return { merged: { kind: outcome.kind, into: outcome.into, before: outcome.before, after: outcome.after }, problem: null };
+  } catch (error) {
+    if (!(error instanceof PerfloopError)) throw error;
+    return { merged: null, problem: `the merge was not done: ${error.message}${error.hint ? ` (${error.hint})` : ""}` };
+  }
 }
 
 export async function reportPhase(ctx: LoopContext, run: Run): Promise<RunReport> {
   const agg = payloadOf(run, "PHASE_10_AGGREGATE")?.aggregate as Aggregate | undefined;
-  const merged = await maybeMerge(ctx, ctx.repo, agg?.branch ?? null);
+  const { merged, problem } = await maybeMerge(ctx, ctx.repo, agg?.branch ?? null);
   const report = buildReport(ctx.client.load(), ctx.repo.dir, merged);
+  if (problem) report.warnings.unshift(problem);
   const paths = reportPaths(ctx.repo.dir, ctx.slug);
   mkdirSync(join(ctx.repo.dir, ".hex-skills", "optimization", ctx.slug), { recursive: true });
   writeJsonAtomic(paths.json, report, ctx.platform.pid);

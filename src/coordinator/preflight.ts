@@ -16,7 +16,7 @@ import * as fs from "node:fs";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative, resolve } from "node:path";
-import { PerfloopError, UsageError } from "../errors.ts";
+import { UsageError } from "../errors.ts";
 import { branchName, currentBranch, dirtyPaths, headCommit, materialize, openRepo, type GitRepo } from "../git/index.ts";
 import type { Platform } from "../platform/index.ts";
 import { requireProjectRoot } from "../profile/project-root.ts";
@@ -238,4 +238,3 @@ function tailOf(stdout: string, stderr: string): string {
   return lines.slice(-PROBE_TAIL_LINES).join(" | ") || "no output";
 }
 
-export { PerfloopError };

@@ -17,6 +17,7 @@
  * Verdict: NO_GO with any high finding, GO_WITH_CONCERNS with any other, GO with none. A waived
  * NO_GO executes the hypotheses that apply (`executable`).
  */
+import * as v from "valibot";
 import type { Hypothesis } from "../research/hypotheses-schema.ts";
 
 export type Severity = "high" | "medium" | "low";
@@ -45,14 +46,16 @@ export interface FeasibilityInput {
   confirmedSuspicions: readonly { location: string; category: string; function: string }[];
 }
 
-export interface Feasibility {
-  verdict: ValidationVerdict;
-  findings: Finding[];
+/** A stored result (the VALIDATE checkpoint), read back through this schema. */
+export const FeasibilitySchema = v.object({
+  verdict: v.picklist(["GO", "GO_WITH_CONCERNS", "NO_GO"]),
+  findings: v.array(v.object({ check: v.string(), severity: v.picklist(["high", "medium", "low"]), hypothesis: v.nullable(v.string()), message: v.string() })),
   /** Ids that can be executed (they apply, and so do their dependencies). */
-  executable: string[];
+  executable: v.array(v.string()),
   /** Ids that cannot, with the reason. */
-  invalid: { id: string; reason: string }[];
-}
+  invalid: v.array(v.object({ id: v.string(), reason: v.string() })),
+});
+export type Feasibility = v.InferOutput<typeof FeasibilitySchema>;
 
 const OPTIMIZING_LEVELS = new Set(["application", "configuration"]);
 

@@ -66,6 +66,18 @@ describe("perfloop run", { skip }, () => {
     assert.match(md.stdout, /\| wall time \|/);
   });
 
+  test("--merge fast-forwards the person's branch to the result at the end", { timeout: 120_000 }, async () => {
+    const dir = fixtureRepo(dirs);
+    hypotheses(dir, [CLOSED_FORM]);
+    const result = await runPerfloop(["run", TARGET, "--test", TEST, "--hypotheses", "hypotheses.json", "--target", "-50%", "--slug", "merged", "--merge", "--yes", "--json", ...FAST], { cwd: dir });
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(result.json.merged.kind, "fast-forward");
+    assert.equal(result.json.merged.into, "main");
+    assert.equal(git(dir, "rev-parse", "HEAD").trim(), git(dir, "rev-parse", "perfloop/merged").trim());
+    assert.equal(git(dir, "status", "--porcelain"), "?? hypotheses.json\n");
+    assert.match(readFileSync(join(dir, "work.sh"), "utf8"), /n \* \(n \+ 1\)/);
+  });
+
   test("a plateau: cycle 2's hypothesis changes nothing, so the run stops there", { timeout: 240_000 }, async () => {
     const dir = fixtureRepo(dirs);
     const result = await runPerfloop(["run", TARGET, "--test", TEST, "--agent", "node agent.js", "--target", "-95%", "--slug", "plat", "--yes", "--json", ...FAST], { cwd: dir, env: { AGENT_PLAN: "plateau" } });
