@@ -199,7 +199,10 @@ export function renderRunSummary(report: RunReport, options: { color?: Colorize 
   else lines.push(`${label("branch")} none: nothing was kept`);
   if (report.merge_hint && !report.merged) lines.push(`${label("merge")} ${color("bold", report.merge_hint)}`);
   for (const warning of report.warnings) lines.push(`${label("warning")} ${color("yellow", warning)}`);
-  lines.push(`${label("report")} ${report.files.report_md}`);
-  lines.push(`${label("json")} ${report.files.report_json}`);
+  // An unfinished run has no report files yet (they are written at its end).
+  if (report.final_result !== "UNFINISHED") {
+    lines.push(`${label("report")} ${report.files.report_md}`);
+    lines.push(`${label("json")} ${report.files.report_json}`);
+  }
   return lines.map((line) => line.trimEnd());
 }
