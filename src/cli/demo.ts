@@ -10,19 +10,15 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import type { CAC } from "cac";
 import { UsageError } from "../errors.ts";
+import { shellQuote } from "../profile/cpu-command-words.ts";
 import type { Platform } from "../platform/index.ts";
 import { commandContext } from "./context.ts";
 import { rawOption } from "./raw-args.ts";
 
-/** A word for /bin/sh: single-quoted unless plainly safe. */
-function shellWord(text: string): string {
-  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(text) ? text : `'${text.replaceAll("'", `'\\''`)}'`;
-}
-
 /** The shell prefix that runs a JavaScript file with the runtime perfloop runs on. */
 export function jsRunner(platform: Platform): string {
   const [exe] = platform.selfCommand();
-  const path = shellWord(exe ?? "node");
+  const path = shellQuote(exe ?? "node");
   if (platform.compiled) return `BUN_BE_BUN=1 ${path}`;
   if (platform.runtime === "deno") return `${path} run -A`;
   return path;
@@ -76,9 +72,9 @@ export function registerDemo(cli: CAC, platform: Platform, setExit: (code: numbe
       if (!ctx.json) {
         ctx.output.line();
         ctx.output.line(`The demo project is at ${dir}; your own repositories were not touched.`);
-        ctx.output.line(`  see what was kept:   git -C ${shellWord(dir)} log --stat -1 perfloop/demo`);
+        ctx.output.line(`  see what was kept:   git -C ${shellQuote(dir)} log --stat -1 perfloop/demo`);
         ctx.output.line(`  read the report:     ${join(dir, ".hex-skills", "optimization", "demo", "report.md")}`);
-        ctx.output.line(`  remove it:           rm -rf ${shellWord(dir)}`);
+        ctx.output.line(`  remove it:           rm -rf ${shellQuote(dir)}`);
       }
       setExit(result.code);
     });
