@@ -59,6 +59,7 @@ export function registerDemo(cli: CAC, platform: Platform, setExit: (code: numbe
       const runner = jsRunner(platform);
       const { preflight } = await import("../coordinator/preflight.ts");
       const { startAndDrive } = await import("./start-run.ts");
+      const { reportPaths } = await import("../coordinator/phase-report.ts");
       const checked = await preflight(counting.platform, {
         target: `${runner} bench.js`,
         start: dir,
@@ -73,7 +74,7 @@ export function registerDemo(cli: CAC, platform: Platform, setExit: (code: numbe
         ctx.output.line();
         ctx.output.line(`The demo project is at ${dir}; your own repositories were not touched.`);
         ctx.output.line(`  see what was kept:   git -C ${shellQuote(dir)} log --stat -1 perfloop/demo`);
-        ctx.output.line(`  read the report:     ${join(dir, ".hex-skills", "optimization", "demo", "report.md")}`);
+        ctx.output.line(`  read the report:     ${reportPaths(dir, "demo").md}`);
         ctx.output.line(`  remove it:           rm -rf ${shellQuote(dir)}`);
       }
       setExit(result.code);

@@ -15,6 +15,7 @@ import type { RunOptions } from "../coordinator/run-options.ts";
 import { RunClient } from "../coordinator/runtime-client.ts";
 import { acquireRunLock } from "../coordinator/run-lock.ts";
 import { countChildren, type CountingPlatform, type Timing } from "../coordinator/timing.ts";
+import { runtimePaths, slugDir } from "../runtime/paths.ts";
 import { createProgress, progressMode } from "../ui/progress.ts";
 import type { CommandContext } from "./context.ts";
 
@@ -45,7 +46,7 @@ function describePending(slug: string, pending: { question: string; choices: str
 export async function driveInFrame(platform: Platform, ctx: CommandContext, input: FrameInput, print: (lines: string[]) => void, counting: CountingPlatform = countChildren(platform)): Promise<FrameResult> {
   const { drive } = await import("../coordinator/loop.ts");
   const { renderRunSummary } = await import("../report/run-text.ts");
-  const lock = acquireRunLock(join(input.repo.dir, ".hex-skills", "optimization", input.slug, "run.lock"), platform.pid, platform.now(), platform.processAlive, input.slug);
+  const lock = acquireRunLock(join(slugDir(runtimePaths(input.repo.dir), input.slug), "run.lock"), platform.pid, platform.now(), platform.processAlive, input.slug);
   const progress = createProgress(progressMode({ json: ctx.json, env: platform.env, stderrIsTTY: platform.stderrIsTTY }));
   const controller = new AbortController();
   const release = platform.onInterrupt(() => controller.abort(new Error("interrupted (Ctrl-C)")));

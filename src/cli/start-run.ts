@@ -6,6 +6,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { UsageError } from "../errors.ts";
 import { ensureExcluded } from "../git/index.ts";
+import { runtimePaths, slugDir } from "../runtime/paths.ts";
 import type { CountingPlatform } from "../coordinator/timing.ts";
 import type { Preflight } from "../coordinator/preflight.ts";
 import { startRun } from "../coordinator/runtime-client.ts";
@@ -16,7 +17,7 @@ export async function startAndDrive(counting: CountingPlatform, ctx: CommandCont
   const platform = counting.platform;
   const { repo, slug, options } = checked;
   await ensureExcluded(repo);
-  const dir = join(repo.dir, ".hex-skills", "optimization", slug);
+  const dir = slugDir(runtimePaths(repo.dir), slug);
   mkdirSync(dir, { recursive: true });
   const manifestFile = join(dir, "manifest.json");
   const manifest = {

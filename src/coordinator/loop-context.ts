@@ -10,6 +10,7 @@ import { CancelledError, CorruptStateError, PerfloopError } from "../errors.ts";
 import type { GitRepo } from "../git/index.ts";
 import type { Platform } from "../platform/index.ts";
 import { latestCheckpoint } from "../runtime/checkpoints.ts";
+import { runtimePaths, slugDir as runSlugDir } from "../runtime/paths.ts";
 import type { Phase } from "../runtime/phases.ts";
 import type { Run } from "../runtime/store.ts";
 import type { Asker } from "./decisions.ts";
@@ -37,9 +38,9 @@ export interface LoopContext {
   deadline: number;
 }
 
-/** `.hex-skills/optimization/<slug>/` */
+/** `.hex-skills/optimization/<slug>/` (runtime/paths.ts). */
 export function slugDir(ctx: Pick<LoopContext, "repo" | "slug">): string {
-  return join(ctx.repo.dir, ".hex-skills", "optimization", ctx.slug);
+  return runSlugDir(runtimePaths(ctx.repo.dir), ctx.slug);
 }
 
 /** The latest checkpoint payload of `phase` in `cycle` (run-scoped phases: of any cycle). */

@@ -4,7 +4,8 @@
  * from the run on disk alone (buildReport), so `perfloop report` can render any run, finished or not.
  */
 import { existsSync, mkdirSync } from "node:fs";
-import { join, relative } from "node:path";
+import { dirname, join, relative } from "node:path";
+import { runtimePaths, slugDir } from "../runtime/paths.ts";
 import * as v from "valibot";
 import { CancelledError, PerfloopError } from "../errors.ts";
 import { currentBranch, mergeIntoCurrent, type GitRepo } from "../git/index.ts";
@@ -38,7 +39,7 @@ const AggregateSchema = v.looseObject({
 });
 
 export function reportPaths(projectRoot: string, slug: string): { json: string; md: string } {
-  const dir = join(projectRoot, ".hex-skills", "optimization", slug);
+  const dir = slugDir(runtimePaths(projectRoot), slug);
   return { json: join(dir, "report.json"), md: join(dir, "report.md") };
 }
 
@@ -90,8 +91,9 @@ export function buildReport(run: Run, projectRoot: string, merged: RunReport["me
   const blockCycle = records.find((r) => r.stop_reason === "WRONG_TOOL_BLOCK")?.cycle;
   const gateFindings = blockCycle ? (((payloadOf(run, "PHASE_3_WRONG_TOOL_GATE", blockCycle)?.gate as { findings?: GateFinding[] } | undefined)?.findings ?? []).map((f) => `${f.rule}: ${f.message}`)) : [];
   const paths = reportPaths(projectRoot, run.state.identifier);
-  const context = join(projectRoot, ".hex-skills", "optimization", run.state.identifier, "context.md");
-  const log = join(projectRoot, ".hex-skills", "optimization", run.state.identifier, "ln-814-log.tsv");
+  const dir = slugDir(runtimePaths(projectRoot), run.state.identifier);
+  const context = join(dir, "context.md");
+  const log = join(dir, "ln-814-log.tsv");
   const branch = agg?.branch ?? (records.some((r) => r.commit) ? `perfloop/${run.state.identifier}` : null);
   const warnings = [...new Set([...(Array.isArray(preflight.warnings) ? preflight.warnings.map(String) : []), ...(hasProfile ? profileDigestOf(run, 1).warnings : [])])];
   const report: RunReport = {
@@ -173,7 +175,7 @@ export async function reportPhase(ctx: LoopContext, run: Run): Promise<RunReport
   const report = buildReport(ctx.client.load(), ctx.repo.dir, merged);
   if (problem) report.warnings.unshift(problem);
   const paths = reportPaths(ctx.repo.dir, ctx.slug);
-  mkdirSync(join(ctx.repo.dir, ".hex-skills", "optimization", ctx.slug), { recursive: true });
+  mkdirSync(dirname(paths.json), { recursive: true });
   writeJsonAtomic(paths.json, report, ctx.platform.pid);
   writeFileAtomic(paths.md, renderReportMarkdown(report), ctx.platform.pid);
   ctx.client.checkpoint("PHASE_11_REPORT", { report_ready: true, final_result: report.final_result, report_json: report.files.report_json, report_md: report.files.report_md, merged });

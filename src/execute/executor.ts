@@ -23,7 +23,7 @@ import { compareCommands, type AbCompared } from "../profile/ab-sampler.ts";
 import { requireProjectRoot } from "../profile/project-root.ts";
 import { loadHypotheses, orderHypotheses, splitContested } from "../research/hypotheses.ts";
 import type { Hypothesis } from "../research/hypotheses-schema.ts";
-import { safe } from "../runtime/paths.ts";
+import { runtimePaths, safe, slugDir as slugDirOf } from "../runtime/paths.ts";
 import { standaloneRunId, writeSummary } from "../runtime/summary.ts";
 import { findUseful, isolateBreaking, type GroupVerdict, type Removed } from "./bisect.ts";
 import { appendLog, type E2eStatus, type LogRow } from "./experiment-log.ts";
@@ -151,7 +151,7 @@ export async function runExecute(platform: Platform, options: ExecuteOptions, on
   if (hypotheses.length === 0) throw new UsageError(`${source} holds no hypotheses`, "add at least one (docs/hypotheses.md)");
 
   const slug = safe(options.slug ?? "execute");
-  const slugDir = join(repo.dir, ".hex-skills", "optimization", slug);
+  const slugDir = slugDirOf(runtimePaths(repo.dir), slug);
   const logPath = join(slugDir, "ln-814-log.tsv");
   const deadline = options.budgetMinutes ? platform.now() + options.budgetMinutes * 60_000 : Number.POSITIVE_INFINITY;
   const warnings: string[] = clean.warning ? [clean.warning] : [];
