@@ -10,7 +10,7 @@ import * as v from "valibot";
 import { UsageError } from "../errors.ts";
 import type { Platform } from "../platform/index.ts";
 import { RuntimeService } from "../runtime/commands.ts";
-import { sleepSync } from "../runtime/lock.ts";
+import { lockDeps } from "../runtime/lock.ts";
 import type { Run } from "../runtime/store.ts";
 import { commandContext, type CommandContext } from "./context.ts";
 import { rawOption } from "./raw-args.ts";
@@ -18,7 +18,7 @@ import { rawOption } from "./raw-args.ts";
 function store(ctx: CommandContext, root: string) {
   return new RuntimeService(
     { projectRoot: root, cwd: ctx.platform.cwd, resolve: false },
-    { pid: ctx.platform.pid, now: ctx.platform.now, processAlive: ctx.platform.processAlive, sleep: sleepSync },
+    lockDeps(ctx.platform),
   ).store;
 }
 

@@ -6,7 +6,7 @@
 import { resolve } from "node:path";
 import type { CAC } from "cac";
 import type { Platform } from "../platform/index.ts";
-import { sleepSync } from "../runtime/lock.ts";
+import { lockDeps } from "../runtime/lock.ts";
 import { RuntimeService, type Outcome } from "../runtime/commands.ts";
 import { rawOption } from "./raw-args.ts";
 
@@ -67,7 +67,7 @@ export function registerRuntime(cli: CAC, platform: Platform, setExit: (code: nu
         worker: rawOption(args, "worker"),
         choice: rawOption(args, "choice"),
       },
-      { pid: platform.pid, now: platform.now, processAlive: platform.processAlive, sleep: sleepSync },
+      lockDeps(platform),
     );
     setExit(printOutcome(platform, service.run(verb ?? "")));
   });

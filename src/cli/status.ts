@@ -5,7 +5,7 @@
 import type { CAC } from "cac";
 import { latestCheckpoint } from "../runtime/checkpoints.ts";
 import { RuntimeService } from "../runtime/commands.ts";
-import { sleepSync } from "../runtime/lock.ts";
+import { lockDeps } from "../runtime/lock.ts";
 import { phaseLabel } from "../runtime/phases.ts";
 import type { Run } from "../runtime/store.ts";
 import { commandContext, type CommandContext } from "./context.ts";
@@ -59,7 +59,7 @@ function summarize(service: RuntimeService, run: Run): RunSummary {
 function service(ctx: CommandContext): RuntimeService {
   return new RuntimeService(
     { projectRoot: ctx.projectRoot, cwd: ctx.platform.cwd, resolve: false },
-    { pid: ctx.platform.pid, now: ctx.platform.now, processAlive: ctx.platform.processAlive, sleep: sleepSync },
+    lockDeps(ctx.platform),
   );
 }
 

@@ -7,7 +7,7 @@
 import { PerfloopError } from "../errors.ts";
 import type { Platform } from "../platform/index.ts";
 import { RuntimeService, type Outcome, type RuntimeFlags } from "../runtime/commands.ts";
-import { sleepSync } from "../runtime/lock.ts";
+import { lockDeps } from "../runtime/lock.ts";
 import type { Phase } from "../runtime/phases.ts";
 import type { PendingDecision } from "../runtime/schemas.ts";
 import type { Run } from "../runtime/store.ts";
@@ -31,7 +31,7 @@ export class RunClient {
   private service(flags: Partial<RuntimeFlags>): RuntimeService {
     return new RuntimeService(
       { projectRoot: this.projectRoot, cwd: this.platform.cwd, runId: this.runId, resolve: false, ...flags },
-      { pid: this.platform.pid, now: () => this.platform.now(), processAlive: this.platform.processAlive, sleep: sleepSync },
+      lockDeps(this.platform),
     );
   }
 
@@ -85,7 +85,7 @@ export class RunClient {
 export function startRun(platform: Platform, projectRoot: string, slug: string, manifestFile: string, preflight: Record<string, unknown>): { ok: true; runId: string } | { ok: false; unfinished: Run | null; error: string } {
   const service = new RuntimeService(
     { projectRoot, cwd: platform.cwd, slug, manifestFile, resolve: false },
-    { pid: platform.pid, now: () => platform.now(), processAlive: platform.processAlive, sleep: sleepSync },
+    lockDeps(platform),
   );
   const outcome = service.start({ phase: "PHASE_0_PREFLIGHT", payload: preflight });
   if (outcome.style === "success" && outcome.body.ok === true) return { ok: true, runId: String(outcome.body.run_id) };
@@ -100,7 +100,7 @@ export function startRun(platform: Platform, projectRoot: string, slug: string, 
 export function activeRunOf(platform: Platform, projectRoot: string, slug: string): Run | null {
   const service = new RuntimeService(
     { projectRoot, cwd: platform.cwd, slug, resolve: false },
-    { pid: platform.pid, now: () => platform.now(), processAlive: platform.processAlive, sleep: sleepSync },
+    lockDeps(platform),
   );
   const pointer = service.store.pointerFor(slug);
   return pointer ? service.store.load(pointer.run_id) : null;

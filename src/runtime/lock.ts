@@ -106,6 +106,11 @@ export function withLock<T>(path: string, deps: LockDeps, work: () => T): T {
   }
 }
 
+/** The lock's (and the run store's) dependencies, taken from the platform perfloop runs on. */
+export function lockDeps(platform: { readonly pid: number; now(): number; processAlive(pid: number): boolean }): LockDeps {
+  return { pid: platform.pid, now: () => platform.now(), processAlive: (pid) => platform.processAlive(pid), sleep: sleepSync };
+}
+
 /** A synchronous sleep usable under Bun and Deno alike. */
 export function sleepSync(ms: number): void {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
