@@ -52,13 +52,7 @@ function missing(runId: string): never {
 
 /** The slug's latest run (finished or not), else the latest of all. */
 function latestRun(ctx: CommandContext, root: string): Run {
-  const s = store(ctx, root);
-  let best: Run | null = null;
-  for (const runId of s.runIds()) {
-    const run = s.load(runId);
-    if (!run || (ctx.slug && run.state.identifier !== ctx.slug)) continue;
-    if (!best || run.state.updated_at > best.state.updated_at) best = run;
-  }
+  const best = store(ctx, root).newest(ctx.slug, false);
   if (!best) throw new UsageError(ctx.slug ? `no run for slug ${ctx.slug}` : "no run in this project", "start one with perfloop run");
   return best;
 }

@@ -66,17 +66,8 @@ function service(ctx: CommandContext): RuntimeService {
 /** The most recently updated finished run (of the slug, when given), for when none is active. */
 export function lastFinishedRun(ctx: CommandContext): RunSummary | null {
   const svc = service(ctx);
-  let best: Run | null = null;
-  for (const runId of svc.store.runIds()) {
-    let run: Run | null = null;
-    try {
-      run = svc.store.load(runId);
-    } catch {
-      continue; // a damaged old run must not hide the others; `runtime status --run-id` reports it
-    }
-    if (!run || (ctx.slug && run.state.identifier !== ctx.slug)) continue;
-    if (!best || run.state.updated_at > best.state.updated_at) best = run;
-  }
+  // A damaged old run must not hide the others; `runtime status --run-id` reports it.
+  const best = svc.store.newest(ctx.slug, true);
   return best ? summarize(svc, best) : null;
 }
 

@@ -4,7 +4,6 @@
  * Phases read what earlier phases produced from the checkpoints, never from memory, so a resumed
  * run sees exactly what a continuous one does.
  */
-import { join } from "node:path";
 import * as v from "valibot";
 import { CancelledError, CorruptStateError, PerfloopError } from "../errors.ts";
 import type { GitRepo } from "../git/index.ts";

@@ -13,7 +13,7 @@ import { baselineKey } from "./digest.ts";
 import { cycleBase, payloadOf, profileDigestOf, readStored, type LoopContext } from "./loop-context.ts";
 import { feasibilityOf } from "./phase-execute.ts";
 import { storedMetric } from "./metric-schema.ts";
-import { chainedChanges, chainedRatio, change, decideStop, finalResult, targetStatus, type CycleChange, type MetricChange } from "./outcome.ts";
+import { chainedChanges, chainedRatio, change, decideStop, finalResult, targetStatus, type CycleChange } from "./outcome.ts";
 import { sideTree } from "./phase-profile.ts";
 
 const ExecutionResultSchema = v.looseObject({
@@ -122,18 +122,26 @@ export function endCycleEarly(ctx: LoopContext, run: Run, stopReason: string, bl
   ctx.client.recordCycle({ ...recordOf(ctx, run, {}), stop_reason: stopReason, final_result: result });
 }
 
-export interface Aggregate {
-  base: string;
-  final_commit: string | null;
-  branch: string | null;
-  changes: MetricChange[];
-  improvement_pct: number | null;
-  multiplier: number | null;
-  measurement: string;
-  confirmation: { ratio: number; ratio_ci: [number, number]; p_value: number; runs: [number, number] } | null;
-  target: ReturnType<typeof targetStatus>;
-  stop_reason: string;
-  final_result: string;
+/** What aggregate records (the AGGREGATE checkpoint), and reads back through the same schema. */
+export const AggregateSchema = v.looseObject({
+  base: v.string(),
+  final_commit: v.nullable(v.string()),
+  branch: v.nullable(v.string()),
+  changes: v.array(v.object({ metric: v.string(), before: v.nullable(v.number()), after: v.nullable(v.number()), improvement_pct: v.nullable(v.number()), multiplier: v.nullable(v.number()) })),
+  improvement_pct: v.nullable(v.number()),
+  multiplier: v.nullable(v.number()),
+  measurement: v.string(),
+  confirmation: v.nullable(v.object({ ratio: v.number(), ratio_ci: v.tuple([v.number(), v.number()]), p_value: v.number(), runs: v.tuple([v.number(), v.number()]) })),
+  target: v.object({ met: v.nullable(v.boolean()), before: v.nullable(v.number()), after: v.nullable(v.number()), wanted: v.nullable(v.number()) }),
+  stop_reason: v.string(),
+  final_result: v.string(),
+});
+export type Aggregate = v.InferOutput<typeof AggregateSchema>;
+
+/** The run's aggregate, validated; null before phase 10. */
+export function aggregateOf(run: Run): Aggregate | null {
+  const payload = payloadOf(run, "PHASE_10_AGGREGATE");
+  return payload ? readStored(AggregateSchema, payload.aggregate, run, "aggregate checkpoint") : null;
 }
 
 /** Phase 10: everything the cycles did, measured as one change from the first base. */

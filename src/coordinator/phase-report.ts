@@ -19,31 +19,18 @@ import type { Run } from "../runtime/store.ts";
 import { completedCycles } from "./cycle-record.ts";
 import { CANCELLED } from "./decisions.ts";
 import type { GateFinding } from "./gate.ts";
-import { payloadOf, profileDigestOf, readStored, type LoopContext } from "./loop-context.ts";
+import { payloadOf, profileDigestOf, type LoopContext } from "./loop-context.ts";
 import { chainedChanges, change } from "./outcome.ts";
-import { firstBaseline, type Aggregate } from "./phase-close.ts";
+import { aggregateOf, firstBaseline, type Aggregate } from "./phase-close.ts";
 import { readRunOptions, type RunOptions } from "./run-options.ts";
 
-const AggregateSchema = v.looseObject({
-  base: v.string(),
-  final_commit: v.nullable(v.string()),
-  branch: v.nullable(v.string()),
-  changes: v.array(v.object({ metric: v.string(), before: v.nullable(v.number()), after: v.nullable(v.number()), improvement_pct: v.nullable(v.number()), multiplier: v.nullable(v.number()) })),
-  improvement_pct: v.nullable(v.number()),
-  multiplier: v.nullable(v.number()),
-  measurement: v.string(),
-  confirmation: v.nullable(v.object({ ratio: v.number(), ratio_ci: v.tuple([v.number(), v.number()]), p_value: v.number(), runs: v.tuple([v.number(), v.number()]) })),
-  target: v.object({ met: v.nullable(v.boolean()), before: v.nullable(v.number()), after: v.nullable(v.number()), wanted: v.nullable(v.number()) }),
-  stop_reason: v.string(),
-  final_result: v.string(),
-});
 
 export function reportPaths(projectRoot: string, slug: string): { json: string; md: string } {
   const dir = slugDir(runtimePaths(projectRoot), slug);
   return { json: join(dir, "report.json"), md: join(dir, "report.md") };
 }
 
-function gapAnalysis(agg: v.InferOutput<typeof AggregateSchema>, cycles: readonly ReportCycle[], spec: MetricSpec | null): string | null {
+function gapAnalysis(agg: Aggregate, cycles: readonly ReportCycle[], spec: MetricSpec | null): string | null {
   if (agg.target.met !== false || !spec) return null;
   const reached = agg.improvement_pct === null ? "an unknown change" : `${agg.improvement_pct.toFixed(1)}% less wall time (${agg.multiplier?.toFixed(2) ?? "?"}x)`;
   const removed = cycles.flatMap((c) => c.removed.map((r) => `${r.id} (${r.reason.split(":")[0]})`));
@@ -57,8 +44,7 @@ export function buildReport(run: Run, projectRoot: string, merged: RunReport["me
   const preflight = payloadOf(run, "PHASE_0_PREFLIGHT") ?? {};
   const options: RunOptions = readRunOptions(preflight, `.hex-skills/optimization/runtime/runs/${run.runId}/history.jsonl`);
   const records = completedCycles(run);
-  const aggPayload = payloadOf(run, "PHASE_10_AGGREGATE");
-  const agg = aggPayload ? readStored(AggregateSchema, aggPayload.aggregate, run, "aggregate checkpoint") : null;
+  const agg = aggregateOf(run);
   const targetPayload = payloadOf(run, "PHASE_5_SET_TARGET", records.at(-1)?.cycle ?? 1) ?? payloadOf(run, "PHASE_5_SET_TARGET", 1);
   const spec = storedMetric(targetPayload?.target_metric) ?? storedMetric(payloadOf(run, "PHASE_1_PARSE_INPUT")?.target_metric);
   const observed = storedMetric(payloadOf(run, "PHASE_1_PARSE_INPUT")?.observed_metric);
@@ -170,7 +156,7 @@ async function maybeMerge(ctx: LoopContext, repo: GitRepo, branch: string | null
 }
 
 export async function reportPhase(ctx: LoopContext, run: Run): Promise<RunReport> {
-  const agg = payloadOf(run, "PHASE_10_AGGREGATE")?.aggregate as Aggregate | undefined;
+  const agg = aggregateOf(run);
   const { merged, problem } = await maybeMerge(ctx, ctx.repo, agg?.branch ?? null);
   const report = buildReport(ctx.client.load(), ctx.repo.dir, merged);
   if (problem) report.warnings.unshift(problem);

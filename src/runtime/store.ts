@@ -269,6 +269,27 @@ export class RunStore {
     return readdirSync(this.paths.runsDir).sort();
   }
 
+  /**
+   * The most recently updated run (of `slug`, when given), finished or not. A run whose files do
+   * not load is skipped with `skipDamaged` (so that it cannot hide the others), else its
+   * CorruptStateError is thrown.
+   */
+  newest(slug: string | undefined, skipDamaged: boolean): Run | null {
+    let best: Run | null = null;
+    for (const runId of this.runIds()) {
+      let run: Run | null;
+      try {
+        run = this.load(runId);
+      } catch (error) {
+        if (skipDamaged) continue;
+        throw error;
+      }
+      if (!run || (slug && run.state.identifier !== slug)) continue;
+      if (!best || run.state.updated_at > best.state.updated_at) best = run;
+    }
+    return best;
+  }
+
   /** Pointer files present (their count decides ambiguity). */
   pointerFiles(): string[] {
     if (!existsSync(this.paths.activeDir)) return [];
