@@ -2,11 +2,13 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { after, test } from "node:test";
+import { resolve } from "node:path";
 import process from "node:process";
 import { cli, removeDir, tempDir, writeManifest } from "../helpers/cli.ts";
 import pkg from "../../package.json" with { type: "json" };
 
-const bin = process.env.PERFLOOP_BIN;
+// Absolute: the tests run it from other directories (npm run test:e2e passes dist/perfloop).
+const bin = process.env.PERFLOOP_BIN ? resolve(process.env.PERFLOOP_BIN) : undefined;
 const skip = bin ? false : "set PERFLOOP_BIN to the compiled binary (npm run build) to run the e2e tests";
 const dirs: string[] = [];
 after(() => dirs.forEach(removeDir));

@@ -4,13 +4,14 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import process from "node:process";
 import { after, describe, test } from "node:test";
 import { removeDir, tempDir } from "../helpers/cli.ts";
 import { CLOSED_FORM, fixtureRepo, git, reportOf, runPerfloop } from "./run-helpers.ts";
 
-const bin = process.env.PERFLOOP_BIN;
+// Absolute: the session starts it from the fixture's directory (npm run test:e2e passes dist/perfloop).
+const bin = process.env.PERFLOOP_BIN ? resolve(process.env.PERFLOOP_BIN) : undefined;
 const hasTmux = spawnSync("tmux", ["-V"]).status === 0;
 const skipTmux = !bin ? "set PERFLOOP_BIN to the compiled binary to run the e2e tests" : !hasTmux ? "tmux is not installed (apt-get install tmux)" : false;
 const dirs: string[] = [];
