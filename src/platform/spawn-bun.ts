@@ -26,6 +26,7 @@ function launchBun(bun: BunSpawnApi, spec: LaunchSpec): LaunchedChild {
     detached: true,
   });
   const exited = proc.exited.then(() => ({
+    at: performance.now(),
     exitCode: proc.signalCode === null ? proc.exitCode : null,
     signal: proc.signalCode === null ? null : String(proc.signalCode),
   }));

@@ -101,10 +101,11 @@ function launchDeno(deno: DenoSpawnApi, spec: LaunchSpec, readTotals: (() => Chi
 
   let usage: ChildUsage = UNKNOWN_USAGE;
   const exited = child.status.then((status): ChildExit => {
+    const at = performance.now();
     const after = readTotals?.();
     inFlight.delete(window);
     if (before && after && !window.overlapped) usage = usageBetween(before, after);
-    return { exitCode: status.signal === null ? status.code : null, signal: status.signal };
+    return { at, exitCode: status.signal === null ? status.code : null, signal: status.signal };
   });
   return { pid: child.pid, stdout: child.stdout, stderr: child.stderr, exited, usage: () => usage };
 }

@@ -22,7 +22,7 @@ async function launchNode(spec: LaunchSpec): Promise<LaunchedChild> {
     detached: true,
   });
   const exited = new Promise<ChildExit>((resolve) => {
-    child.once("exit", (code, signal) => resolve({ exitCode: signal === null ? code : null, signal }));
+    child.once("exit", (code, signal) => resolve({ at: performance.now(), exitCode: signal === null ? code : null, signal }));
   });
   // Node reports a failed spawn (ENOENT...) as an "error" event after spawn() returns.
   await once(child, "spawn");

@@ -79,6 +79,8 @@ export interface LaunchSpec {
 export interface ChildExit {
   readonly exitCode: number | null;
   readonly signal: string | null;
+  /** `performance.now()` when the runtime reported the exit, before any other continuation ran. */
+  readonly at: number;
 }
 
 export interface LaunchedChild {
@@ -103,12 +105,12 @@ export async function runChild(request: SpawnRequest, launch: Launcher): Promise
   const env: Record<string, string> = {};
   for (const [name, value] of Object.entries(request.env)) if (value !== undefined) env[name] = value;
 
+  const [executable, ...args] = command;
+  if (!executable) return failedToStart("empty command: argv has no program name", 0);
+  if (!isDirectory(request.cwd)) return failedToStart(`working directory does not exist: ${request.cwd}`, 0);
   const ownPeakRssAtSpawn = ownPeakRssBytes();
   const started = performance.now();
   const notStarted = (reason: string) => failedToStart(reason, performance.now() - started);
-  const [executable, ...args] = command;
-  if (!executable) return notStarted("empty command: argv has no program name");
-  if (!isDirectory(request.cwd)) return notStarted(`working directory does not exist: ${request.cwd}`);
 
   const slot = reserveGroupSlot();
   let child: LaunchedChild;
@@ -146,7 +148,7 @@ export async function runChild(request: SpawnRequest, launch: Launcher): Promise
 
   try {
     const exit = await child.exited;
-    const wallMs = performance.now() - started;
+    const wallMs = exit.at - started;
     const usage = withoutSpawnerMemory(child.usage(), ownPeakRssAtSpawn);
     const drained = Promise.all([stdout.done, stderr.done]);
     if (!(await settlesWithin(drained, OUTPUT_LINGER_MS))) {
@@ -157,7 +159,8 @@ export async function runChild(request: SpawnRequest, launch: Launcher): Promise
     }
     if (callbackError) throw callbackError.error;
     return {
-      ...exit,
+      exitCode: exit.exitCode,
+      signal: exit.signal,
       timedOut,
       wallMs,
       ...usage,
