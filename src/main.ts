@@ -7,7 +7,7 @@ import process from "node:process";
 import { buildApp } from "./cli/app.ts";
 import { typedOptionNames } from "./cli/raw-args.ts";
 import { ExitCode, PerfloopError, UsageError } from "./errors.ts";
-import { detectPlatform, type Platform } from "./platform/index.ts";
+import { detectPlatform, type Platform, quietForMeasuring } from "./platform/index.ts";
 import { NAME, VERSION } from "./version.ts";
 
 const KNOWN_GLOBAL = new Set(["json", "yes", "project-root", "slug", "no-color", "color", "version", "v", "help", "h"]);
@@ -93,6 +93,8 @@ export async function main(platform: Platform): Promise<number> {
   }
 }
 
-const code = await main(detectPlatform());
+const platform = detectPlatform();
+quietForMeasuring(platform);
+const code = await main(platform);
 process.exitCode = code;
 process.exit(code);

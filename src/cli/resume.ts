@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from "node:fs";
 import type { CAC } from "cac";
 import * as v from "valibot";
 import { UsageError } from "../errors.ts";
-import type { Platform } from "../platform/index.ts";
+import { type Platform, restartQuietly } from "../platform/index.ts";
 import { RuntimeService } from "../runtime/commands.ts";
 import { lockDeps } from "../runtime/lock.ts";
 import type { Run } from "../runtime/store.ts";
@@ -84,6 +84,8 @@ export function registerResume(cli: CAC, platform: Platform, setExit: (code: num
       const preflight = payloadOf(run, "PHASE_0_PREFLIGHT");
       if (!preflight) throw new UsageError(`run ${run.runId} was not started by perfloop run (no preflight checkpoint)`, "drive it with perfloop runtime <verb>, as it was started");
       const runOptions = readRunOptions(preflight, `.hex-skills/optimization/runtime/runs/${run.runId}/history.jsonl`);
+      // Nothing has been written yet; a function target is measured in this process, as it is.
+      if (runOptions.target_spec.kind !== "function") restartQuietly(platform);
       const parse = payloadOf(run, "PHASE_1_PARSE_INPUT");
       const time = runOptions.target_spec.kind === "endpoint" ? "latency_p50_ms" : "wall_time_ms";
       const userTarget = parse ? storedMetric(parse.target_metric) : runOptions.target_text ? parseMetric(runOptions.target_text, { flag: "--target", defaultTimeMetric: time }) : null;

@@ -1,5 +1,6 @@
 import { writeSync } from "node:fs";
 import process from "node:process";
+import { personEnvironment } from "./quiet-runtime.ts";
 import type { Platform, RuntimeName } from "./types.ts";
 
 /**
@@ -40,7 +41,7 @@ export function commonPlatform(
     runtimeVersion,
     compiled,
     args: process.argv.slice(2),
-    env: process.env,
+    env: personEnvironment(process.env),
     cwd: process.cwd(),
     pid: process.pid,
     // Read lazily: touching process.stdin/stdout creates the streams, which costs milliseconds.

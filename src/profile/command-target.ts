@@ -41,6 +41,25 @@ export const OUTPUT_TAIL_LINES = 20;
 export const OUTPUT_TAIL_MAX_CHARS = 2_000;
 /** Below this median wall time, process start-up dominates (hyperfine warns under 5 ms too). */
 export const SHORT_COMMAND_MS = 5;
+/**
+ * Every measured run gets this variable holding 0 to LAYOUT_OFFSET_MAX - 1 "X"s, a new random
+ * length each run, as hyperfine does (HYPERFINE_RANDOMIZED_ENVIRONMENT_OFFSET, since 1.12). The
+ * environment sits at the top of a process's stack, so its size shifts the alignment of everything
+ * below; one fixed alignment can make a program a few percent faster or slower for no reason
+ * (T. Mytkowicz, A. Diwan, M. Hauswirth, P. F. Sweeney, "Producing Wrong Data Without Doing
+ * Anything Obviously Wrong!", ASPLOS 2009). Varying it turns that bias into noise that the
+ * statistics see, for both arms of a comparison alike.
+ */
+export const LAYOUT_OFFSET_VARIABLE = "PERFLOOP_RANDOMIZED_ENVIRONMENT_OFFSET";
+/** One page: every stack alignment below it is reachable. */
+export const LAYOUT_OFFSET_MAX = 4096;
+
+/** A new random offset value, uniform over 0 .. LAYOUT_OFFSET_MAX - 1 characters. */
+export function layoutOffsetValue(): string {
+  const [word] = crypto.getRandomValues(new Uint32Array(1));
+  return "X".repeat((word ?? 0) % LAYOUT_OFFSET_MAX);
+}
+
 /** memory_peak_mb is in MiB. */
 const BYTES_PER_MB = 1024 * 1024;
 
@@ -109,7 +128,7 @@ export async function runCommandOnce(
   const result = await platform.spawn({
     shell: spec.command,
     cwd: spec.cwd,
-    env: spec.env,
+    env: { ...spec.env, [LAYOUT_OFFSET_VARIABLE]: layoutOffsetValue() },
     timeoutMs: limits.timeoutMs,
     maxOutputBytes: limits.maxOutputBytes,
     onOutputLine: (_stream, line) => markers.push(line),
