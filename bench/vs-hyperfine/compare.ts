@@ -9,8 +9,10 @@
  *   (perfloop always runs a command line through /bin/sh -c): the reference.
  * - "hyperfine (shell, corrected)": hyperfine's default, through a shell, minus the time of an
  *   empty shell it measures first; shown for context (it reports ~0 for `true`).
+ * - "perfloop (binary)": `dist/perfloop profile '<cmd>' --runs N --warmup W --json` in a scratch git
+ *   repository, the product as a person runs it; its measured samples' wall times.
  * - "perfloop (bun)", "perfloop (deno)": driver.ts, i.e. measureCommand with a fixed run count,
- *   each in a fresh runtime process.
+ *   each in a fresh runtime process (under Bun restarted quietly, as the binary does).
  *
  * Overhead per run is the median wall time of `true` in each tool; `hyperfine -N true` (no shell)
  * is the floor of starting any process.
@@ -18,17 +20,18 @@
  *   node_modules/.bin/bun bench/vs-hyperfine/compare.ts <results dir>   (env: RUNS, WARMUP, REPEATS, RUNTIMES)
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import process from "node:process";
-import { median } from "../../src/measure/index.ts";
+import { bootstrapMedianCi, median } from "../../src/measure/index.ts";
 
 const root = resolve(import.meta.dirname ?? ".", "../..");
-const runs = Number(process.env.RUNS ?? 20);
+const runs = Number(process.env.RUNS ?? 10);
 const warmup = Number(process.env.WARMUP ?? 2);
 /** Many short blocks rather than a few long ones: a shared machine's load drifts within minutes. */
-const repeats = Number(process.env.REPEATS ?? 10);
-const runtimes = (process.env.RUNTIMES ?? "bun deno").split(/\s+/).filter(Boolean);
+const repeats = Number(process.env.REPEATS ?? 30);
+const runtimes = (process.env.RUNTIMES ?? "binary bun deno").split(/\s+/).filter(Boolean);
 const resultsDir = process.argv[2] ?? join(root, "bench/vs-hyperfine/results");
 mkdirSync(resultsDir, { recursive: true });
 
@@ -65,7 +68,27 @@ function hyperfine(tool: string, name: string, args: string[], file: string): Me
   return { tool, command: name, times_ms: (exported.results[0]?.times ?? []).map((seconds) => seconds * 1000) };
 }
 
+/** A scratch git repository for `perfloop profile` (it writes its envelope under .hex-skills/ there). */
+let scratch: string | undefined;
+function scratchRepo(): string {
+  if (scratch === undefined) {
+    scratch = mkdtempSync(join(tmpdir(), "perfloop-vs-hyperfine-"));
+    run(["git", "init", "-q", scratch]);
+  }
+  return scratch;
+}
+
+function perfloopBinary(name: string, line: string): Measured {
+  const binary = join(root, "dist/perfloop");
+  const argv = [binary, "profile", line, "--runs", String(runs), "--warmup", String(warmup), "--slug", "bench", "--json"];
+  const result = spawnSync(argv[0] as string, argv.slice(1), { cwd: scratchRepo(), encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+  if (result.status !== 0) throw new Error(`${argv.join(" ")} exited ${result.status}: ${result.stderr}`);
+  const out = JSON.parse(result.stdout) as { measurement: { samples: { warmup: boolean; wall_ms: number }[] } };
+  return { tool: "perfloop (binary)", command: name, times_ms: out.measurement.samples.filter((s) => !s.warmup).map((s) => s.wall_ms) };
+}
+
 function perfloop(runtime: string, name: string, line: string): Measured {
+  if (runtime === "binary") return perfloopBinary(name, line);
   const driver = join(root, "bench/vs-hyperfine/driver.ts");
   const argv =
     runtime === "deno"
@@ -105,7 +128,7 @@ const perfloopTools = runtimes.map((runtime) => `perfloop (${runtime})`);
 
 const lines: string[] = [];
 lines.push(`Medians in ms over ${repeats} rounds x ${runs} runs (each after ${warmup} warm-up runs) per tool and command.`, "");
-const ratioHeads = perfloopTools.flatMap((tool) => [`${tool} / hyperfine, pooled`, "paired"]);
+const ratioHeads = perfloopTools.flatMap((tool) => [`${tool} / hyperfine, pooled`, "paired [95% CI]"]);
 lines.push(`| command | ${reference} | hyperfine (shell, corrected) | ${perfloopTools.join(" | ")} | ${ratioHeads.join(" | ")} |`);
 lines.push(`|---|---:|---:|${perfloopTools.map(() => "---:").join("|")}|${ratioHeads.map(() => "---:").join("|")}|`);
 for (const command of commands) {
@@ -114,7 +137,9 @@ for (const command of commands) {
   const cell = (tool: string) => fmt(median(pooled(tool, command.name)));
   const ratios = perfloopTools.flatMap((tool) => {
     const paired = roundMedians(tool, command.name).map((value, round) => value / (refRounds[round] as number));
-    return [(median(pooled(tool, command.name)) / ref).toFixed(3), median(paired).toFixed(3)];
+    // The interval of the median of the per-round ratios (percentile bootstrap over rounds).
+    const ci = bootstrapMedianCi(paired, { seed: 1 });
+    return [(median(pooled(tool, command.name)) / ref).toFixed(3), `${median(paired).toFixed(3)} [${ci.lo.toFixed(3)}, ${ci.hi.toFixed(3)}]`];
   });
   lines.push(`| ${command.name} | ${cell(reference)} | ${cell("hyperfine (shell, corrected)")} | ${perfloopTools.map(cell).join(" | ")} | ${ratios.join(" | ")} |`);
 }

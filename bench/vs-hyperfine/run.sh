@@ -3,7 +3,8 @@
 # `true`, `sleep 0.05`, a ~20 ms shell loop and a ~20 ms python3 loop. Prints the medians, their
 # ratio (goal: within 2%) and the overhead per run, the median of `true` (goal: perfloop's at most
 # hyperfine's + 1 ms). Takes a few minutes.
-# Usage: bash bench/vs-hyperfine/run.sh     (env: RUNS=20 WARMUP=2 REPEATS=10 RUNTIMES="bun deno")
+# Usage: bash bench/vs-hyperfine/run.sh     (env: RUNS=10 WARMUP=2 REPEATS=30 RUNTIMES="binary bun deno")
+# "binary" is dist/perfloop profile, built first; bun and deno run the sampler from source.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -12,6 +13,8 @@ root="$bench_root"
 
 require_hyperfine N
 [[ -x "$bun" ]] || { echo "missing $bun; run npm install first" >&2; exit 2; }
+
+"$bun" "$root/scripts/build.ts" >/dev/null
 
 stamp="$(date -u +%Y%m%dT%H%M%SZ)"
 results="$here/results/$stamp"
