@@ -5,12 +5,13 @@
  *
  * - JavaScriptCore's JIT workers compile perfloop's hot functions (the statistics) on other threads,
  *   so the compiling happens while perfloop waits for the child;
- * - mimalloc's scavenger thread returns freed pages to the system (madvise(MADV_DONTNEED), ~80 calls
- *   during one 20 ms run), each a TLB shootdown that costs a VM exit on a virtual machine.
+ * - mimalloc's scavenger thread returns freed pages to the system (madvise(MADV_DONTNEED): 29 + 10
+ *   calls during one run of a 270 ms loop under the binary, 84 from source), each a TLB shootdown,
+ *   which costs a VM exit on a virtual machine.
  *
- * On a 2-CPU machine that made a 20 ms CPU-bound command 2-4% slower under perfloop than under
- * hyperfine. Both are switched off with environment variables that the runtime reads only at
- * startup, so a measuring command replaces its own process (execve, same pid, before anything else
+ * On a 2-CPU machine those threads compete with the command (how much of the gap to hyperfine they
+ * explain: docs/measurement.md). Both are switched off with environment variables that the runtime
+ * reads only at startup, so a measuring command replaces its own process (execve, same pid, before anything else
  * runs) with one started with them set. JIT compilation then happens on perfloop's main thread,
  * between runs, and freed memory is kept for reuse.
  *
@@ -51,9 +52,14 @@ const NOTHING_TO_MEASURE: ReadonlySet<string> = new Set(["--help", "-h", "--vers
  * replacement costs one more start of the runtime (about 20 ms).
  */
 export function wantsQuietRuntime(args: readonly string[], env: Env): boolean {
-  if (env[QUIET_MARKER] === "1" || env[QUIET_SWITCH] === "0") return false;
+  if (!mayRestart(env)) return false;
   if (args.some((arg) => NOTHING_TO_MEASURE.has(arg) || arg.trim().startsWith("fn:"))) return false;
   return args.some((arg) => MEASURING_COMMANDS.has(arg));
+}
+
+/** False in a process that is quiet already, or when the person said PERFLOOP_QUIET=0. */
+function mayRestart(env: Env): boolean {
+  return env[QUIET_MARKER] !== "1" && env[QUIET_SWITCH] !== "0";
 }
 
 /** The environment of the replacement process: the settings, the marker, and what they replaced. */
@@ -113,7 +119,7 @@ export function enterQuietRuntime(selfCommand: readonly string[], args: readonly
  * driver uses it), unless it is quiet already or PERFLOOP_QUIET=0. Returns when it cannot.
  */
 export function replaceWithQuietProcess(selfCommand: readonly string[], args: readonly string[]): void {
-  if (process.env[QUIET_MARKER] === "1" || process.env[QUIET_SWITCH] === "0") return;
+  if (!mayRestart(process.env)) return;
   const execve = (process as { execve?: (file: string, argv: string[], env: Record<string, string>) => never }).execve;
   const [file] = selfCommand;
   if (typeof execve !== "function" || file === undefined) return;
