@@ -17,7 +17,13 @@
  * Overhead per run is the median wall time of `true` in each tool; `hyperfine -N true` (no shell)
  * is the floor of starting any process.
  *
- *   node_modules/.bin/bun bench/vs-hyperfine/compare.ts <results dir>   (env: RUNS, WARMUP, REPEATS, RUNTIMES)
+ * This harness is a Bun process too, idle while a tool measures. It restarts itself quietly first
+ * (src/platform/quiet-runtime.ts), so that its own background compiling and memory purging, on a
+ * machine with as few as two cores, run during no tool's measurement; every tool it starts gets
+ * the environment the harness was started with.
+ *
+ *   node_modules/.bin/bun bench/vs-hyperfine/compare.ts <results dir>
+ *   (env: RUNS, WARMUP, REPEATS, RUNTIMES, COMMANDS="true sleep loop python", LOOP_ITERATIONS)
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
@@ -25,6 +31,11 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import process from "node:process";
 import { bootstrapMedianCi, median } from "../../src/measure/index.ts";
+import { personEnvironment, replaceWithQuietProcess } from "../../src/platform/quiet-runtime.ts";
+
+replaceWithQuietProcess([process.execPath, process.argv[1] as string], process.argv.slice(2));
+/** What every tool is started with: the environment this harness was started with. */
+const toolEnv = personEnvironment(process.env) as NodeJS.ProcessEnv;
 
 const root = resolve(import.meta.dirname ?? ".", "../..");
 const runs = Number(process.env.RUNS ?? 10);
@@ -38,12 +49,19 @@ mkdirSync(resultsDir, { recursive: true });
 const python = existsSync("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
 /** 20,000 iterations of a dash loop take about 20 ms on a 2020s x86 core. */
 const LOOP_ITERATIONS = Number(process.env.LOOP_ITERATIONS ?? 20_000);
-const commands: { name: string; line: string }[] = [
-  { name: "true", line: "true" },
-  { name: "sleep 0.05", line: "sleep 0.05" },
-  { name: `sh loop (${LOOP_ITERATIONS} iterations)`, line: `i=0; while [ $i -lt ${LOOP_ITERATIONS} ]; do i=$((i+1)); done` },
-  { name: "python3 sum(range(1.5e6))", line: `${python} -c 'sum(range(1500000))'` },
+const allCommands: { key: string; name: string; line: string }[] = [
+  { key: "true", name: "true", line: "true" },
+  { key: "sleep", name: "sleep 0.05", line: "sleep 0.05" },
+  { key: "loop", name: `sh loop (${LOOP_ITERATIONS} iterations)`, line: `i=0; while [ $i -lt ${LOOP_ITERATIONS} ]; do i=$((i+1)); done` },
+  { key: "python", name: "python3 sum(range(1.5e6))", line: `${python} -c 'sum(range(1500000))'` },
 ];
+const chosen = (process.env.COMMANDS ?? "true sleep loop python").split(/\s+/).filter(Boolean);
+const unknown = chosen.filter((key) => !allCommands.some((command) => command.key === key));
+if (unknown.length > 0 || chosen.length === 0) {
+  process.stderr.write(`COMMANDS: unknown ${unknown.join(", ") || "(empty)"}; choose from ${allCommands.map((c) => c.key).join(" ")}\n`);
+  process.exit(2);
+}
+const commands = allCommands.filter((command) => chosen.includes(command.key));
 
 /** A word for hyperfine's shell-words splitting: single-quoted, ' written as '\''. */
 const quoteWord = (text: string): string => `'${text.replaceAll("'", `'\\''`)}'`;
@@ -55,7 +73,7 @@ interface Measured {
 }
 
 function run(argv: string[]): string {
-  const result = spawnSync(argv[0] as string, argv.slice(1), { cwd: root, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+  const result = spawnSync(argv[0] as string, argv.slice(1), { cwd: root, env: toolEnv, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
   if (result.status !== 0) {
     throw new Error(`${argv.join(" ")} exited ${result.status}: ${result.stderr}`);
   }
@@ -81,7 +99,7 @@ function scratchRepo(): string {
 function perfloopBinary(name: string, line: string): Measured {
   const binary = join(root, "dist/perfloop");
   const argv = [binary, "profile", line, "--runs", String(runs), "--warmup", String(warmup), "--slug", "bench", "--json"];
-  const result = spawnSync(argv[0] as string, argv.slice(1), { cwd: scratchRepo(), encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+  const result = spawnSync(argv[0] as string, argv.slice(1), { cwd: scratchRepo(), env: toolEnv, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
   if (result.status !== 0) throw new Error(`${argv.join(" ")} exited ${result.status}: ${result.stderr}`);
   const out = JSON.parse(result.stdout) as { measurement: { samples: { warmup: boolean; wall_ms: number }[] } };
   return { tool: "perfloop (binary)", command: name, times_ms: out.measurement.samples.filter((s) => !s.warmup).map((s) => s.wall_ms) };
@@ -143,12 +161,14 @@ for (const command of commands) {
   });
   lines.push(`| ${command.name} | ${cell(reference)} | ${cell("hyperfine (shell, corrected)")} | ${perfloopTools.map(cell).join(" | ")} | ${ratios.join(" | ")} |`);
 }
-lines.push("", "Overhead per run: median wall time of `true` (perfloop runs it as `/bin/sh -c true`).", "");
-lines.push("| tool | median of `true`, ms | minus hyperfine -N sh -c, ms |", "|---|---:|---:|");
-const refTrue = median(pooled(reference, "true"));
-for (const tool of ["hyperfine -N true (no shell)", reference, ...perfloopTools]) {
-  const value = median(pooled(tool, "true"));
-  lines.push(`| ${tool} | ${fmt(value)} | ${(value - refTrue >= 0 ? "+" : "") + (value - refTrue).toFixed(3)} |`);
+if (commands.some((command) => command.key === "true")) {
+  lines.push("", "Overhead per run: median wall time of `true` (perfloop runs it as `/bin/sh -c true`).", "");
+  lines.push("| tool | median of `true`, ms | minus hyperfine -N sh -c, ms |", "|---|---:|---:|");
+  const refTrue = median(pooled(reference, "true"));
+  for (const tool of ["hyperfine -N true (no shell)", reference, ...perfloopTools]) {
+    const value = median(pooled(tool, "true"));
+    lines.push(`| ${tool} | ${fmt(value)} | ${(value - refTrue >= 0 ? "+" : "") + (value - refTrue).toFixed(3)} |`);
+  }
 }
 const report = lines.join("\n");
 writeFileSync(join(resultsDir, "report.md"), `${report}\n`);

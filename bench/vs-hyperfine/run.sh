@@ -3,7 +3,8 @@
 # `true`, `sleep 0.05`, a ~20 ms shell loop and a ~20 ms python3 loop. Prints the medians, their
 # ratio (goal: within 2%) and the overhead per run, the median of `true` (goal: perfloop's at most
 # hyperfine's + 1 ms). Takes a few minutes.
-# Usage: bash bench/vs-hyperfine/run.sh     (env: RUNS=10 WARMUP=2 REPEATS=30 RUNTIMES="binary bun deno")
+# Usage: bash bench/vs-hyperfine/run.sh     (env: RUNS=10 WARMUP=2 REPEATS=30 RUNTIMES="binary bun deno"
+#        COMMANDS="true sleep loop python")
 # "binary" is dist/perfloop profile, built first; bun and deno run the sampler from source.
 set -euo pipefail
 
