@@ -14,7 +14,7 @@
  * new target would, and uses max(2%, its spread), as perfloop run does.
  *
  *   bun bench/verdicts/driver.ts [--trials 40] [--mode floor|calibrated] [--kinds aa,slower,faster] [--slower-pct 5]
- *       [--iterations 20000] [--max-runs 60] [--out trials.jsonl]
+ *       [--iterations 20000] [--max-runs 60] [--out trials.jsonl] [--confirm]
  */
 import { appendFileSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -22,6 +22,7 @@ import { join } from "node:path";
 import process from "node:process";
 import { median } from "../../src/measure/index.ts";
 import { detectPlatform } from "../../src/platform/index.ts";
+import { replaceWithQuietProcess } from "../../src/platform/quiet-runtime.ts";
 import { compareCommands } from "../../src/profile/ab-sampler.ts";
 import { calibrateCommand } from "../../src/profile/calibration.ts";
 
@@ -35,15 +36,20 @@ const slowerPct = Number(option("slower-pct", "5"));
 const iterations = Number(option("iterations", "20000"));
 const maxRuns = Number(option("max-runs", "60"));
 const out = option("out", "");
+/** --confirm: claim a change only after a confirming batch (compareCommands' confirmChanges, off in perfloop). */
+const confirmChanges = process.argv.includes("--confirm");
 /** Which kinds of trial to run (comma-separated); e.g. "aa" alone to bound the false positive rate. */
 const kinds = option("kinds", "aa,slower,faster").split(",");
 if (!(trials >= 1) || !["floor", "calibrated"].includes(mode) || !kinds.every((kind) => ["aa", "slower", "faster"].includes(kind))) {
   process.stderr.write(
-    "usage: driver.ts [--trials N] [--mode floor|calibrated] [--kinds aa,slower,faster] [--slower-pct P] [--iterations N] [--max-runs N] [--out FILE]\n",
+    "usage: driver.ts [--trials N] [--mode floor|calibrated] [--kinds aa,slower,faster] [--slower-pct P] [--iterations N] [--max-runs N] [--out FILE] [--confirm]\n",
   );
   process.exit(2);
 }
 
+// As `perfloop compare` and `perfloop execute` do (src/platform/quiet-runtime.ts): under Bun,
+// restart with the runtime's background compiling and memory purging off. Under Deno: nothing.
+if ("Bun" in globalThis) replaceWithQuietProcess([process.execPath, process.argv[1] as string], process.argv.slice(2));
 const platform = detectPlatform();
 const loop = (n: number) => `i=0; while [ $i -lt ${n} ]; do i=$((i+1)); done`;
 const base = { command: loop(iterations), cwd: platform.cwd, env: platform.env };
@@ -65,6 +71,8 @@ interface Trial {
   p_value: number;
   min_effect: number;
   calibration_spread: number | null;
+  /** Looks at which a change was seen but not yet confirmed (src/measure/adaptive.ts). */
+  provisional_looks: number;
   seconds: number;
 }
 
@@ -86,6 +94,7 @@ try {
         maxRuns,
         seed: 1000 + trial,
         calibration: spread === null ? null : { spread },
+        confirmChanges,
       });
       if (result.status !== "ok") throw new Error(result.status === "failed" ? result.message : result.reason);
       const record: Trial = {
@@ -99,10 +108,14 @@ try {
         p_value: result.verdict.p_value,
         min_effect: result.min_effect,
         calibration_spread: spread,
+        provisional_looks: result.decisions.filter((plan) => (plan.provisional ?? null) !== null).length,
         seconds: (performance.now() - started) / 1000,
       };
       results.push(record);
-      if (out) appendFileSync(out, `${JSON.stringify({ mode, runtime: platform.runtime, ...record })}\n`);
+      // Each measured round's wall times, so that bench/verdicts/replay.ts can judge other stopping rules on the same runs.
+      const wall = (samples: typeof result.samples_a) => samples.filter((sample) => !sample.warmup).map((sample) => sample.wall_ms);
+      const rounds_ms = { a: wall(result.samples_a), b: wall(result.samples_b) };
+      if (out) appendFileSync(out, `${JSON.stringify({ mode, runtime: platform.runtime, ...record, max_runs: maxRuns, confirm: confirmChanges, rounds_ms })}\n`);
       process.stderr.write(
         `${mode} ${kind} ${trial + 1}/${trials}: ${record.outcome} after ${record.rounds} rounds, ratio ${record.ratio.toFixed(3)} ` +
           `[${record.ratio_ci.map((x) => x.toFixed(3)).join(", ")}], min effect ${(record.min_effect * 100).toFixed(1)}%\n`,

@@ -4,12 +4,15 @@
  */
 export {
   type AbPlan,
+  type AbPlanOptions,
   INITIAL_RUNS,
   MAX_AB_RUNS,
   MAX_RUNS,
+  CONFIRMING_BATCH_SHARE,
   MIN_EXTRA_RUNS,
   type PlanAction,
   type PlanOptions,
+  type ProvisionalChange,
   planAbRuns,
   planSampleRuns,
   type RunPlan,

@@ -71,6 +71,8 @@ export interface CompareCommandsOptions {
   warmupRounds?: number;
   /** Default "abba". */
   order?: InterleaveOrder;
+  /** Claim a change only after a confirming batch (src/measure/adaptive.ts); off by default, as measured. */
+  confirmChanges?: boolean;
   /** Seed of the random order and of every bootstrap interval. */
   seed?: number;
   /** Per run; default DEFAULT_RUN_TIMEOUT_MS. */
@@ -196,7 +198,13 @@ export async function compareCommands(
   const decisions: AbPlan[] = [];
   let last: AbPlan;
   for (;;) {
-    last = planAbRuns(measured.a, measured.b, { ...compare, initialRuns: initialRounds, maxRuns });
+    last = planAbRuns(measured.a, measured.b, {
+      ...compare,
+      initialRuns: initialRounds,
+      maxRuns,
+      confirmChanges: options.confirmChanges === true,
+      provisional: decisions.at(-1)?.provisional ?? null,
+    });
     if (last.verdict !== null) decisions.push(last);
     if (last.action !== "more") break;
     const stopped = await runBatch(last.runs, 0, rounds + last.runs);

@@ -86,6 +86,22 @@ test("a clear difference is found both ways, ABBA interleaved after a warm-up ro
   assert.equal(faster.order, "random");
 });
 
+test("confirmChanges: a change is claimed after a confirming batch of half the rounds", async () => {
+  const result = ok(await compareCommands(platform, side("sleep 0.05"), side("sleep 0.1"), { maxRuns: 20, timeoutMs: TIMEOUT_MS, confirmChanges: true }));
+  assert.equal(result.verdict.outcome, "slower", result.verdict.reason);
+  assert.equal(result.rounds, 15);
+  assert.deepEqual(
+    result.decisions.map((plan) => [plan.n, plan.action, plan.provisional?.outcome ?? null]),
+    [
+      [10, "more", "slower"],
+      [15, "enough", null],
+    ],
+  );
+  assert.ok(result.decisions[1]!.confirming_ratio! > 1.5, `the confirming batch alone: ${result.decisions[1]!.confirming_ratio}`);
+  assert.match(result.decisions[1]!.reason, /^decided and confirmed \(the 5 rounds since it was first seen/);
+  assert.equal(result.samples_a.filter((sample) => !sample.warmup).length, 15);
+});
+
 test("each side runs in its own directory", async () => {
   const dirA = join(scratch, "side-a");
   const dirB = join(scratch, "side-b");
