@@ -16,7 +16,7 @@
 import { readFileSync } from "node:fs";
 import process from "node:process";
 import * as v from "valibot";
-import { compareSamples, INITIAL_RUNS, median, MIN_EXTRA_RUNS, planAbRuns, type AbPlan } from "../../src/measure/index.ts";
+import { type AbPlan, INITIAL_RUNS, median, planAbRuns } from "../../src/measure/index.ts";
 
 const TrialSchema = v.object({
   kind: v.picklist(["aa", "slower", "faster"]),
@@ -49,26 +49,14 @@ for (const file of files) {
 
 const options = (trial: Trial) => ({ minEffect: trial.min_effect, seed: 1000 + trial.trial, paired: true, maxRuns: trial.max_runs ?? cap });
 
-/** The first look whose verdict is decided, as perfloop stopped before the confirming batch. */
-function firstDecided(trial: Trial): { outcome: string; rounds: number } {
-  const { a, b } = trial.rounds_ms;
-  const limit = options(trial).maxRuns;
-  for (let n = INITIAL_RUNS; ; ) {
-    if (n > a.length) return { outcome: "(not enough rounds recorded)", rounds: n };
-    const verdict = compareSamples(a.slice(0, n), b.slice(0, n), options(trial));
-    if (verdict.outcome !== "unknown" || n >= limit) return { outcome: verdict.outcome, rounds: n };
-    n += Math.max(0, Math.min(Math.max(n, MIN_EXTRA_RUNS), n, limit - n));
-  }
-}
-
-/** The current rule, replayed look by look. */
-function confirmed(trial: Trial): { outcome: string; rounds: number } {
+/** The trial's rounds judged look by look by planAbRuns, with or without the confirming batch. */
+function replay(trial: Trial, confirmChanges: boolean): { outcome: string; rounds: number } {
   const { a, b } = trial.rounds_ms;
   let n = INITIAL_RUNS;
   let last: AbPlan | null = null;
   for (;;) {
     if (n > a.length) return { outcome: "(not enough rounds recorded)", rounds: n };
-    last = planAbRuns(a.slice(0, n), b.slice(0, n), { ...options(trial), confirmChanges: true, provisional: last?.provisional ?? null });
+    last = planAbRuns(a.slice(0, n), b.slice(0, n), { ...options(trial), confirmChanges, provisional: last?.provisional ?? null });
     if (last.action !== "more") return { outcome: last.verdict?.outcome ?? "?", rounds: n };
     n += last.runs;
   }
@@ -80,8 +68,8 @@ let mismatches = 0;
 for (const kind of ["aa", "slower", "faster"] as const) {
   const ofKind = trials.filter((trial) => trial.kind === kind);
   if (ofKind.length === 0) continue;
-  const old = ofKind.map(firstDecided);
-  const now = ofKind.map(confirmed);
+  const old = ofKind.map((trial) => replay(trial, false));
+  const now = ofKind.map((trial) => replay(trial, true));
   ofKind.forEach((trial, i) => {
     const replayed = trial.confirm ? now[i]! : old[i]!;
     if (replayed.outcome !== trial.outcome || replayed.rounds !== trial.rounds) mismatches++;

@@ -23,7 +23,7 @@
  * under a CPU hog came at the 10-round minimum. Replayed on the very same rounds (bench/verdicts/
  * replay.ts, 2026-12-01, docs/measurement.md), the rule without it made no A/A mistake in 270
  * trials, under a steady hog or one in bursts, while confirming lost 5 of 120 real 5% gains in
- * bursts (kept 88% -> 84%) and needed a median of 30-52 rounds instead of 20. With it on, a
+ * bursts (kept 88% -> 84%) and needed a median of 40-52 rounds for a real gain instead of 20. With it on, a
  * confirming batch that leans the other way makes the change provisional again; at the cap such a
  * change is "unknown"; a change first seen at the cap stands, and its reason says so.
  */
