@@ -21,8 +21,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
 import { median } from "../../src/measure/index.ts";
-import { detectPlatform } from "../../src/platform/index.ts";
-import { replaceWithQuietProcess } from "../../src/platform/quiet-runtime.ts";
+import { detectPlatform, restartQuietly } from "../../src/platform/index.ts";
 import { compareCommands } from "../../src/profile/ab-sampler.ts";
 import { calibrateCommand } from "../../src/profile/calibration.ts";
 
@@ -49,8 +48,8 @@ if (!(trials >= 1) || !["floor", "calibrated"].includes(mode) || !kinds.every((k
 
 // As `perfloop compare` and `perfloop execute` do (src/platform/quiet-runtime.ts): under Bun,
 // restart with the runtime's background compiling and memory purging off. Under Deno: nothing.
-if ("Bun" in globalThis) replaceWithQuietProcess([process.execPath, process.argv[1] as string], process.argv.slice(2));
 const platform = detectPlatform();
+restartQuietly(platform);
 const loop = (n: number) => `i=0; while [ $i -lt ${n} ]; do i=$((i+1)); done`;
 const base = { command: loop(iterations), cwd: platform.cwd, env: platform.env };
 const slower = { command: loop(Math.round(iterations * (1 + slowerPct / 100))), cwd: platform.cwd, env: platform.env };

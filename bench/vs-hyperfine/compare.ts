@@ -31,11 +31,12 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import process from "node:process";
 import { bootstrapMedianCi, median } from "../../src/measure/index.ts";
-import { personEnvironment, replaceWithQuietProcess } from "../../src/platform/quiet-runtime.ts";
+import { detectPlatform, restartQuietly } from "../../src/platform/index.ts";
 
-replaceWithQuietProcess([process.execPath, process.argv[1] as string], process.argv.slice(2));
+const harness = detectPlatform();
+restartQuietly(harness);
 /** What every tool is started with: the environment this harness was started with. */
-const toolEnv = personEnvironment(process.env) as NodeJS.ProcessEnv;
+const toolEnv = harness.env as NodeJS.ProcessEnv;
 
 const root = resolve(import.meta.dirname ?? ".", "../..");
 const runs = Number(process.env.RUNS ?? 10);

@@ -6,8 +6,7 @@
  *   bun bench/vs-hyperfine/driver.ts --runs 40 --warmup 3 -- 'sleep 0.05'
  */
 import process from "node:process";
-import { detectPlatform } from "../../src/platform/index.ts";
-import { replaceWithQuietProcess } from "../../src/platform/quiet-runtime.ts";
+import { detectPlatform, restartQuietly } from "../../src/platform/index.ts";
 import { measureCommand } from "../../src/profile/command-target.ts";
 
 function parseArgs(argv: readonly string[]): { runs: number; warmup: number; command: string } {
@@ -31,8 +30,8 @@ function parseArgs(argv: readonly string[]): { runs: number; warmup: number; com
 const { runs, warmup, command } = parseArgs(process.argv.slice(2));
 // As `perfloop profile` does (src/platform/quiet-runtime.ts): under Bun, restart with the runtime's
 // background compiling and memory purging off. Under Deno this returns at once.
-if ("Bun" in globalThis) replaceWithQuietProcess([process.execPath, process.argv[1] as string], process.argv.slice(2));
 const platform = detectPlatform();
+restartQuietly(platform);
 const result = await measureCommand(platform, { command, cwd: platform.cwd, env: platform.env, runs, warmupRuns: warmup });
 if (result.status !== "ok") {
   process.stderr.write(`${result.status === "failed" ? result.failure.message : result.reason}\n`);
