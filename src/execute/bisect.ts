@@ -11,11 +11,13 @@
  *
  * Useless or harmful hypotheses: group testing by halving (also after a strike that is faster as a
  * whole, so that a member that adds nothing or costs time does not ride along). A group whose verdict is
- * "no_difference" (its interval excludes a gain of the minimum effect) is dropped whole; a single
- * hypothesis is kept only when "faster"; a larger group that is faster, slower or unknown is split
- * again, because a gain can hide behind a loss in the same group. One useful hypothesis among n
- * costs about 2 log2(n) comparisons. A gain masked inside a "no_difference" group (a gain and an
- * equal loss together) is missed; the strike that follows confirms what was kept.
+ * "no_difference" (its interval excludes a gain of the minimum effect) and whose median ratio is
+ * within the minimum effect is dropped whole; a single hypothesis is kept only when "faster"; a
+ * larger group that is faster, slower or unknown, or "no_difference" while its median ratio is
+ * slower by more than the minimum effect (`looksSlower`: a loss the interval does not prove), is
+ * split again, because a gain can hide behind a loss in the same group. One useful hypothesis
+ * among n costs about 2 log2(n) comparisons. A gain cancelled to within the minimum effect by an
+ * equal loss in the same group is missed; the strike that follows confirms what was kept.
  */
 
 export type Oracle<T> = (ids: readonly string[]) => Promise<T>;
@@ -57,6 +59,8 @@ export interface GroupVerdict {
   outcome: GroupOutcome;
   /** A short sentence with the numbers, used as the removal reason. */
   summary: string;
+  /** The median ratio is slower by more than the minimum effect, whatever the outcome says. */
+  looksSlower?: boolean;
 }
 
 /**
@@ -74,7 +78,7 @@ export async function findUseful(set: readonly string[], verdict: Oracle<GroupVe
       else removed.push({ id: group[0]!, reason: `${result.outcome.replace("_", " ")}: ${result.summary}` });
       return;
     }
-    if (result.outcome === "no_difference") {
+    if (result.outcome === "no_difference" && result.looksSlower !== true) {
       for (const id of group) removed.push({ id, reason: `no gain in its group (${group.join(", ")}): ${result.summary}` });
       return;
     }

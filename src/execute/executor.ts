@@ -130,6 +130,11 @@ export function failureGist(tail: string): string {
   return telling ?? (lines.slice(-2).join(" | ") || "no output");
 }
 
+/** A wall-time verdict as bisect.ts's group verdict (durations: lower is better). */
+function groupVerdict(v: Verdict): GroupVerdict {
+  return { outcome: v.outcome, summary: describeVerdict(v), looksSlower: v.ratio > 1 + v.min_effect };
+}
+
 function describeVerdict(v: Verdict): string {
   return `median ratio ${v.ratio.toFixed(3)} (95% CI ${v.ratio_ci[0].toFixed(3)}-${v.ratio_ci[1].toFixed(3)}), p ${v.p_value < 0.0001 ? "< 0.0001" : `= ${v.p_value.toPrecision(2)}`}, n ${v.n_a}+${v.n_b}`;
 }
@@ -298,10 +303,10 @@ export async function runExecute(platform: Platform, options: ExecuteOptions, on
         if (!gate.ok) return { outcome: "slower", summary: "the tests fail with this group alone" };
         const group = await compare([], ids, "base", "candidate");
         rows.push(row("bisect", ids, group.verdict.outcome === "faster" ? "applied" : "removed", group, gate.e2e));
-        return { outcome: group.verdict.outcome, summary: describeVerdict(group.verdict) };
+        return groupVerdict(group.verdict);
       };
       alpha = familyAlpha(strike.length);
-      const useful = await findUseful(strike, verdictOf, { outcome: measured.verdict.outcome, summary: describeVerdict(measured.verdict) });
+      const useful = await findUseful(strike, verdictOf, groupVerdict(measured.verdict));
       alpha = SIGNIFICANCE_LEVEL;
       if (useful.removed.length > 0) strikeResult = "bisected";
       removed.push(...useful.removed);

@@ -66,6 +66,28 @@ describe("findUseful", () => {
     assert.match(result.removed.find((r) => r.id === "H2")!.reason, /^slower/);
   });
 
+  test("a group that is no_difference but looks slower is split: the gain behind the loss is kept", async () => {
+    const calls: string[][] = [];
+    const effects: Record<string, number> = { H1: -0.3, H3: 0.5 };
+    // H1 gains 30%, H3 costs 50%: together 20% slower by the median, with an interval that does not
+    // prove it (as the executor met it: ratio 1.203, 95% CI 1.006-1.301), so the outcome is no_difference.
+    const verdict = async (group: readonly string[]): Promise<GroupVerdict> => {
+      calls.push([...group]);
+      const total = group.reduce((sum, id) => sum + (effects[id] ?? 0), 0);
+      if (group.length === 1 && total <= -0.05) return { outcome: "faster", summary: `${Math.round(total * 100)}%` };
+      if (group.length === 1 && total >= 0.05) return { outcome: "slower", summary: `+${Math.round(total * 100)}%` };
+      return { outcome: "no_difference", summary: "interval excludes a gain", looksSlower: total > 0.02 };
+    };
+    const result = await findUseful(["H1", "H3"], verdict, { outcome: "no_difference", summary: "ratio 1.203", looksSlower: true });
+    assert.deepEqual(result.kept, ["H1"]);
+    assert.match(result.removed.find((r) => r.id === "H3")!.reason, /^slower/);
+    assert.deepEqual(calls, [["H1"], ["H3"]]);
+    // The same group within the minimum effect is dropped whole, as before.
+    const flat = await findUseful(["H1", "H3"], verdict, { outcome: "no_difference", summary: "ratio 1.01", looksSlower: false });
+    assert.deepEqual(flat.kept, []);
+    assert.match(flat.removed[0]!.reason, /^no gain in its group \(H1, H3\)/);
+  });
+
   test("nothing useful: everything removed, no_difference named", async () => {
     const { verdict } = oracle({});
     const result = await findUseful(ids(3), verdict);
