@@ -13,9 +13,13 @@
  * - anything git tracks: the side tree already has its own copy, from the commit.
  * A linked folder is shared, not copied: a tool that writes into it (an install, a cache under
  * `node_modules/.cache`) writes into the person's folder. Use `--setup` for an isolated install.
+ * perfloop's own writes never go through a link: a change that writes or deletes inside a linked
+ * folder first gets the side tree its own copy of it (`privatizeDependency`, used by
+ * writeChanges in materialize.ts).
  */
-import { join } from "node:path";
+import { basename, dirname, join, resolve, sep } from "node:path";
 import type { NodeFs } from "./iso.ts";
+import { copyTree, entryKind, isInside, removeEntry } from "./no-follow.ts";
 import type { TreeListing } from "./tree.ts";
 
 export interface DependencyDir {
@@ -51,6 +55,68 @@ export function dependencyCandidates(listing: Pick<TreeListing, "files">): strin
     for (const dep of DEPENDENCY_DIRS) if (dep.manifests.includes(file)) candidates.add(`${dir}/${dep.name}`);
   }
   return [...candidates].sort();
+}
+
+/**
+ * Whether `path` (relative, POSIX) is a dependency candidate judged from a side tree's own files
+ * rather than a listing: a DEPENDENCY_DIRS name at the root, or beside one of its manifests
+ * (`isFile` says whether a relative path is a regular file there). The same rule as
+ * `dependencyCandidates` when the side tree holds its commit's manifests.
+ */
+export function isDependencyCandidate(path: string, isFile: (path: string) => boolean): boolean {
+  const slash = path.lastIndexOf("/");
+  const name = path.slice(slash + 1);
+  const dir = slash < 0 ? "" : path.slice(0, slash);
+  return DEPENDENCY_DIRS.some((dep) => dep.name === name && (dir === "" || dep.manifests.some((manifest) => isFile(`${dir}/${manifest}`))));
+}
+
+/**
+ * The person's folder when the entry at `path` of the side tree `root` is one of the links
+ * `linkDependencies` makes, else null: a symlink at a dependency candidate path whose target lies
+ * outside the side tree, is a directory, and ends in the same relative path (the link to
+ * `<person>/packages/ui/node_modules` sits at `packages/ui/node_modules`). A link a command left
+ * there pointing anywhere else is not one: it is replaced, never copied or followed.
+ */
+export function dependencyLinkSource(fs: NodeFs, root: string, path: string): string | null {
+  const link = join(root, path);
+  if (entryKind(fs, link) !== "link") return null;
+  const isFile = (file: string): boolean => {
+    try {
+      return fs.lstatSync(join(root, file)).isFile();
+    } catch {
+      return false;
+    }
+  };
+  if (!isDependencyCandidate(path, isFile)) return null;
+  const target = resolve(dirname(link), fs.readlinkSync(link));
+  const suffix = `${sep}${path.split("/").join(sep)}`;
+  if (isInside(target, root) || !target.endsWith(suffix) || target.length === suffix.length) return null;
+  let source: string;
+  try {
+    if (!fs.statSync(target).isDirectory()) return null;
+    source = fs.realpathSync(target);
+  } catch {
+    return null;
+  }
+  // A folder that holds the side tree would be copied into itself.
+  return isInside(fs.realpathSync(root), source) ? null : source;
+}
+
+/**
+ * Gives the side tree its own copy of a linked dependency folder: the person's folder is copied
+ * (links inside as links, never followed) next to the link, then the link is replaced by the
+ * copy. Returns false, changing nothing, when the entry at `path` is not a dependency link.
+ */
+export function privatizeDependency(fs: NodeFs, root: string, path: string): boolean {
+  const source = dependencyLinkSource(fs, root, path);
+  if (source === null) return false;
+  const link = join(root, path);
+  const copy = join(dirname(link), `.${basename(link)}.perfloop-copy`);
+  removeEntry(fs, copy); // a copy left half-made by a killed run
+  copyTree(fs, source, copy);
+  fs.unlinkSync(link);
+  fs.renameSync(copy, link);
+  return true;
 }
 
 /**

@@ -9,12 +9,14 @@
  * bounded number in flight; executables are created with mode 0777 and regular files with 0666,
  * both minus the umask, which is what git's own checkout does.
  */
-import { dirname, join, relative, resolve, sep } from "node:path";
+import { join, relative, resolve, sep } from "node:path";
 import { PerfloopError } from "../errors.ts";
 import type { FileEntry, TreeChanges } from "./types.ts";
-import { linkDependencies } from "./deps-link.ts";
+import { linkDependencies, privatizeDependency } from "./deps-link.ts";
 import { gitArgs, loadGit, type GitRepo, type NodeFs } from "./iso.ts";
+import { assertRealDir, assertRealParents, emptyDir, entryKind, NoFollowTree } from "./no-follow.ts";
 import { mapLimit } from "./pool.ts";
+import { PERFLOOP_DIR } from "./repo.ts";
 import { resolveCommitish } from "./resolve.ts";
 import { objectSnapshotFs } from "./sync-fs.ts";
 import { isSafeTreePath, listTree } from "./tree.ts";
@@ -31,7 +33,10 @@ const FILE_MODE = 0o666;
 const EXECUTABLE_MODE = 0o777;
 
 export interface MaterializeOptions {
-  /** Remove what is already at `dir` first (it must not be the repository or hold it). */
+  /**
+   * Empty what is already at `dir` first, keeping the directory itself (it must not be the
+   * repository or hold it); a link at `dir` is unlinked, not followed.
+   */
   replace?: boolean;
   /** Link ignored dependency folders from the person's tree (deps-link.ts). Default true. */
   linkDependencies?: boolean;
@@ -53,8 +58,9 @@ export async function materialize(repo: GitRepo, commitish: string, dir: string,
   const { fs } = repo;
   const target = resolve(dir);
   assertSideDir(repo, target);
+  assertRealParents(fs, repo.dir, target);
   const commit = await resolveCommitish(repo, commitish);
-  await prepareTarget(fs, target, options.replace === true);
+  prepareTarget(fs, target, options.replace === true);
   // Read-only from here on: objects are read through a snapshot of the object store (sync-fs.ts).
   const reading: GitRepo = { ...repo, gitFs: objectSnapshotFs(fs, repo.gitdir) };
   const listing = await listTree(reading, commit);
@@ -89,6 +95,10 @@ export interface UpdateResult {
  */
 export async function updateWorkTree(repo: GitRepo, dir: string, from: string, to: string): Promise<UpdateResult> {
   const git = await loadGit();
+  const target = resolve(dir);
+  assertSideDir(repo, target);
+  assertRealParents(repo.fs, repo.dir, target);
+  assertRealDir(repo.fs, target);
   const reading: GitRepo = { ...repo, gitFs: objectSnapshotFs(repo.fs, repo.gitdir) };
   const [fromCommit, commit] = await Promise.all([resolveCommitish(repo, from), resolveCommitish(repo, to)]);
   const [before, after] = await Promise.all([listTree(reading, fromCommit), listTree(reading, commit)]);
@@ -105,7 +115,7 @@ export async function updateWorkTree(repo: GitRepo, dir: string, from: string, t
   });
   const changes: TreeChanges = new Map<string, FileEntry | null>(removed.map((path) => [path, null]));
   paths.forEach((path, index) => changes.set(path, entries[index] as FileEntry));
-  await writeChanges(repo.fs, dir, changes);
+  await writeChanges(repo.fs, target, changes);
   return { commit, changed: [...changes.keys()].sort() };
 }
 
@@ -121,43 +131,67 @@ export async function writeEntry(fs: NodeFs, path: string, entry: FileEntry): Pr
 /**
  * Applies `changes` to a work tree directory: writes added and modified entries (replacing what
  * was there, even a directory or a link of another kind), removes deleted ones and the
- * directories they leave empty. Paths are checked: nothing is written outside `dir`.
+ * directories they leave empty. Paths are checked: nothing is written outside `dir`, and no
+ * symlink is ever followed (no-follow.ts): a link standing where a directory must be is replaced
+ * by a real directory, except a dependency link, which is replaced by the side tree's own copy of
+ * the person's folder first (deps-link.ts). `dir` must be a real directory, and so must its
+ * parents from the directory holding `.hex-skills/` down. Written paths that lie under one another
+ * (a link `lib` and a file `lib/x.js`: no tree holds both) are applied in the map's order, the
+ * later one replacing the earlier.
  */
 export async function writeChanges(fs: NodeFs, dir: string, changes: TreeChanges, concurrency = WRITE_CONCURRENCY): Promise<void> {
   const root = resolve(dir);
   for (const path of changes.keys()) {
     if (!isSafeTreePath(path)) throw new PerfloopError("unsafe_path", `refusing to write ${JSON.stringify(path)}: not a relative path inside the work tree`, { data: { path } });
   }
-  // Deletions and replacements first (sequentially, they may share directories), then writes.
+  const marker = `${sep}${PERFLOOP_DIR}${sep}`;
+  const holder = root.lastIndexOf(marker);
+  if (holder > 0) assertRealParents(fs, root.slice(0, holder), root);
+  assertRealDir(fs, root);
+  const tree = new NoFollowTree(fs, root, (path) => privatizeDependency(fs, root, path));
   const entries = [...changes];
-  for (const [path] of entries) await fs.promises.rm(join(root, path), { recursive: true, force: true });
-  const written = entries.filter((pair): pair is [string, FileEntry] => pair[1] !== null);
-  for (const [path] of written) await makeParents(fs, root, path);
-  await mapLimit(written, concurrency, ([path, entry]) => writeEntry(fs, join(root, path), entry));
-  for (const [path, entry] of entries) if (entry === null) await removeEmptyParents(fs, root, path);
-}
-
-/** mkdir -p of the parents, replacing a file or link that stands where a directory must be. */
-async function makeParents(fs: NodeFs, root: string, path: string): Promise<void> {
-  let current = root;
-  for (const part of dirname(path).split("/")) {
-    if (part === ".") break;
-    current = join(current, part);
-    const stat = await fs.promises.lstat(current).catch(() => null);
-    if (stat?.isDirectory()) continue;
-    if (stat) await fs.promises.rm(current, { force: true });
-    await fs.promises.mkdir(current);
+  try {
+    // Deletions first (sequentially, they may share directories), then the writes' parents, then
+    // the writes: no two of those lie under one another, so they run concurrently.
+    const deleted = entries.filter(([, entry]) => entry === null).map(([path]) => path);
+    for (const path of deleted) if (tree.parents(path, false)) tree.remove(path);
+    const written = lastOfNested(entries.filter((pair): pair is [string, FileEntry] => pair[1] !== null));
+    for (const [path] of written) tree.parents(path, true);
+    await mapLimit(written, concurrency, async ([path, entry]) => {
+      tree.remove(path);
+      await writeEntry(fs, tree.full(path), entry);
+    });
+    for (const path of deleted) tree.removeEmptyParents(path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== "EEXIST" && code !== "ENOTDIR" && code !== "ELOOP") throw error;
+    // Only another process writing in the side tree at the same time gets here.
+    throw new PerfloopError("worktree_changed", `the side work tree ${root} changed while perfloop wrote into it (${code} at ${(error as NodeJS.ErrnoException).path ?? "?"})`, {
+      data: { dir: root, code },
+      hint: "stop whatever still runs in the side tree, then materialize it again",
+    });
   }
 }
 
-async function removeEmptyParents(fs: NodeFs, root: string, path: string): Promise<void> {
-  let current = dirname(join(root, path));
-  while (current !== root && current.startsWith(root + sep)) {
-    const left = await fs.promises.readdir(current).catch(() => null);
-    if (left === null || left.length > 0) return;
-    await fs.promises.rmdir(current);
-    current = dirname(current);
+/**
+ * The written entries with those that a later entry replaces left out: an entry whose path lies
+ * under a later one's, or above it. What applying them one by one in order would leave.
+ */
+function lastOfNested(written: [string, FileEntry][]): [string, FileEntry][] {
+  const paths = new Set(written.map(([path]) => path));
+  const hasNested = written.some(([path]) => {
+    for (let slash = path.indexOf("/"); slash > 0; slash = path.indexOf("/", slash + 1)) if (paths.has(path.slice(0, slash))) return true;
+    return false;
+  });
+  if (!hasNested) return written;
+  const kept: [string, FileEntry][] = [];
+  for (const pair of written) {
+    const [path] = pair;
+    const clashes = ([other]: [string, FileEntry]): boolean => other === path || other.startsWith(`${path}/`) || path.startsWith(`${other}/`);
+    for (let index = kept.length - 1; index >= 0; index -= 1) if (clashes(kept[index] as [string, FileEntry])) kept.splice(index, 1);
+    kept.push(pair);
   }
+  return kept;
 }
 
 /** The side tree must not be the person's tree, a parent of it, or inside the git directory. */
@@ -174,19 +208,30 @@ function assertSideDir(repo: GitRepo, target: string): void {
   }
 }
 
-async function prepareTarget(fs: NodeFs, target: string, replace: boolean): Promise<void> {
-  const existing = await fs.promises.readdir(target).catch((error: NodeJS.ErrnoException) => {
-    if (error.code === "ENOENT") return null;
-    throw error;
-  });
-  if (existing && existing.length > 0) {
-    if (!replace) {
-      throw new PerfloopError("worktree_exists", `the side work tree ${target} already holds files`, {
-        data: { dir: target },
-        hint: "remove it, or materialize with replace",
-      });
-    }
-    await fs.promises.rm(target, { recursive: true, force: true });
+/**
+ * Makes `target` an empty real directory. An existing directory is emptied in place, never removed
+ * and made again: it keeps its inode, to which a confinement layer (Landlock rules) may be bound.
+ * Nothing in it is followed. A link or a file at `target` is unlinked (a link's target is not
+ * touched) and a directory made. Without `replace`, anything already there is refused.
+ */
+function prepareTarget(fs: NodeFs, target: string, replace: boolean): void {
+  const kind = entryKind(fs, target);
+  if (kind === "missing") {
+    fs.mkdirSync(target, { recursive: true });
+    return;
   }
-  await fs.promises.mkdir(target, { recursive: true });
+  if (kind === "dir" && fs.readdirSync(target).length === 0) return;
+  if (!replace) {
+    const what = kind === "dir" ? "already holds files" : kind === "link" ? "is a symlink" : "is a file";
+    throw new PerfloopError("worktree_exists", `the side work tree ${target} ${what}`, {
+      data: { dir: target },
+      hint: "remove it, or materialize with replace",
+    });
+  }
+  if (kind === "dir") {
+    emptyDir(fs, target);
+    return;
+  }
+  fs.unlinkSync(target);
+  fs.mkdirSync(target);
 }

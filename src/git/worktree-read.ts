@@ -2,13 +2,15 @@
  * Reading a side work tree back into a FileTree, as `git add -A` would see it: files the base
  * commit tracks are always read; an untracked file or folder is read unless git ignores it
  * (the side tree's .gitignore files and the person's .git/info/exclude, through isomorphic-git's
- * `isIgnored`), and the dependency links made by deps-link.ts are never read. Symlinks are kept
- * as links (never followed); the executable bit is the owner's execute bit, as git reads it.
+ * `isIgnored`), and the dependency links made by deps-link.ts are never read, nor the side tree's
+ * private copy of one (a real directory at an untracked dependency path where the person has that
+ * folder: what writeChanges makes of a link it must write into). Symlinks are kept as links
+ * (never followed); the executable bit is the owner's execute bit, as git reads it.
  */
 import { join } from "node:path";
 import type { FileEntry, FileTree } from "./types.ts";
 import { dependencyCandidates } from "./deps-link.ts";
-import { loadGit, type GitRepo } from "./iso.ts";
+import { loadGit, type GitRepo, type NodeFs } from "./iso.ts";
 import { mapLimit } from "./pool.ts";
 import { listTree, type TreeListing } from "./tree.ts";
 import { WRITE_CONCURRENCY } from "./materialize.ts";
@@ -35,7 +37,7 @@ export async function readWorkTree(repo: GitRepo, dir: string, options: ReadWork
       if (entry.name === ".git") continue;
       const path = prefix === "" ? entry.name : `${prefix}/${entry.name}`;
       if (!tracked.has(path)) {
-        if (entry.isSymbolicLink() && links.has(path)) continue;
+        if (links.has(path) && (entry.isSymbolicLink() || (entry.isDirectory() && (await isDirectory(fs, join(repo.dir, path)))))) continue;
         if (await git.isIgnored({ fs: repo.gitFs, dir, gitdir: repo.gitdir, filepath: path })) continue;
       }
       if (entry.isSymbolicLink()) found.push({ path, kind: "link" });
@@ -54,4 +56,8 @@ export async function readWorkTree(repo: GitRepo, dir: string, options: ReadWork
     return { mode: stat.mode & 0o100 ? "100755" : "100644", data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
   });
   return new Map(found.map((item, index) => [item.path, entries[index] as FileEntry]));
+}
+
+function isDirectory(fs: NodeFs, path: string): Promise<boolean> {
+  return fs.promises.stat(path).then((stat) => stat.isDirectory(), () => false);
 }
