@@ -7,7 +7,7 @@ import process from "node:process";
 import { buildApp } from "./cli/app.ts";
 import { typedOptionNames } from "./cli/raw-args.ts";
 import { ExitCode, PerfloopError, UsageError } from "./errors.ts";
-import { detectPlatform, type Platform, quietForMeasuring } from "./platform/index.ts";
+import { detectPlatform, type Platform, quietForMeasuring, SPAWNER_COMMAND } from "./platform/index.ts";
 import { NAME, VERSION } from "./version.ts";
 
 const KNOWN_GLOBAL = new Set(["json", "yes", "project-root", "slug", "no-color", "color", "version", "v", "help", "h"]);
@@ -49,6 +49,8 @@ function negativeValuesJoined(args: readonly string[]): string[] {
 
 export async function main(platform: Platform): Promise<number> {
   const args = platform.args;
+  // perfloop's own resident spawner (src/platform/spawner-server.ts), never typed by a person.
+  if (args[0] === SPAWNER_COMMAND) return await platform.serveSpawner(args.slice(1));
   const { cli, exitCode } = buildApp(platform);
   const runtimeVerb = args[0] === "runtime";
   const jsonStyle = runtimeVerb || args.includes("--json");

@@ -8,7 +8,7 @@ import { UsageError } from "../errors.ts";
 import type { Platform } from "../platform/index.ts";
 import { commandContext } from "./context.ts";
 import { longTask } from "./long-task.ts";
-import { rawOption } from "./raw-args.ts";
+import { rawOption, rawOptions } from "./raw-args.ts";
 
 function numberFlag(args: readonly string[], name: string, min: number): number | undefined {
   const raw = rawOption(args, name);
@@ -31,6 +31,8 @@ export function registerExecute(cli: CAC, platform: Platform): void {
     .option("--max-runs <n>", "Cap on runs per side in each comparison (default 100)")
     .option("--merge", "Merge the result into your current branch (fast-forward or a clean merge; stops on a conflict)")
     .option("--target-pct <pct>", "The improvement you aim for, in percent less wall time (for the gap analysis)")
+    .option("--allow-write <dir>", "Let commands in side trees also write this directory (a cache; repeatable; docs/safety.md)")
+    .option("--timeout <seconds>", "Time limit for the target and the tests with a candidate change (default: derived from the base, docs/safety.md)")
     .example(`perfloop execute "node bench.js" --hypotheses perf/hypotheses.json --test "npm test"`)
     .action(async (target: string, options: Record<string, unknown>) => {
       const ctx = commandContext(platform, options);
@@ -40,6 +42,7 @@ export function registerExecute(cli: CAC, platform: Platform): void {
       if (!hypothesesFile) throw new UsageError("--hypotheses is required", "pass the hypotheses file: --hypotheses perf/hypotheses.json (format: docs/hypotheses.md)");
       if (!test) throw new UsageError("--test is required", 'pass the test command that every kept change must pass, e.g. --test "npm test"');
       const threshold = numberFlag(args, "threshold", 0);
+      const timeoutS = numberFlag(args, "timeout", 1);
       const { runExecute } = await import("../execute/executor.ts");
       const { renderExecute } = await import("../report/execute-text.ts");
       const report = await longTask(platform, ctx, "execute", `executing hypotheses for ${target}`, (progress, signal) =>
@@ -59,6 +62,8 @@ export function registerExecute(cli: CAC, platform: Platform): void {
             maxRuns: numberFlag(args, "max-runs", 2),
             targetPct: numberFlag(args, "target-pct", 0),
             merge: options.merge === true,
+            allowWrite: rawOptions(args, "allow-write"),
+            timeoutMs: timeoutS === undefined ? undefined : timeoutS * 1000,
           },
           (event) => progress.update(`${event.stage}: ${event.message}`),
           signal,

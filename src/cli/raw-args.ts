@@ -3,7 +3,12 @@
  * stay text (slugs, run ids, payloads, reasons) are read back from the raw argument list instead.
  */
 export function rawOption(args: readonly string[], name: string): string | undefined {
-  let found: string | undefined;
+  return rawOptions(args, name).at(-1);
+}
+
+/** Every value of a flag that may be given more than once (`--allow-write a --allow-write b`), in order. */
+export function rawOptions(args: readonly string[], name: string): string[] {
+  const found: string[] = [];
   const flag = `--${name}`;
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
@@ -11,11 +16,11 @@ export function rawOption(args: readonly string[], name: string): string | undef
     if (arg === flag) {
       const next = args[i + 1];
       if (next !== undefined && !(next.startsWith("--") && next.length > 2)) {
-        found = next;
+        found.push(next);
         i++;
       }
     } else if (arg.startsWith(`${flag}=`)) {
-      found = arg.slice(flag.length + 1);
+      found.push(arg.slice(flag.length + 1));
     }
   }
   return found;

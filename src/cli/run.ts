@@ -7,7 +7,7 @@ import * as v from "valibot";
 import { UsageError } from "../errors.ts";
 import type { Platform } from "../platform/index.ts";
 import { commandContext } from "./context.ts";
-import { rawOption } from "./raw-args.ts";
+import { rawOption, rawOptions } from "./raw-args.ts";
 
 const RUN_FLAGS: [string, string][] = [
   ["--observed <metric>", 'What you see today, e.g. "wall=6.3s", "p95=800ms"'],
@@ -28,6 +28,8 @@ const RUN_FLAGS: [string, string][] = [
   ["--merge", "Merge the result branch into your current branch at the end (fast-forward or a clean merge)"],
   ["--budget <minutes>", "Stop after this long (the run stays resumable)"],
   ["--allow-dirty", "Start from HEAD even if the work tree has uncommitted changes (they are not included)"],
+  ["--allow-write <dir>", "Let commands in side trees also write this directory (a cache; repeatable; docs/safety.md)"],
+  ["--timeout <seconds>", "Time limit for the target and the tests with a candidate change (default: derived from the base, docs/safety.md)"],
   ["--args <json>", "fn: targets (with --mode plan_only): the arguments, as a JSON array"],
   ["--requests <n>", "Endpoints (with --mode plan_only): measured requests (default 200)"],
   ["--concurrency <n>", "Endpoints: requests in flight at once (default 4)"],
@@ -109,6 +111,8 @@ export function registerRun(cli: CAC, platform: Platform, setExit: (code: number
         runs: numberOption(args, "runs"),
         warmup: numberOption(args, "warmup"),
         budgetMinutes: numberOption(args, "budget"),
+        allowWrite: rawOptions(args, "allow-write"),
+        timeoutS: numberOption(args, "timeout"),
         requests: numberOption(args, "requests"),
         concurrency: numberOption(args, "concurrency"),
       });

@@ -23,8 +23,13 @@ export async function validatePhase(ctx: LoopContext, run: Run): Promise<void> {
   const hypotheses = researchedHypotheses(run);
   const base = cycleBase(run, ctx.options, cycle);
   ctx.say(`validate: applying ${hypotheses.length} hypotheses to ${base.slice(0, 7)}, each on its own`);
-  const workspace = await Workspace.create(ctx.platform, ctx.repo, base, join(slugDir(ctx), "worktree"));
-  const prepared = await workspace.prepare(hypotheses);
+  const workspace = await Workspace.create(ctx.platform, ctx.repo, base, join(slugDir(ctx), "worktree"), { allowWrite: ctx.options.allow_write, notice: (message) => ctx.say(message, true) });
+  let prepared;
+  try {
+    prepared = await workspace.prepare(hypotheses);
+  } finally {
+    await workspace.close();
+  }
   const applicable = hypotheses.filter((h) => !prepared.failed.has(h.id));
   const { uncontested } = splitContested(applicable);
   const overlaps = workspace.combine(uncontested.map((h) => h.id)).conflicts;
@@ -126,6 +131,8 @@ export async function executePhase(ctx: LoopContext, run: Run): Promise<void> {
       runId: run.runId,
       ledgerStart: ledgerStart(run),
       subdir: ctx.options.subdir,
+      allowWrite: ctx.options.allow_write,
+      timeoutMs: ctx.options.timeout_s ? ctx.options.timeout_s * 1000 : undefined,
     },
     (event) => ctx.say(`execute ${event.stage}: ${event.message}`),
     ctx.signal,

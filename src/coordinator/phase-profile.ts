@@ -16,21 +16,29 @@ import { evaluateGate, type GateDecision } from "./gate.ts";
 import { checkStop, cycleBase, payloadOf, profileDigestOf, slugDir, type LoopContext } from "./loop-context.ts";
 import { CANCELLED } from "./decisions.ts";
 import { CancelledError, PerfloopError } from "../errors.ts";
+import { confinementHint } from "../confine/hint.ts";
+import { Sandbox } from "../confine/sandbox.ts";
 
-/** A side tree for `name` holding `commit`, and the environment its commands get. */
-export async function sideTree(ctx: LoopContext, name: string, commit: string): Promise<{ dir: string; cwd: string; env: Record<string, string | undefined> }> {
+/**
+ * A side tree for `name` holding `commit`, the environment its commands get, and the sandbox they
+ * run in (src/confine/sandbox.ts): the caller closes it. Setup (`--setup`) has run there.
+ */
+export async function sideTree(ctx: LoopContext, name: string, commit: string): Promise<{ dir: string; cwd: string; env: Record<string, string | undefined>; sandbox: Sandbox; scratch: string }> {
   const root = join(slugDir(ctx), "worktree");
   fs.mkdirSync(root, { recursive: true });
   const dir = join(root, name);
   await materialize(ctx.repo, commit, dir, { replace: true });
+  const sandbox = new Sandbox(ctx.platform, { repoDir: ctx.repo.dir, gitdir: ctx.repo.gitdir, allowWrite: ctx.options.allow_write ?? [], notice: (message) => ctx.say(message, true) });
+  const scratch = sandbox.side(dir);
   // git run inside the side tree must not find the person's repository (docs/git.md).
-  const tree = { dir, cwd: join(dir, ctx.options.subdir), env: { ...ctx.platform.env, GIT_CEILING_DIRECTORIES: root } };
+  const tree = { dir, cwd: join(dir, ctx.options.subdir), env: { ...ctx.platform.env, GIT_CEILING_DIRECTORIES: root }, sandbox, scratch };
   if (ctx.options.setup) {
     ctx.say(`setting up the side tree: ${ctx.options.setup}`);
-    const setup = await ctx.platform.spawn({ shell: ctx.options.setup, cwd: tree.cwd, env: tree.env, timeoutMs: SETUP_TIMEOUT_MS, maxOutputBytes: 64 * 1024 });
+    const setup = await sandbox.platform.spawn({ shell: ctx.options.setup, cwd: tree.cwd, env: tree.env, timeoutMs: SETUP_TIMEOUT_MS, maxOutputBytes: 64 * 1024 });
     if (setup.spawnError || setup.exitCode !== 0) {
+      await sandbox.close();
       const tail = `${setup.stdout}\n${setup.stderr}`.trim().split("\n").slice(-3).join(" | ");
-      throw new PerfloopError("setup_failed", `the setup command \`${ctx.options.setup}\` failed in the side tree (${setup.spawnError ?? `exit ${setup.exitCode}`}): ${tail}`, { hint: "it prepares each side tree (e.g. npm ci); fix it, then resume" });
+      throw new PerfloopError("setup_failed", `the setup command \`${ctx.options.setup}\` failed in the side tree (${setup.spawnError ?? `exit ${setup.exitCode}`}): ${tail}`, { hint: confinementHint(`${setup.stdout}\n${setup.stderr}`) ?? "it prepares each side tree (e.g. npm ci); fix it, then resume" });
     }
   }
   return tree;
@@ -44,15 +52,24 @@ export async function profilePhase(ctx: LoopContext, run: Run): Promise<void> {
   const base = cycleBase(run, ctx.options, cycle);
   ctx.say(`checking out ${base.slice(0, 7)} into a side tree for the profile`);
   const tree = await sideTree(ctx, "profile", base);
+  try {
+    await profileIn(ctx, run, base, tree);
+  } finally {
+    await tree.sandbox.close();
+  }
+}
+
+async function profileIn(ctx: LoopContext, run: Run, base: string, tree: Awaited<ReturnType<typeof sideTree>>): Promise<void> {
   checkStop(ctx);
   const absolute = ctx.userTarget?.kind === "absolute" ? ctx.userTarget : null;
   const spec = ctx.options.target_spec;
   const report = await runProfile(
-    ctx.platform,
+    tree.sandbox.platform,
     {
       target: ctx.options.target,
       projectRoot: ctx.repo.dir,
       workDir: tree.cwd,
+      scratchDir: tree.scratch,
       env: tree.env,
       slug: ctx.slug,
       runs: ctx.options.runs ?? undefined,

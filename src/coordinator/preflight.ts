@@ -13,10 +13,13 @@
  * The person's tree, index and HEAD are only read.
  */
 import * as fs from "node:fs";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative, resolve } from "node:path";
-import { UsageError } from "../errors.ts";
+import { CancelledError, UsageError } from "../errors.ts";
+import { confinementHint } from "../confine/hint.ts";
+import { resolveAllowWrite } from "../confine/allow-write.ts";
+import { Sandbox } from "../confine/sandbox.ts";
 import { branchName, currentBranch, dirtyPaths, headCommit, materialize, openRepo, type GitRepo } from "../git/index.ts";
 import type { Platform } from "../platform/index.ts";
 import { requireProjectRoot } from "../profile/project-root.ts";
@@ -30,6 +33,8 @@ import type { RunOptions } from "./run-options.ts";
 
 /** The target's probe run and the preflight test run get this long. */
 export const PREFLIGHT_TIMEOUT_MS = 20 * 60_000;
+/** The preflight copies in the temporary directory: `perfloop-preflight-<pid>-XXXXXX`. */
+const PREFLIGHT_PREFIX = "perfloop-preflight-";
 /** Lines of a failing probe's output quoted in the error. */
 const PROBE_TAIL_LINES = 8;
 export const DEFAULT_MAX_CYCLES = 3;
@@ -59,6 +64,10 @@ export interface RunRequest {
   merge?: boolean;
   budgetMinutes?: number;
   allowDirty?: boolean;
+  /** More directories commands in side trees may write (docs/safety.md). */
+  allowWrite?: readonly string[];
+  /** A per-candidate time limit in seconds for the target and the tests; default derived from the base. */
+  timeoutS?: number;
   /** fn: targets: the arguments as JSON; endpoints: requests, concurrency, method. */
   args?: string;
   requests?: number;
@@ -176,30 +185,50 @@ export async function preflight(platform: Platform, request: RunRequest): Promis
   }
   const testSource = request.test ? "--test" : `${discovered!.source}: ${discovered!.reason}`;
 
-  // The tests and one run of the target on the base commit, in a side tree outside the repository.
-  const scratch = mkdtempSync(join(tmpdir(), "perfloop-preflight-"));
+  const allowWrite = resolveAllowWrite(platform.cwd, repo.dir, request.allowWrite ?? []);
+  const timeoutS = positive("timeout", request.timeoutS, false);
+
+  // The tests and one run of the target on the base commit, in a confined side tree outside the
+  // repository (src/confine/sandbox.ts); removed however preflight ends (a signal included; a
+  // copy left by a kill -9 is removed by the next preflight).
+  sweepPreflightCopies(platform);
+  const scratch = mkdtempSync(join(tmpdir(), `${PREFLIGHT_PREFIX}${platform.pid}-`));
+  const stopped = new AbortController();
+  const release = platform.onInterrupt(() => stopped.abort());
+  const sandbox = new Sandbox(platform, { repoDir: repo.dir, gitdir: repo.gitdir, allowWrite, notice: (message) => warnings.push(message) });
+  const checkStopped = () => {
+    if (stopped.signal.aborted) throw new CancelledError("stopped during preflight; nothing was written");
+  };
   let testsMs = 0;
   let probeMs = 0;
   try {
     const tree = join(scratch, "tree");
     await materialize(repo, base, tree);
+    sandbox.side(tree);
+    const confined = sandbox.platform;
     const cwd = join(tree, subdir);
     const env = { ...platform.env, GIT_CEILING_DIRECTORIES: scratch };
     if (request.setup) {
-      const setup = await platform.spawn({ shell: request.setup, cwd, env, timeoutMs: PREFLIGHT_TIMEOUT_MS, maxOutputBytes: 64 * 1024 });
-      if (setup.spawnError || setup.exitCode !== 0) throw new UsageError(`the setup command \`${request.setup}\` failed on the base commit (${setup.spawnError ?? `exit ${setup.exitCode}`}): ${tailOf(setup.stdout, setup.stderr)}`, "fix --setup; it prepares each side tree (e.g. npm ci)");
+      const setup = await confined.spawn({ shell: request.setup, cwd, env, timeoutMs: PREFLIGHT_TIMEOUT_MS, maxOutputBytes: 64 * 1024 });
+      checkStopped();
+      if (setup.spawnError || setup.exitCode !== 0) throw new UsageError(`the setup command \`${request.setup}\` failed on the base commit (${setup.spawnError ?? `exit ${setup.exitCode}`}): ${tailOf(setup.stdout, setup.stderr)}`, confinementHint(`${setup.stdout}\n${setup.stderr}`) ?? "fix --setup; it prepares each side tree (e.g. npm ci)");
     }
-    const tests = await checkTestCommand(platform, { command: testCommand, cwd, env, timeoutMs: PREFLIGHT_TIMEOUT_MS });
+    const tests = await checkTestCommand(confined, { command: testCommand, cwd, env, timeoutMs: PREFLIGHT_TIMEOUT_MS });
+    checkStopped();
     testsMs = tests.wall_ms;
     if (targetSpec.kind === "command") {
-      const probe = await platform.spawn({ shell: targetSpec.command, cwd, env, timeoutMs: PREFLIGHT_TIMEOUT_MS, maxOutputBytes: 64 * 1024 });
+      const probe = await confined.spawn({ shell: targetSpec.command, cwd, env, timeoutMs: PREFLIGHT_TIMEOUT_MS, maxOutputBytes: 64 * 1024 });
+      checkStopped();
       probeMs = probe.wallMs;
       if (probe.spawnError || probe.timedOut || probe.exitCode !== 0) {
         const how = probe.spawnError ? `could not start (${probe.spawnError})` : probe.timedOut ? "did not finish in time" : probe.exitCode === 127 ? "was not found (exit 127)" : `fails (${probe.exitCode === null ? `ended by ${probe.signal}` : `exit ${probe.exitCode}`})`;
-        throw new UsageError(`the target \`${targetSpec.command}\` ${how} on the base commit: ${tailOf(probe.stdout, probe.stderr)}`, "check the command: it runs with /bin/sh -c at the same place in a clean checkout of HEAD");
+        throw new UsageError(`the target \`${targetSpec.command}\` ${how} on the base commit: ${tailOf(probe.stdout, probe.stderr)}`, confinementHint(`${probe.stdout}\n${probe.stderr}`) ?? "check the command: it runs with /bin/sh -c at the same place in a clean checkout of HEAD");
       }
+      if (probe.leftoverProcesses) warnings.push(`the target left ${probe.leftoverProcesses} process(es) running after it exited on the base commit; perfloop ends them after every run`);
     }
   } finally {
+    await sandbox.close();
+    release();
     rmSync(scratch, { recursive: true, force: true });
   }
   if (request.e2e !== undefined && !request.e2e.trim()) throw new UsageError("--e2e needs a command", 'e.g. --e2e "npm run e2e"');
@@ -221,6 +250,8 @@ export async function preflight(platform: Platform, request: RunRequest): Promis
     runs: runs ?? null,
     warmup: warmup ?? null,
     setup: request.setup ?? null,
+    allow_write: allowWrite,
+    timeout_s: timeoutS ?? null,
     waive_gate: request.waiveGate === true,
     merge: request.merge === true,
     budget_minutes: budget ?? null,
@@ -238,3 +269,22 @@ function tailOf(stdout: string, stderr: string): string {
   return lines.slice(-PROBE_TAIL_LINES).join(" | ") || "no output";
 }
 
+
+/** Removes preflight copies whose perfloop is gone (a kill -9 leaves its copy behind). */
+function sweepPreflightCopies(platform: Platform): void {
+  let names: string[];
+  try {
+    names = readdirSync(tmpdir());
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const pid = Number(/^perfloop-preflight-(\d+)-/.exec(name)?.[1]);
+    if (!Number.isInteger(pid) || pid === platform.pid || platform.processAlive(pid)) continue;
+    try {
+      rmSync(join(tmpdir(), name), { recursive: true, force: true });
+    } catch {
+      // Another user's copy, or a file system that refuses: not perfloop's to force.
+    }
+  }
+}

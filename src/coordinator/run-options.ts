@@ -36,6 +36,10 @@ export const RunOptionsSchema = v.object({
   runs: nullableNumber,
   warmup: nullableNumber,
   setup: nullableString,
+  /** More directories commands in side trees may write (`--allow-write`, docs/safety.md), absolute. */
+  allow_write: v.optional(v.array(v.string()), []),
+  /** A per-candidate time limit for the target and the tests (`--timeout`), seconds; null: derived from the base. */
+  timeout_s: v.optional(nullableNumber, null),
   waive_gate: v.boolean(),
   merge: v.boolean(),
   budget_minutes: nullableNumber,

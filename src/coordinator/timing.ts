@@ -4,7 +4,7 @@
  * is wrapped to add up the wall time of its children; what remains of the total is perfloop's own
  * overhead (bench/run-overhead measures it on the demo).
  */
-import type { Platform } from "../platform/index.ts";
+import type { Platform, Spawner, SpawnerConfig, SpawnRequest, SpawnResult } from "../platform/index.ts";
 
 export interface Timing {
   total_ms: number;
@@ -23,13 +23,18 @@ export function countChildren(platform: Platform): CountingPlatform {
   const started = performance.now();
   let commandsMs = 0;
   let commands = 0;
+  const count = (result: SpawnResult) => {
+    commandsMs += result.wallMs;
+    commands++;
+    return result;
+  };
   const counted: Platform = Object.create(platform, {
-    spawn: {
-      value: async (request: Parameters<Platform["spawn"]>[0]) => {
-        const result = await platform.spawn(request);
-        commandsMs += result.wallMs;
-        commands++;
-        return result;
+    spawn: { value: async (request: SpawnRequest) => count(await platform.spawn(request)) },
+    // Commands in side trees run through resident spawners (src/confine/sandbox.ts): count those too.
+    startSpawner: {
+      value: async (config: SpawnerConfig): Promise<Spawner> => {
+        const spawner = await platform.startSpawner(config);
+        return { ...spawner, spawn: async (request: SpawnRequest) => count(await spawner.spawn(request)), close: () => spawner.close() };
       },
     },
   });

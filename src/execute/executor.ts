@@ -27,6 +27,7 @@ import { runtimePaths, safe, slugDir as slugDirOf } from "../runtime/paths.ts";
 import { standaloneRunId, writeSummary } from "../runtime/summary.ts";
 import { findUseful, isolateBreaking, type GroupVerdict, type Removed } from "./bisect.ts";
 import { appendLog, type E2eStatus, type LogRow } from "./experiment-log.ts";
+import { resolveAllowWrite } from "../confine/allow-write.ts";
 import { Workspace } from "./workspace.ts";
 
 export interface ExecuteOptions {
@@ -62,6 +63,8 @@ export interface ExecuteOptions {
   runId?: string;
   /** Merge the result branch into the person's current branch (fast-forward or a clean merge). */
   merge?: boolean;
+  /** More directories the side trees' commands may write (`--allow-write`, docs/safety.md), as typed. */
+  allowWrite?: readonly string[];
 }
 
 export type ExecuteEvent = { stage: string; message: string };
@@ -174,7 +177,14 @@ export async function runExecute(platform: Platform, options: ExecuteOptions, on
   // not (a patch that does not apply, an edit that does not match once, a branch that does not
   // exist) is bad input.
   say("prepare", `applying ${hypotheses.length} hypotheses to the base, each on its own`);
-  const workspace = await Workspace.create(platform, repo, clean.base, join(slugDir, "worktree"));
+  const workspace = await Workspace.create(platform, repo, clean.base, join(slugDir, "worktree"), { allowWrite: resolveAllowWrite(platform.cwd, repo.dir, options.allowWrite ?? []), notice: (message) => say("confine", message) });
+  try {
+    return await executeIn(workspace);
+  } finally {
+    await workspace.close();
+  }
+
+  async function executeIn(workspace: Workspace): Promise<ExecuteReport> {
   const prepared = await workspace.prepare(hypotheses);
   if (prepared.failed.size > 0) {
     const [id, reason] = [...prepared.failed][0]!;
@@ -246,7 +256,7 @@ export async function runExecute(platform: Platform, options: ExecuteOptions, on
     if (aSide === "candidate") await workspace.switchTo("candidate", aIds);
     await workspace.switchTo(bSide, bIds);
     const result = await compareCommands(
-      platform,
+      workspace.platform,
       { command: options.target, cwd: cwdOf(aSide), env: workspace.childEnv(workspace.envOf(aIds)) },
       { command: options.target, cwd: cwdOf(bSide), env: workspace.childEnv(workspace.envOf(bIds)) },
       { userThreshold: options.threshold ?? null, alpha, maxRuns: options.maxRuns, timeoutMs: options.timeoutMs, signal, onProgress: (p) => say("measure", `${p.phase === "warmup" ? "warm-up" : "round"} ${p.round} of ${p.of}: ${p.arm.toUpperCase()} ${p.last_ms.toFixed(1)} ms`) },
@@ -435,4 +445,5 @@ export async function runExecute(platform: Platform, options: ExecuteOptions, on
   } as unknown as Record<string, unknown>;
   const { path } = writeSummary({ projectRoot: repo.dir, runId, slug, kind: "optimization-execution", payload, nowMs, pid: platform.pid });
   return { ...report, run_id: runId, summary_path: path };
+  }
 }

@@ -4,6 +4,9 @@
  * and `scratch` (a fresh base for `command` hypotheses). A tree is switched from one set to another
  * by writing only the files that differ. The person's own work tree, index and HEAD are never
  * touched. A kill at any moment leaves directories the next run replaces.
+ *
+ * Every command run in a side tree goes through the workspace's Sandbox (src/confine/sandbox.ts):
+ * it can write only in its own side tree and scratch directory; `close()` ends them all.
  */
 import * as fs from "node:fs";
 import { join } from "node:path";
@@ -13,6 +16,7 @@ import type { FileTree, TreeChanges } from "../git/types.ts";
 import { applyHypothesis, type Applied } from "./apply.ts";
 import { PerfloopError } from "../errors.ts";
 import { combineChanges } from "./combine.ts";
+import { Sandbox } from "../confine/sandbox.ts";
 import type { Hypothesis } from "../research/hypotheses-schema.ts";
 
 /** A command hypothesis or a setup command gets this long. */
@@ -22,6 +26,14 @@ const OUTPUT_LIMIT = 64 * 1024;
 const TAIL_LINES = 40;
 
 export type SideName = "base" | "candidate" | "alternative" | "scratch";
+const SIDES: readonly SideName[] = ["base", "candidate", "alternative", "scratch"];
+
+export interface WorkspaceOptions {
+  /** More directories commands may write (`--allow-write`). */
+  allowWrite?: readonly string[];
+  /** Tells the person something once (that commands are not confined here). */
+  notice?(message: string): void;
+}
 
 export interface Prepared {
   applied: Map<string, Applied>;
@@ -34,21 +46,37 @@ export class Workspace {
   private readonly current = new Map<SideName, FileTree>();
   private readonly applied = new Map<string, Applied>();
 
+  /** Runs the commands of the side trees, confined; its `platform` is what measuring code gets. */
+  readonly sandbox: Sandbox;
+
   private constructor(
-    private readonly platform: Platform,
+    platform: Platform,
     private readonly repo: GitRepo,
     readonly base: string,
     root: string,
     baseTree: FileTree,
+    options: WorkspaceOptions,
   ) {
     this.root = root;
     this.baseTree = baseTree;
+    this.sandbox = new Sandbox(platform, { repoDir: repo.dir, gitdir: repo.gitdir, allowWrite: options.allowWrite, notice: options.notice });
+    for (const side of SIDES) this.sandbox.side(this.dir(side));
   }
 
   /** Reads the base tree; nothing is written until materializeSides (or a command hypothesis). */
-  static async create(platform: Platform, repo: GitRepo, base: string, root: string): Promise<Workspace> {
+  static async create(platform: Platform, repo: GitRepo, base: string, root: string, options: WorkspaceOptions = {}): Promise<Workspace> {
     const baseTree = await readTreeAt(repo, base);
-    return new Workspace(platform, repo, base, root, baseTree);
+    return new Workspace(platform, repo, base, root, baseTree, options);
+  }
+
+  /** The platform whose commands run confined in these side trees (src/confine/sandbox.ts). */
+  get platform(): Platform {
+    return this.sandbox.platform;
+  }
+
+  /** Ends every process the side trees' commands started. */
+  async close(): Promise<void> {
+    await this.sandbox.close();
   }
 
   /** Writes the base into the base, candidate and alternative trees (replacing a previous run's). */
@@ -66,7 +94,7 @@ export class Workspace {
    * person's repository: GIT_CEILING_DIRECTORIES stops git's search at the side trees.
    */
   childEnv(extra: Record<string, string> = {}): Record<string, string | undefined> {
-    return { ...this.platform.env, ...extra, GIT_CEILING_DIRECTORIES: this.root };
+    return { ...this.sandbox.platform.env, ...extra, GIT_CEILING_DIRECTORIES: this.root };
   }
 
   dir(side: SideName): string {
@@ -75,7 +103,7 @@ export class Workspace {
 
   /** Runs a shell command in a side tree with a timeout; the exit code and the end of its output. */
   async run(command: string, cwd: string, env: Record<string, string>, timeoutMs = COMMAND_TIMEOUT_MS): Promise<{ exitCode: number | null; tail: string; timedOut: boolean }> {
-    const result = await this.platform.spawn({ shell: command, cwd, env: this.childEnv(env), timeoutMs, maxOutputBytes: OUTPUT_LIMIT });
+    const result = await this.sandbox.platform.spawn({ shell: command, cwd, env: this.childEnv(env), timeoutMs, maxOutputBytes: OUTPUT_LIMIT });
     const text = `${result.stdout}\n${result.stderr}`.trim().split("\n").slice(-TAIL_LINES).join("\n");
     return { exitCode: result.spawnError ? null : result.exitCode, tail: result.spawnError ?? text, timedOut: result.timedOut };
   }

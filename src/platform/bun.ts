@@ -1,5 +1,7 @@
 import process from "node:process";
 import { commonPlatform } from "./common.ts";
+import { QUIET_SETTINGS } from "./quiet-runtime.ts";
+import { mainModulePath } from "./spawners.ts";
 import { type BunSpawnApi, bunSpawn } from "./spawn-bun.ts";
 import type { Platform } from "./types.ts";
 
@@ -9,5 +11,9 @@ export function bunPlatform(bun: { version: string } & BunSpawnApi): Platform {
   const entry = process.argv[1] ?? "";
   const compiled = entry.startsWith("/$bunfs/") || entry.startsWith("B:\\~BUN\\");
   const selfCommand = () => (compiled ? [process.execPath] : [process.execPath, entry]);
-  return commonPlatform("bun", bun.version, compiled, selfCommand, bunSpawn(bun));
+  return commonPlatform("bun", bun.version, compiled, selfCommand, bunSpawn(bun), {
+    command: () => (compiled ? [process.execPath] : [process.execPath, mainModulePath()]),
+    settings: QUIET_SETTINGS,
+    libc: async () => (await import("./libc-bun.ts")).openBunLibc(),
+  });
 }

@@ -1,6 +1,7 @@
 import { writeSync } from "node:fs";
 import process from "node:process";
 import { personEnvironment } from "./quiet-runtime.ts";
+import { spawnerMethods, type SpawnerSupport } from "./spawners.ts";
 import type { Platform, RuntimeName } from "./types.ts";
 
 /**
@@ -35,13 +36,16 @@ export function commonPlatform(
   compiled: boolean,
   selfCommand: () => string[],
   spawn: Platform["spawn"],
+  spawners: SpawnerSupport | null,
 ): Platform {
+  const env = personEnvironment(process.env);
+  const io = { writeStdout: (text: string) => writeAll(1, text), writeStderr: (text: string) => writeAll(2, text) };
   return {
     runtime,
     runtimeVersion,
     compiled,
     args: process.argv.slice(2),
-    env: personEnvironment(process.env),
+    env,
     cwd: process.cwd(),
     pid: process.pid,
     // Read lazily: touching process.stdin/stdout creates the streams, which costs milliseconds.
@@ -54,12 +58,12 @@ export function commonPlatform(
     get stderrIsTTY() {
       return Boolean(process.stderr.isTTY);
     },
-    writeStdout: (text) => writeAll(1, text),
-    writeStderr: (text) => writeAll(2, text),
+    ...io,
     now: () => Date.now(),
     processAlive,
     selfCommand,
     spawn,
+    ...spawnerMethods(spawners, env, spawn, io, runtime),
     onInterrupt,
   };
 }

@@ -5,7 +5,8 @@ import { denoPlatform } from "./deno.ts";
 import { enterQuietRuntime, replaceWithQuietProcess } from "./quiet-runtime.ts";
 import type { Platform } from "./types.ts";
 
-export type { OutputStreamName, Platform, RuntimeName, SpawnRequest, SpawnResult } from "./types.ts";
+export type { Confinement, OutputStreamName, Platform, RuntimeName, Spawner, SpawnerConfig, SpawnRequest, SpawnResult } from "./types.ts";
+export { SPAWNER_COMMAND } from "./spawner-protocol.ts";
 
 /** Picks the implementation for the runtime that is executing us (the global is passed in for tests). */
 export function detectPlatform(g: Record<string, unknown> = globalThis as Record<string, unknown>): Platform {
@@ -13,7 +14,7 @@ export function detectPlatform(g: Record<string, unknown> = globalThis as Record
   if (g.Deno) return denoPlatform(g.Deno as Parameters<typeof denoPlatform>[0]);
   // Node only: its spawn pulls in node:stream and node:events, so it is loaded when first used.
   const spawn: Platform["spawn"] = async (request) => (await import("./spawn-node.ts")).nodeSpawn(request);
-  return commonPlatform("node", process.versions.node, false, () => [process.execPath, process.argv[1] ?? ""], spawn);
+  return commonPlatform("node", process.versions.node, false, () => [process.execPath, process.argv[1] ?? ""], spawn, null);
 }
 
 /**

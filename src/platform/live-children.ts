@@ -20,6 +20,8 @@ const FORWARDED_SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
 type ForwardedSignal = (typeof FORWARDED_SIGNALS)[number];
 
 const groups = new Set<number>();
+/** Groups that get forwarded signals but are not killed on exit (a resident spawner ends its own children when its input closes). */
+const forwardOnly = new Set<number>();
 /** Children starting or running; the handlers are installed while this is above zero. */
 let slots = 0;
 const forwarders = new Map<ForwardedSignal, () => void>();
@@ -38,23 +40,34 @@ export function signalGroup(pgid: number, signal: NodeJS.Signals): void {
  * so no signal slips between the spawn and the registration. `attach` its group once started;
  * `release` once it has ended (or failed to start).
  */
-export function reserveGroupSlot(): { attach(pgid: number): void; release(): void } {
+export function reserveGroupSlot(options: { killOnExit?: boolean } = {}): { attach(pgid: number): void; release(): void } {
   if (slots === 0) install();
   slots++;
+  const set = options.killOnExit === false ? forwardOnly : groups;
   let pgid: number | undefined;
   let released = false;
   return {
     attach(id) {
       pgid = id;
-      groups.add(id);
+      set.add(id);
     },
     release() {
       if (released) return;
       released = true;
-      if (pgid !== undefined) groups.delete(pgid);
+      if (pgid !== undefined) set.delete(pgid);
       if (--slots === 0) uninstall();
     },
   };
+}
+
+/** Sends `signal` to every running child's group (the resident spawner forwards what perfloop sends it). */
+export function signalAllGroups(signal: NodeJS.Signals): void {
+  for (const pgid of groups) signalGroup(pgid, signal);
+}
+
+/** SIGKILL to every running child's group (the resident spawner, when perfloop is gone). */
+export function killAllGroups(): void {
+  killAll();
 }
 
 function killAll(): void {
@@ -65,11 +78,11 @@ function install(): void {
   process.on("exit", killAll);
   for (const signal of FORWARDED_SIGNALS) {
     const forward = () => {
-      for (const pgid of groups) signalGroup(pgid, signal);
+      for (const pgid of [...groups, ...forwardOnly]) signalGroup(pgid, signal);
       if (process.listenerCount(signal) === 1) {
         // perfloop is about to die of it. SIGTERM also reaches background jobs of a `sh -c`, which
         // start with SIGINT ignored (POSIX) and would otherwise survive a Ctrl-C.
-        if (signal !== "SIGTERM") for (const pgid of groups) signalGroup(pgid, "SIGTERM");
+        if (signal !== "SIGTERM") for (const pgid of [...groups, ...forwardOnly]) signalGroup(pgid, "SIGTERM");
         uninstall();
         process.kill(process.pid, signal);
       }

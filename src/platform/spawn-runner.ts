@@ -8,6 +8,7 @@
  */
 import { statSync } from "node:fs";
 import process from "node:process";
+import { endGroup } from "./leftovers.ts";
 import { reserveGroupSlot, signalGroup } from "./live-children.ts";
 import { LineSplitter, TailCapture } from "./output-capture.ts";
 import type { OutputStreamName, SpawnRequest, SpawnResult } from "./spawn-types.ts";
@@ -150,6 +151,8 @@ export async function runChild(request: SpawnRequest, launch: Launcher): Promise
     const exit = await child.exited;
     const wallMs = exit.at - started;
     const usage = withoutSpawnerMemory(child.usage(), ownPeakRssAtSpawn);
+    // The round ends with its first process: what is left of its group (`server &`) is ended now.
+    const leftoverProcesses = endGroup(child.pid);
     const drained = Promise.all([stdout.done, stderr.done]);
     if (!(await settlesWithin(drained, OUTPUT_LINGER_MS))) {
       signalGroup(child.pid, "SIGKILL");
@@ -169,6 +172,7 @@ export async function runChild(request: SpawnRequest, launch: Launcher): Promise
       stdoutTruncated: stdout.capture.truncated,
       stderrTruncated: stderr.capture.truncated,
       spawnError: null,
+      leftoverProcesses,
     };
   } finally {
     clearTimeout(timeoutTimer);
@@ -208,6 +212,7 @@ function failedToStart(reason: string, wallMs: number): SpawnResult {
     stdoutTruncated: false,
     stderrTruncated: false,
     spawnError: reason,
+    leftoverProcesses: 0,
   };
 }
 

@@ -78,4 +78,10 @@ export interface SpawnResult {
    * Then `exitCode` and `signal` are `null`, and the measurements are zero or `null`.
    */
   readonly spawnError: string | null;
+  /**
+   * Processes the command left running when its first process exited (members of its process
+   * group, and under a resident spawner also orphans that left the group, such as daemons), all of
+   * which were then ended; `null` when they could not be counted. See leftovers.ts.
+   */
+  readonly leftoverProcesses: number | null;
 }

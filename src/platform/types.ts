@@ -2,9 +2,14 @@
  * The one interface the rest of perfloop sees of the JavaScript runtime it runs on.
  * Only files in src/platform/ and src/main.ts may touch the Bun or Deno globals.
  */
+import type { Spawner } from "./spawner-client.ts";
+import type { SpawnerConfig } from "./spawner-protocol.ts";
 import type { SpawnRequest, SpawnResult } from "./spawn-types.ts";
 
 export type { OutputStreamName, SpawnCommand, SpawnRequest, SpawnResult } from "./spawn-types.ts";
+export type { Spawner } from "./spawner-client.ts";
+export type { SpawnerConfig } from "./spawner-protocol.ts";
+export type { Confinement } from "./landlock.ts";
 
 export type RuntimeName = "bun" | "deno" | "node";
 
@@ -42,6 +47,14 @@ export interface Platform {
    * its own process group, killed as a whole on timeout. See spawn-types.ts.
    */
   spawn(request: SpawnRequest): Promise<SpawnResult>;
+  /**
+   * Starts a resident spawner (spawner-server.ts): another perfloop process that confines itself
+   * to `config`'s write rules (Landlock) and ends what its commands leave running; its `spawn` is
+   * this one's, confined. Where that is impossible its `confinement` says why.
+   */
+  startSpawner(config: SpawnerConfig): Promise<Spawner>;
+  /** Serves as a spawner (`perfloop __spawner <config>`, src/main.ts); resolves with the exit code. */
+  serveSpawner(args: readonly string[]): Promise<number>;
   /**
    * Calls `handler` on Ctrl-C (SIGINT) or SIGTERM instead of dying at once, so that work stops at a
    * safe point; returns the function that removes the handler. A second signal kills as usual.

@@ -5,6 +5,7 @@
  * performance map, and write the profile summary envelope. Everything is checked before anything
  * is written; a bad input writes nothing.
  */
+import { join } from "node:path";
 import { CancelledError, PerfloopError, UsageError } from "../errors.ts";
 import type { Platform } from "../platform/index.ts";
 import { requireProjectRoot } from "./project-root.ts";
@@ -48,6 +49,11 @@ export interface ProfileOptions {
    * coordinator). Default: projectRoot. The summary is always written under projectRoot.
    */
   workDir?: string;
+  /**
+   * A directory the measured commands may write (a confined side tree's scratch directory,
+   * src/confine/sandbox.ts), for the CPU profile's files. Default: a new temporary directory.
+   */
+  scratchDir?: string;
   /** The environment of every command; default the platform's. */
   env?: Readonly<Record<string, string | undefined>>;
   /** A test command already checked on this code (by the coordinator's preflight): recorded, not run again. */
@@ -225,6 +231,7 @@ export async function runProfile(platform: Platform, options: ProfileOptions, on
         env,
         timeoutMs: CPU_PROFILE_TIMEOUT_MS,
         projectRoot: workDir,
+        ...(options.scratchDir ? { profileDir: join(options.scratchDir, "cpuprofile") } : {}),
       });
       if (signal?.aborted) throw new CancelledError("profile stopped before it finished; nothing was written");
     }

@@ -1,0 +1,52 @@
+/**
+ * The Platform's two spawner methods (spawner-client.ts, spawner-server.ts) for a runtime: how to
+ * start this perfloop again as a spawner, and how to serve as one. A runtime without FFI (Node)
+ * gets an in-process stand-in that runs commands unconfined and says why.
+ */
+import { fileURLToPath } from "node:url";
+import type { Libc } from "./libc.ts";
+import { startSpawner, type Spawner } from "./spawner-client.ts";
+import type { SpawnerConfig } from "./spawner-protocol.ts";
+import { serveSpawner } from "./spawner-server.ts";
+import type { SpawnRequest, SpawnResult } from "./spawn-types.ts";
+
+export interface SpawnerSupport {
+  /** The argument vector that starts perfloop itself (its binary, or its runtime and src/main.ts). */
+  command(): string[];
+  /** Environment settings for the spawner process itself (its commands get their own). */
+  readonly settings: Readonly<Record<string, string>>;
+  libc(): Promise<Libc | null>;
+}
+
+export interface SpawnerMethods {
+  startSpawner(config: SpawnerConfig): Promise<Spawner>;
+  serveSpawner(args: readonly string[]): Promise<number>;
+}
+
+/** src/main.ts, from this file's own location (not process.argv[1], which may be a test runner). */
+export function mainModulePath(): string {
+  return fileURLToPath(new URL("../main.ts", import.meta.url));
+}
+
+export function spawnerMethods(
+  support: SpawnerSupport | null,
+  env: Readonly<Record<string, string | undefined>>,
+  spawn: (request: SpawnRequest) => Promise<SpawnResult>,
+  io: { writeStdout(text: string): void; writeStderr(text: string): void },
+  runtime: string,
+): SpawnerMethods {
+  if (!support) {
+    const reason = `perfloop runs under ${runtime} here, which has no FFI for Landlock; run the binary or the sources under Bun or Deno`;
+    return {
+      startSpawner: async () => ({ pid: 0, confinement: { confined: false, reason }, subreaper: false, spawn, close: async () => {} }),
+      serveSpawner: async () => {
+        io.writeStderr(`perfloop __spawner: ${reason}\n`);
+        return 2;
+      },
+    };
+  }
+  return {
+    startSpawner: (config) => startSpawner(support.command(), { ...env, ...support.settings }, config),
+    serveSpawner: async (args) => serveSpawner({ args, spawn, libc: await support.libc(), ...io }),
+  };
+}
