@@ -20,6 +20,7 @@ import { checkStop, payloadOf, type LoopContext } from "./loop-context.ts";
 import { aggregatePhase, boundaryPhase, endCycleEarly } from "./phase-close.ts";
 import { askNoGo, executePhase, validatePhase } from "./phase-execute.ts";
 import { afterGate, gatePhase, profilePhase } from "./phase-profile.ts";
+import { clearFailure, endAtFailure, endedAtFailure, failurePause, failureQuestion, recordFailure, repeatedFailure } from "./phase-failures.ts";
 import { buildReport, reportPhase } from "./phase-report.ts";
 import { contextPhase, researchPhase, targetPhase } from "./phase-research.ts";
 
@@ -75,6 +76,7 @@ type Next = { to: Phase } | { pause: string; pending: PendingDecision | null } |
 
 /** Where a checkpointed phase goes next. */
 async function next(ctx: LoopContext, run: Run, phase: WorkPhase): Promise<Next> {
+  if (endedAtFailure(run, phase)) return { to: "PHASE_10_AGGREGATE" };
   switch (phase) {
     case "PHASE_0_PREFLIGHT":
       return { to: "PHASE_1_PARSE_INPUT" };
@@ -134,6 +136,18 @@ function answer(ctx: LoopContext, run: Run, pending: PendingDecision, choice: st
     ctx.client.resolve("PHASE_10_AGGREGATE", choice);
     return;
   }
+  if (pending.kind === "phase_failed") {
+    const phase = pending.resume_to_phase as WorkPhase;
+    const failure = repeatedFailure(run, phase);
+    if (choice === "end" && failure) {
+      endAtFailure(ctx, run, phase, failure);
+      ctx.client.resolve("PHASE_10_AGGREGATE", choice);
+      return;
+    }
+    clearFailure(ctx, run);
+    ctx.client.resolve(phase, choice);
+    return;
+  }
   // A decision perfloop does not know (an agent paused the run): resume where it paused.
   ctx.client.resolve(pending.resume_to_phase, choice);
 }
@@ -149,6 +163,16 @@ async function ask(ctx: LoopContext, run: Run, pending: PendingDecision): Promis
   );
   if (choice === CANCELLED) throw new CancelledError(`stopped at a question: continue with perfloop resume --slug ${ctx.slug}`);
   return choice;
+}
+
+/** On a terminal: try the failing phase again, or end the run with a report. */
+async function askAfterFailures(ctx: LoopContext, question: string): Promise<"retry" | "end"> {
+  const choice = await ctx.asker.select(question, [
+    { value: "end", label: "End here", hint: "a report of what was done; what earlier cycles kept stays on the branch" },
+    { value: "retry", label: "Try again", hint: "after fixing what made it fail" },
+  ], "end");
+  if (choice === CANCELLED) throw new CancelledError(`stopped at a question: continue with perfloop resume --slug ${ctx.slug}`);
+  return choice as "retry" | "end";
 }
 
 export async function drive(ctx: LoopContext, decide?: string): Promise<DriveOutcome> {
@@ -183,8 +207,28 @@ export async function drive(ctx: LoopContext, decide?: string): Promise<DriveOut
     if (pendingAnswer !== undefined) throw new UsageError(`the run is not waiting for a decision (it is at ${phaseLabel(state.phase)})`, `resume it without --decide: perfloop resume --slug ${ctx.slug}`);
     const phase = state.phase as WorkPhase;
     if (!latestCheckpoint(run.checkpoints, phase, state.current_cycle)) {
+      const failed = repeatedFailure(run, phase);
+      if (failed) {
+        // The same failure again and again: not tried blindly once more (phase-failures.ts).
+        const choice = ctx.asker.yes ? "end" : ctx.asker.interactive ? await askAfterFailures(ctx, failureQuestion(run, failed)) : null;
+        if (choice === null) {
+          ctx.client.pause(failureQuestion(run, failed), failurePause(run, phase, failed));
+          continue;
+        }
+        if (choice === "end") {
+          endAtFailure(ctx, run, phase, failed);
+          ctx.client.advance("PHASE_10_AGGREGATE");
+          continue;
+        }
+        clearFailure(ctx, run);
+      }
       ctx.say(`phase ${phaseLabel(phase)}`, true);
-      await work(ctx, run, phase);
+      try {
+        await work(ctx, run, phase);
+      } catch (error) {
+        recordFailure(ctx, run, phase, error);
+        throw error;
+      }
       continue;
     }
     const step = await next(ctx, run, phase);

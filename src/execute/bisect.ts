@@ -61,6 +61,12 @@ export interface GroupVerdict {
   summary: string;
   /** The median ratio is slower by more than the minimum effect, whatever the outcome says. */
   looksSlower?: boolean;
+  /**
+   * The group could not be measured because of what it changes (the tests or the target fail or
+   * hang with it, it cannot be written): outcome "slower", and a single member is removed with
+   * exactly this reason.
+   */
+  failure?: string;
 }
 
 /**
@@ -75,7 +81,7 @@ export async function findUseful(set: readonly string[], verdict: Oracle<GroupVe
     const result = known ?? (await verdict(group));
     if (group.length === 1) {
       if (result.outcome === "faster") kept.push(group[0]!);
-      else removed.push({ id: group[0]!, reason: `${result.outcome.replace("_", " ")}: ${result.summary}` });
+      else removed.push({ id: group[0]!, reason: result.failure ?? `${result.outcome.replace("_", " ")}: ${result.summary}` });
       return;
     }
     if (result.outcome === "no_difference" && result.looksSlower !== true) {

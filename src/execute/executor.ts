@@ -17,18 +17,25 @@ import * as fs from "node:fs";
 import { join } from "node:path";
 import { CancelledError, PerfloopError, UsageError } from "../errors.ts";
 import { commitTree, ensureExcluded, mergeIntoCurrent, openRepo, recordTried, requireClean, resolveCommitish, writeCommitOn, type GitRepo } from "../git/index.ts";
-import { SIGNIFICANCE_LEVEL, type Verdict } from "../measure/index.ts";
+import type { Verdict } from "../measure/index.ts";
 import type { Platform } from "../platform/index.ts";
-import { compareCommands, type AbCompared } from "../profile/ab-sampler.ts";
+import type { AbCompared } from "../profile/ab-sampler.ts";
 import { requireProjectRoot } from "../profile/project-root.ts";
 import { loadHypotheses, orderHypotheses, splitContested } from "../research/hypotheses.ts";
 import type { Hypothesis } from "../research/hypotheses-schema.ts";
 import { runtimePaths, safe, slugDir as slugDirOf } from "../runtime/paths.ts";
 import { standaloneRunId, writeSummary } from "../runtime/summary.ts";
-import { findUseful, isolateBreaking, type GroupVerdict, type Removed } from "./bisect.ts";
-import { appendLog, type E2eStatus, type LogRow } from "./experiment-log.ts";
 import { resolveAllowWrite } from "../confine/allow-write.ts";
+import { confinementHint } from "../confine/hint.ts";
+import type { Removed } from "./bisect.ts";
+import { appendLog } from "./experiment-log.ts";
+import { failureGist } from "./failure-gist.ts";
+import { candidateLimitMs, describeLimit, describeVerdict, Rounds } from "./rounds.ts";
+import { strikeAndBisect } from "./strike.ts";
 import { Workspace } from "./workspace.ts";
+
+/** The base's own tests and probe run get this long (the candidates get a limit derived from them). */
+const BASE_TIMEOUT_MS = 20 * 60_000;
 
 export interface ExecuteOptions {
   /** The command to make faster (run with /bin/sh -c in each side tree). */
@@ -124,24 +131,6 @@ function metricRows(result: AbCompared): MetricRow[] {
   });
 }
 
-/** The telling lines of a failing command's output: error lines first, else the last lines. */
-export function failureGist(tail: string): string {
-  const lines = tail.replace(/\u001b\[[0-9;?]*[ -\/]*[@-~]/g, "").split("\n").map((line) => line.trim()).filter((line) => line && !/^Node\.js v\d/.test(line) && !/^at /.test(line));
-  const headline =
-    lines.find((line) => /^[A-Za-z.]*(Error|Exception)\b/.test(line)) ?? lines.find((line) => /[A-Za-z]*(Error|Exception)\b|\bFAIL|\bpanic|\bnot ok\b/.test(line));
-  const telling = headline ?? lines.find((line) => /error|assert|fail|expected/i.test(line));
-  return telling ?? (lines.slice(-2).join(" | ") || "no output");
-}
-
-/** A wall-time verdict as bisect.ts's group verdict (durations: lower is better). */
-function groupVerdict(v: Verdict): GroupVerdict {
-  return { outcome: v.outcome, summary: describeVerdict(v), looksSlower: v.ratio > 1 + v.min_effect };
-}
-
-function describeVerdict(v: Verdict): string {
-  return `median ratio ${v.ratio.toFixed(3)} (95% CI ${v.ratio_ci[0].toFixed(3)}-${v.ratio_ci[1].toFixed(3)}), p ${v.p_value < 0.0001 ? "< 0.0001" : `= ${v.p_value.toPrecision(2)}`}, n ${v.n_a}+${v.n_b}`;
-}
-
 export async function runExecute(platform: Platform, options: ExecuteOptions, onEvent: (event: ExecuteEvent) => void = () => {}, signal?: AbortSignal): Promise<ExecuteReport> {
   requireProjectRoot(options.projectRoot);
   if (!options.target.trim()) throw new UsageError("the target command is empty", 'pass the command to make faster in quotes, e.g. perfloop execute "npm run bench" --hypotheses h.json --test "npm test"');
@@ -157,284 +146,189 @@ export async function runExecute(platform: Platform, options: ExecuteOptions, on
   if (!options.hypotheses && !options.hypothesesFile) throw new UsageError("no hypotheses given", "pass --hypotheses <file> (docs/hypotheses.md)");
   const hypotheses = orderHypotheses(options.hypotheses ? [...options.hypotheses] : await loadHypotheses(options.hypothesesFile!, repo.dir));
   if (hypotheses.length === 0) throw new UsageError(`${source} holds no hypotheses`, "add at least one (docs/hypotheses.md)");
+  const allowWrite = resolveAllowWrite(platform.cwd, repo.dir, options.allowWrite ?? []);
 
   const slug = safe(options.slug ?? "execute");
   const slugDir = slugDirOf(runtimePaths(repo.dir), slug);
-  const logPath = join(slugDir, "ln-814-log.tsv");
   const deadline = options.budgetMinutes ? platform.now() + options.budgetMinutes * 60_000 : Number.POSITIVE_INFINITY;
-  const warnings: string[] = clean.warning ? [clean.warning] : [];
-  const removed: Removed[] = [];
-  const ledger: string[] = [];
   const say = (stage: string, message: string) => onEvent({ stage, message });
-  const subdir = options.subdir ?? "";
-  const cwdOf = (side: "base" | "candidate" | "alternative") => join(workspace.dir(side), subdir);
   const checkpoint = () => {
     if (signal?.aborted) throw new CancelledError("execute stopped; the person's tree is untouched and the side trees are replaced by the next run");
     if (platform.now() > deadline) throw new PerfloopError("budget_spent", `the time budget of ${options.budgetMinutes} min is spent`, { hint: "raise --budget or give fewer hypotheses" });
   };
-
-  // Every hypothesis must apply to the base on its own before anything is written: one that does
-  // not (a patch that does not apply, an edit that does not match once, a branch that does not
-  // exist) is bad input.
   say("prepare", `applying ${hypotheses.length} hypotheses to the base, each on its own`);
-  const workspace = await Workspace.create(platform, repo, clean.base, join(slugDir, "worktree"), { allowWrite: resolveAllowWrite(platform.cwd, repo.dir, options.allowWrite ?? []), notice: (message) => say("confine", message) });
+  const workspace = await Workspace.create(platform, repo, clean.base, join(slugDir, "worktree"), { allowWrite, notice: (message) => say("confine", message) });
   try {
-    return await executeIn(workspace);
+    return await executeIn({ platform, options, repo, base: clean.base, warnings: clean.warning ? [clean.warning] : [], source, hypotheses, slug, logPath: join(slugDir, "ln-814-log.tsv"), workspace, say, checkpoint, signal });
   } finally {
     await workspace.close();
   }
+}
 
-  async function executeIn(workspace: Workspace): Promise<ExecuteReport> {
-  const prepared = await workspace.prepare(hypotheses);
-  if (prepared.failed.size > 0) {
+interface Execution {
+  platform: Platform;
+  options: ExecuteOptions;
+  repo: GitRepo;
+  base: string;
+  warnings: string[];
+  /** Where the hypotheses came from, for messages. */
+  source: string;
+  hypotheses: readonly Hypothesis[];
+  slug: string;
+  logPath: string;
+  workspace: Workspace;
+  say(stage: string, message: string): void;
+  checkpoint(): void;
+  signal: AbortSignal | undefined;
+}
+
+/** The base's tests, e2e check and one run of the target: they must pass, and their times set the candidates' limits. */
+async function checkBase(x: Execution): Promise<{ testsMs: number; targetMs: number; e2e: boolean | null }> {
+  const { options, workspace } = x;
+  const cwd = join(workspace.dir("base"), options.subdir ?? "");
+  const limit = options.timeoutMs ?? BASE_TIMEOUT_MS;
+  x.say("baseline", `checking the base: ${options.test}`);
+  const tests = await workspace.run(options.test, cwd, {}, limit);
+  if (tests.exitCode !== 0) {
+    throw new UsageError(`the tests fail on the base commit (${tests.timedOut ? "timed out" : `exit ${tests.exitCode}`}): ${failureGist(tests.tail)}`, confinementHint(tests.tail) ?? "fix the tests first, or pass the right --test");
+  }
+  let e2e: boolean | null = null;
+  if (options.e2e) {
+    const run = await workspace.run(options.e2e, cwd, {}, limit);
+    e2e = run.exitCode === 0;
+    if (!e2e) throw new UsageError(`the e2e command fails on the base commit: ${options.e2e}: ${failureGist(run.tail)}`, confinementHint(run.tail) ?? "fix it first, or leave out --e2e");
+  }
+  x.say("baseline", `timing the target once on the base: ${options.target}`);
+  const probe = await workspace.run(options.target, cwd, {}, limit);
+  if (probe.exitCode !== 0) {
+    throw new UsageError(`the target fails on the base commit (${probe.timedOut ? "timed out" : `exit ${probe.exitCode}`}): ${failureGist(probe.tail)}`, confinementHint(probe.tail) ?? "check the command: it runs with /bin/sh -c in a clean checkout of the base");
+  }
+  if (probe.leftoverProcesses) x.warnings.push(`the target left ${probe.leftoverProcesses} process(es) running on the base; perfloop ends them after every run (docs/safety.md)`);
+  return { testsMs: tests.wallMs, targetMs: probe.wallMs, e2e };
+}
+
+async function executeIn(x: Execution): Promise<ExecuteReport> {
+  const { platform, options, repo, workspace, slug, say } = x;
+  const subdir = options.subdir ?? "";
+  const removed: Removed[] = [];
+  const ledger: string[] = [];
+  const prepared = await workspace.prepare(x.hypotheses);
+  if (prepared.failed.size > 0 && !options.hypotheses) {
+    // A file the person gave: one that does not apply is bad input, refused before anything is written.
     const [id, reason] = [...prepared.failed][0]!;
     const more = prepared.failed.size > 1 ? ` (and ${prepared.failed.size - 1} more: ${[...prepared.failed.keys()].slice(1).join(", ")})` : "";
-    throw new UsageError(`hypothesis ${id} does not apply to the base commit: ${reason}${more}`, `fix or remove it in ${source}`);
+    throw new UsageError(`hypothesis ${id} does not apply to the base commit: ${reason}${more}`, `fix or remove it in ${x.source}`);
   }
+  // From research (validated already): one that no longer applies is removed, and the rest goes on.
+  for (const [id, reason] of prepared.failed) removed.push({ id, reason: `does not apply to the base: ${reason}` });
+  const usable = x.hypotheses.filter((h) => !prepared.failed.has(h.id));
   await ensureExcluded(repo);
   say("prepare", "materializing the side work trees");
-  await workspace.materializeSides();
-  if (options.setup) {
-    for (const side of ["base", "candidate", "alternative"] as const) {
-      const setup = await workspace.run(options.setup, cwdOf(side), {});
-      if (setup.exitCode !== 0) throw new UsageError(`the setup command failed in the side work tree (exit ${setup.exitCode}): ${setup.tail}`, "fix --setup; it runs once in each side tree");
-    }
-  }
-
-  say("baseline", `checking the base: ${options.test}`);
-  const baseTests = await workspace.run(options.test, cwdOf("base"), {}, options.timeoutMs);
-  if (baseTests.exitCode !== 0) {
-    throw new UsageError(`the tests fail on the base commit (exit ${baseTests.exitCode}): ${baseTests.tail}`, "fix the tests first, or pass the right --test");
-  }
-  let baseE2e: boolean | null = null;
-  if (options.e2e) {
-    baseE2e = (await workspace.run(options.e2e, cwdOf("base"), {}, options.timeoutMs)).exitCode === 0;
-    if (!baseE2e) throw new UsageError(`the e2e command fails on the base commit: ${options.e2e}`, "fix it first, or leave out --e2e");
-  }
-
-  const usable = hypotheses;
+  await workspace.materializeSides(options.setup ? { command: options.setup, subdir } : undefined);
+  const base = await checkBase(x);
+  const overridden = options.timeoutMs !== undefined;
+  const limit = (baseMs: number) => {
+    const ms = candidateLimitMs(baseMs, options.timeoutMs);
+    return { ms, text: describeLimit(ms, baseMs, overridden) };
+  };
 
   // The ledger: every hypothesis that applied, as a commit on the base, kept or not.
   let n = (options.ledgerStart ?? 1) - 1;
   for (const hypothesis of usable) {
     const applied = workspace.changesOf(hypothesis.id)!;
-    const { commit } = await writeCommitOn(repo, { base: clean.base, changes: applied.changes, message: `perfloop ${slug}: tried ${hypothesis.id}\n\n${hypothesis.description}` });
+    const { commit } = await writeCommitOn(repo, { base: x.base, changes: applied.changes, message: `perfloop ${slug}: tried ${hypothesis.id}\n\n${hypothesis.description}` });
     ledger.push(await recordTried(repo, { slug, n: ++n, id: hypothesis.id, commit }));
   }
 
   const { uncontested, contested } = splitContested(usable);
-  let strike = uncontested.map((h) => h.id);
+  let strikeIds = uncontested.map((h) => h.id);
   // Uncontested hypotheses that still overlap in a file: the later one goes (the order is fix level first).
-  for (const conflict of workspace.combine(strike).conflicts) {
-    const later = conflict.ids.slice(1);
-    for (const id of later) {
-      if (!strike.includes(id)) continue;
-      strike = strike.filter((x) => x !== id);
+  for (const conflict of workspace.combine(strikeIds).conflicts) {
+    for (const id of conflict.ids.slice(1)) {
+      if (!strikeIds.includes(id)) continue;
+      strikeIds = strikeIds.filter((other) => other !== id);
       removed.push({ id, reason: `overlaps ${conflict.ids[0]} in ${conflict.path} (${conflict.reason})` });
     }
   }
-
-  const rows: LogRow[] = [];
-  const now = () => new Date(platform.now()).toISOString();
   const filesOf = (ids: readonly string[]) => [...new Set(ids.flatMap((id) => workspace.changesOf(id)?.files ?? []))].sort();
-  const testsPass = async (ids: readonly string[]): Promise<{ ok: boolean; tail: string; e2e: E2eStatus }> => {
-    checkpoint();
-    await workspace.switchTo("candidate", ids);
-    const env = workspace.envOf(ids);
-    const tests = await workspace.run(options.test, cwdOf("candidate"), env, options.timeoutMs);
-    if (tests.exitCode !== 0) return { ok: false, tail: tests.tail, e2e: "skipped" };
-    if (!options.e2e) return { ok: true, tail: "", e2e: "skipped" };
-    const e2e = await workspace.run(options.e2e, cwdOf("candidate"), env, options.timeoutMs);
-    return { ok: e2e.exitCode === 0, tail: e2e.tail, e2e: e2e.exitCode === 0 ? "pass" : "fail" };
-  };
-  // Bisecting judges up to about 2n subsets: each single hypothesis is kept only at a
-  // Bonferroni-adjusted level (alpha / n), so that a no-op is not kept by chance in one of them.
-  const familyAlpha = (size: number) => SIGNIFICANCE_LEVEL / Math.max(1, size);
-  let alpha = SIGNIFICANCE_LEVEL;
-  const compare = async (aIds: readonly string[], bIds: readonly string[], aSide: "base" | "candidate", bSide: "candidate" | "alternative"): Promise<AbCompared> => {
-    checkpoint();
-    if (aSide === "candidate") await workspace.switchTo("candidate", aIds);
-    await workspace.switchTo(bSide, bIds);
-    const result = await compareCommands(
-      workspace.platform,
-      { command: options.target, cwd: cwdOf(aSide), env: workspace.childEnv(workspace.envOf(aIds)) },
-      { command: options.target, cwd: cwdOf(bSide), env: workspace.childEnv(workspace.envOf(bIds)) },
-      { userThreshold: options.threshold ?? null, alpha, maxRuns: options.maxRuns, timeoutMs: options.timeoutMs, signal, onProgress: (p) => say("measure", `${p.phase === "warmup" ? "warm-up" : "round"} ${p.round} of ${p.of}: ${p.arm.toUpperCase()} ${p.last_ms.toFixed(1)} ms`) },
-    );
-    if (result.status === "aborted") throw new CancelledError("execute stopped while measuring");
-    if (result.status === "failed") throw new PerfloopError("command_failed", `the target failed while measuring: ${result.message}`, { hint: "the target must succeed in the base and with the hypotheses applied" });
-    return result;
-  };
-  const row = (phase: LogRow["phase"], ids: readonly string[], status: LogRow["status"], result: AbCompared | null, e2e: E2eStatus): LogRow => {
-    const a = result?.metrics_a.wall_time_ms?.median ?? null;
-    const b = result?.metrics_b.wall_time_ms?.median ?? null;
-    return { timestamp: now(), phase, hypotheses: ids, baseline_ms: a, result_ms: b, improvement_pct: a && b ? ((a - b) / a) * 100 : null, status, commit: null, files: filesOf(ids), e2e_status: e2e };
-  };
+  const rounds = new Rounds(workspace, {
+    target: options.target,
+    test: options.test,
+    e2e: options.e2e,
+    subdir,
+    threshold: options.threshold,
+    maxRuns: options.maxRuns,
+    testLimit: limit(base.testsMs),
+    targetLimit: limit(base.targetMs),
+    signal: x.signal,
+    checkpoint: x.checkpoint,
+    say,
+  });
+  const outcome = await strikeAndBisect({
+    rounds,
+    strike: strikeIds,
+    contested,
+    filesOf,
+    overlaps: (ids) => workspace.combine(ids).conflicts.length > 0,
+    now: () => new Date(platform.now()).toISOString(),
+    e2e: options.e2e !== undefined,
+    say,
+  });
+  removed.push(...outcome.removed);
+  const kept = outcome.kept;
+  const final = outcome.final;
+  for (const warning of [...(final?.warnings ?? [])]) if (!x.warnings.includes(warning)) x.warnings.push(warning);
 
-  // Strike: all uncontested together; isolate what breaks the tests.
-  let strikeResult: ExecuteReport["strike_result"] = "clean";
-  if (strike.length > 0) {
-    say("strike", `tests with ${strike.join(", ")}`);
-    let gate = await testsPass(strike);
-    if (!gate.ok) {
-      strikeResult = "bisected";
-      const tails = new Map<string, string>();
-      const culprits = await isolateBreaking(strike, async (ids) => {
-        const outcome = await testsPass(ids);
-        if (!outcome.ok) for (const id of ids) tails.set(id, outcome.tail);
-        return outcome.ok;
-      });
-      for (const id of culprits) {
-        removed.push({ id, reason: `breaks the tests: ${failureGist(tails.get(id) ?? gate.tail)}` });
-        rows.push(row("bisect", [id], "removed", null, "fail"));
-      }
-      strike = strike.filter((id) => !culprits.includes(id));
-      gate = strike.length > 0 ? await testsPass(strike) : { ok: true, tail: "", e2e: "skipped" };
-      if (!gate.ok) {
-        for (const id of strike) removed.push({ id, reason: `the tests still fail with the rest: ${failureGist(gate.tail)}` });
-        strike = [];
-      }
-    }
-  }
-  let final: AbCompared | null = null;
-  if (strike.length > 0) {
-    say("strike", `measuring ${strike.join(", ")} against the base`);
-    const measured = await compare([], strike, "base", "candidate");
-    const faster = measured.verdict.outcome === "faster";
-    rows.push(row("strike", strike, faster ? "applied" : "removed", measured, options.e2e ? "pass" : "skipped"));
-    if (faster && strike.length === 1) {
-      final = measured;
-    } else {
-      // Keep only what is significant on its own: a useless or harmful member must not ride along
-      // on another's gain, and a gain may hide behind a loss.
-      say("bisect", faster ? "faster as a whole; checking that every member earns its place" : `no significant gain (${measured.verdict.outcome}); finding the useful hypotheses`);
-      const verdictOf = async (ids: readonly string[]): Promise<GroupVerdict> => {
-        const gate = await testsPass(ids);
-        if (!gate.ok) return { outcome: "slower", summary: "the tests fail with this group alone" };
-        const group = await compare([], ids, "base", "candidate");
-        rows.push(row("bisect", ids, group.verdict.outcome === "faster" ? "applied" : "removed", group, gate.e2e));
-        return groupVerdict(group.verdict);
-      };
-      alpha = familyAlpha(strike.length);
-      const useful = await findUseful(strike, verdictOf, groupVerdict(measured.verdict));
-      alpha = SIGNIFICANCE_LEVEL;
-      if (useful.removed.length > 0) strikeResult = "bisected";
-      removed.push(...useful.removed);
-      const keptAll = useful.kept.length === strike.length;
-      strike = useful.kept;
-      if (keptAll && faster) {
-        final = measured;
-      } else if (strike.length > 0) {
-        const confirm = await compare([], strike, "base", "candidate");
-        rows.push(row("strike", strike, confirm.verdict.outcome === "faster" ? "applied" : "removed", confirm, "skipped"));
-        if (confirm.verdict.outcome === "faster") final = confirm;
-        else {
-          for (const id of strike) removed.push({ id, reason: `the kept set did not confirm its gain together: ${describeVerdict(confirm.verdict)}` });
-          strike = [];
-        }
-      }
-    }
-    if (strike.length === 0) strikeResult = "failed";
-  }
-
-  // Contested groups: each alternative on top of the strike, against the strike.
-  const contestedResults: ExecuteReport["contested_results"] = [];
-  for (const group of contested) {
-    const alternatives = group.members.map((h: Hypothesis) => h.id);
-    alpha = familyAlpha(alternatives.length);
-    let winner: string | null = null;
-    let best: Verdict | null = null;
-    const notes: string[] = [];
-    for (const id of alternatives) {
-      const ids = [...strike, id];
-      if (workspace.combine(ids).conflicts.length > 0) {
-        notes.push(`${id}: overlaps the strike`);
-        removed.push({ id, reason: `contested (${group.name}): overlaps the strike's changes` });
-        continue;
-      }
-      const gate = await testsPass(ids);
-      if (!gate.ok) {
-        notes.push(`${id}: tests fail`);
-        removed.push({ id, reason: `contested (${group.name}): breaks the tests: ${failureGist(gate.tail)}` });
-        continue;
-      }
-      await workspace.switchTo("candidate", strike);
-      const result = await compare(strike, ids, "candidate", "alternative");
-      rows.push(row("contested", ids, winner === null ? "alternative_a" : "alternative_b", result, gate.e2e));
-      notes.push(`${id}: ${result.verdict.outcome} (${describeVerdict(result.verdict)})`);
-      if (result.verdict.outcome === "faster" && (!best || result.verdict.ratio < best.ratio)) {
-        if (winner) removed.push({ id: winner, reason: `contested (${group.name}): ${id} did better` });
-        winner = id;
-        best = result.verdict;
-      } else {
-        removed.push({ id, reason: `contested (${group.name}): ${result.verdict.outcome} on top of the strike: ${describeVerdict(result.verdict)}` });
-      }
-    }
-    alpha = SIGNIFICANCE_LEVEL;
-    contestedResults.push({ group: group.name, alternatives, winner, measurement: notes.join("; ") });
-    if (winner) strike = [...strike, winner];
-  }
-  for (const group of contested) {
-    for (const dependent of group.dependents ?? []) removed.push({ id: dependent.id, reason: `depends on contested group ${group.name}; not tried in this version` });
-  }
-
-  // The final measurement of everything kept, against the base, and the branch.
+  // The branch, the log, the merge.
   let branch: string | null = null;
   let branchRef: string | null = null;
   let commit: string | null = null;
-  if (strike.length > 0 && (final === null || contestedResults.some((r) => r.winner))) {
-    final = await compare([], strike, "base", "candidate");
-    if (final.verdict.outcome !== "faster") {
-      for (const id of strike) removed.push({ id, reason: `the final set is not faster than the base: ${describeVerdict(final.verdict)}` });
-      strike = [];
-    }
-  }
-  if (strike.length > 0 && final) {
+  if (kept.length > 0 && final) {
     const gain = ((1 - final.verdict.ratio) * 100).toFixed(1);
-    const message = `perfloop: ${strike.join(", ")}: wall time -${gain}% (${describeVerdict(final.verdict)})\n\nKept: ${strike.join(", ")}\nRemoved: ${removed.map((r) => r.id).join(", ") || "none"}\nTarget: ${options.target}\nTests: ${options.test}`;
-    const committed = await commitTree(repo, { slug, base: clean.base, changes: workspace.changesAgainstBase(strike), message });
+    const message = `perfloop: ${kept.join(", ")}: wall time -${gain}% (${describeVerdict(final.verdict)})\n\nKept: ${kept.join(", ")}\nRemoved: ${removed.map((r) => r.id).join(", ") || "none"}\nTarget: ${options.target}\nTests: ${options.test}`;
+    const committed = await commitTree(repo, { slug, base: x.base, changes: workspace.changesAgainstBase(kept), message });
     branch = committed.branch;
     branchRef = committed.ref;
     commit = committed.commit;
-    for (const r of rows) if (r.status === "applied" && r.hypotheses.every((id) => strike.includes(id))) r.commit = commit;
+    for (const r of outcome.rows) if (r.status === "applied" && r.hypotheses.every((id) => kept.includes(id))) r.commit = commit;
   }
-  appendLog(logPath, rows);
+  appendLog(x.logPath, outcome.rows);
   let merged: ExecuteReport["merged"] = null;
   if (options.merge && branch && branchRef) {
     say("merge", `merging ${branch} into your current branch`);
     // The full ref: "perfloop/<slug>" alone would also name the ledger's refs/perfloop/<slug>/ folder.
-    const outcome = await mergeIntoCurrent(repo, { from: branchRef, message: `Merge branch '${branch}'` });
-    merged = { kind: outcome.kind, into: outcome.into, before: outcome.before, after: outcome.after };
+    const done = await mergeIntoCurrent(repo, { from: branchRef, message: `Merge branch '${branch}'` });
+    merged = { kind: done.kind, into: done.into, before: done.before, after: done.after };
   }
 
-  const metrics = final && strike.length > 0 ? metricRows(final) : [];
+  const metrics = final && kept.length > 0 ? metricRows(final) : [];
   const total = metrics.find((m) => m.metric === "wall_time_ms")?.improvement_pct ?? null;
   const targetMet = options.targetPct === undefined ? null : total !== null && total >= options.targetPct;
   const gap =
     targetMet === false
-      ? `target ${options.targetPct}% less wall time, reached ${total === null ? "0" : total.toFixed(1)}%: ${strike.length === 0 ? "no hypothesis gave a significant gain" : `${(options.targetPct! - (total ?? 0)).toFixed(1)} points short with ${strike.join(", ")}`}; removed: ${removed.map((r) => `${r.id} (${r.reason.split(":")[0]})`).join(", ") || "none"}`
+      ? `target ${options.targetPct}% less wall time, reached ${total === null ? "0" : total.toFixed(1)}%: ${kept.length === 0 ? "no hypothesis gave a significant gain" : `${(options.targetPct! - (total ?? 0)).toFixed(1)} points short with ${kept.join(", ")}`}; removed: ${removed.map((r) => `${r.id} (${r.reason.split(":")[0]})`).join(", ") || "none"}`
       : null;
-  const e2eFinal = options.e2e && strike.length > 0 ? (await testsPass(strike)).ok : null;
+  const e2eFinal = options.e2e && kept.length > 0 ? (await rounds.gate(kept)).ok : null;
   const report: Omit<ExecuteReport, "summary_path" | "run_id"> = {
     slug,
-    base: clean.base,
+    base: x.base,
     branch,
     commit,
-    strike_result: strikeResult,
-    hypotheses_applied: strike,
+    strike_result: outcome.strikeResult,
+    hypotheses_applied: kept,
     hypotheses_removed: removed,
-    contested_results: contestedResults,
+    contested_results: outcome.contested,
     verdict: final?.verdict ?? null,
     metrics,
     total_improvement_pct: total,
     target_met: targetMet,
     gap_analysis: gap,
-    files_modified: filesOf(strike),
-    e2e_test: options.e2e ? { command: options.e2e, baseline_passed: baseE2e === true, final_passed: e2eFinal } : null,
+    files_modified: filesOf(kept),
+    e2e_test: options.e2e ? { command: options.e2e, baseline_passed: base.e2e === true, final_passed: e2eFinal } : null,
     ledger,
     merged,
-    log_path: logPath,
-    warnings,
+    log_path: x.logPath,
+    warnings: x.warnings,
   };
   const nowMs = platform.now();
   const runId = options.runId ?? standaloneRunId("ln-814", nowMs, `${slug}:${repo.dir}`);
@@ -445,5 +339,4 @@ export async function runExecute(platform: Platform, options: ExecuteOptions, on
   } as unknown as Record<string, unknown>;
   const { path } = writeSummary({ projectRoot: repo.dir, runId, slug, kind: "optimization-execution", payload, nowMs, pid: platform.pid });
   return { ...report, run_id: runId, summary_path: path };
-  }
 }

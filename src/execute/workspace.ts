@@ -14,7 +14,8 @@ import type { Platform } from "../platform/index.ts";
 import { diffTrees, materialize, readTreeAt, writeChanges, type GitRepo } from "../git/index.ts";
 import type { FileTree, TreeChanges } from "../git/types.ts";
 import { applyHypothesis, type Applied } from "./apply.ts";
-import { PerfloopError } from "../errors.ts";
+import { PerfloopError, UsageError } from "../errors.ts";
+import { confinementHint } from "../confine/hint.ts";
 import { combineChanges } from "./combine.ts";
 import { Sandbox } from "../confine/sandbox.ts";
 import type { Hypothesis } from "../research/hypotheses-schema.ts";
@@ -28,11 +29,28 @@ const TAIL_LINES = 40;
 export type SideName = "base" | "candidate" | "alternative" | "scratch";
 const SIDES: readonly SideName[] = ["base", "candidate", "alternative", "scratch"];
 
+/** `--setup`: run in each side tree after it is written from the base. */
+export interface Setup {
+  command: string;
+  /** Where it runs, relative to the side tree's root. */
+  subdir: string;
+}
+
 export interface WorkspaceOptions {
   /** More directories commands may write (`--allow-write`). */
   allowWrite?: readonly string[];
   /** Tells the person something once (that commands are not confined here). */
   notice?(message: string): void;
+}
+
+export interface RunResult {
+  /** null when it was killed (a timeout) or could not start. */
+  exitCode: number | null;
+  /** The last lines of its output (or why it could not start). */
+  tail: string;
+  timedOut: boolean;
+  wallMs: number;
+  leftoverProcesses: number | null;
 }
 
 export interface Prepared {
@@ -45,6 +63,7 @@ export class Workspace {
   readonly baseTree: FileTree;
   private readonly current = new Map<SideName, FileTree>();
   private readonly applied = new Map<string, Applied>();
+  private setup: Setup | null = null;
 
   /** Runs the commands of the side trees, confined; its `platform` is what measuring code gets. */
   readonly sandbox: Sandbox;
@@ -79,13 +98,24 @@ export class Workspace {
     await this.sandbox.close();
   }
 
-  /** Writes the base into the base, candidate and alternative trees (replacing a previous run's). */
-  async materializeSides(): Promise<void> {
+  /** Writes the base into the base, candidate and alternative trees (replacing a previous run's); `setup` runs in each. */
+  async materializeSides(setup?: Setup): Promise<void> {
     fs.mkdirSync(this.root, { recursive: true });
-    for (const side of ["base", "candidate", "alternative"] as const) {
-      await materialize(this.repo, this.base, this.dir(side), { replace: true });
-      this.current.set(side, this.baseTree);
+    this.setup = setup ?? null;
+    for (const side of ["base", "candidate", "alternative"] as const) await this.reset(side);
+  }
+
+  /** A side tree back to the base, set up again: after a change that could not be written completely. */
+  private async reset(side: SideName): Promise<void> {
+    this.current.delete(side);
+    await materialize(this.repo, this.base, this.dir(side), { replace: true });
+    if (this.setup) {
+      const done = await this.run(this.setup.command, join(this.dir(side), this.setup.subdir), {});
+      if (done.exitCode !== 0) {
+        throw new UsageError(`the setup command failed in the side work tree (${done.timedOut ? "timed out" : `exit ${done.exitCode}`}): ${done.tail.split("\n").slice(-3).join(" | ")}`, confinementHint(done.tail) ?? "fix --setup; it runs once in each side tree");
+      }
     }
+    this.current.set(side, this.baseTree);
   }
 
   /**
@@ -102,10 +132,10 @@ export class Workspace {
   }
 
   /** Runs a shell command in a side tree with a timeout; the exit code and the end of its output. */
-  async run(command: string, cwd: string, env: Record<string, string>, timeoutMs = COMMAND_TIMEOUT_MS): Promise<{ exitCode: number | null; tail: string; timedOut: boolean }> {
+  async run(command: string, cwd: string, env: Record<string, string>, timeoutMs = COMMAND_TIMEOUT_MS): Promise<RunResult> {
     const result = await this.sandbox.platform.spawn({ shell: command, cwd, env: this.childEnv(env), timeoutMs, maxOutputBytes: OUTPUT_LIMIT });
     const text = `${result.stdout}\n${result.stderr}`.trim().split("\n").slice(-TAIL_LINES).join("\n");
-    return { exitCode: result.spawnError ? null : result.exitCode, tail: result.spawnError ?? text, timedOut: result.timedOut };
+    return { exitCode: result.spawnError ? null : result.exitCode, tail: result.spawnError ?? text, timedOut: result.timedOut, wallMs: result.wallMs, leftoverProcesses: result.leftoverProcesses };
   }
 
   /** Applies each hypothesis to the base on its own; the ones that cannot apply are reported, not thrown. */
@@ -153,19 +183,38 @@ export class Workspace {
     return combineChanges(this.baseTree, parts);
   }
 
-  /** Makes a side tree hold the base plus `ids`, writing only what differs from what it holds. */
-  async switchTo(side: SideName, ids: readonly string[]): Promise<FileTree> {
-    const { tree } = this.combine(ids);
+  /**
+   * Makes a side tree hold the base plus `ids`, writing only what differs from what it holds. A
+   * change that cannot be written there (perfloop's checks refuse it, or the file system does) is
+   * the hypotheses' problem, not the run's: the side tree is reset to the base and the reason is
+   * returned; null when it was written.
+   */
+  async switchTo(side: SideName, ids: readonly string[]): Promise<string | null> {
+    const { tree, conflicts } = this.combine(ids);
+    if (conflicts.length > 0) return `cannot be combined: ${conflicts.map((c) => `${c.ids.join(" and ")} in ${c.path} (${c.reason})`).join("; ")}`;
     const before = this.current.get(side) ?? this.baseTree;
-    const changes = diffTrees(before, tree);
-    // Deleted paths first would be fine too; writeChanges handles both kinds.
-    await writeChanges(fs, this.dir(side), changes);
+    try {
+      await writeChanges(fs, this.dir(side), diffTrees(before, tree));
+    } catch (error) {
+      if (!(error instanceof PerfloopError) && !isChangeError(error)) throw error;
+      await this.reset(side);
+      return `cannot be written to the side tree: ${(error as Error).message}`;
+    }
     this.current.set(side, tree);
-    return tree;
+    return null;
   }
 
   /** The changes of the base plus `ids` against the base (for the branch commit and the ledger). */
   changesAgainstBase(ids: readonly string[]): TreeChanges {
     return diffTrees(this.baseTree, this.combine(ids).tree);
   }
+}
+
+/** Errors of the machine, not of the change: a full or read-only disk fails the run (and says so), never a hypothesis. */
+const MACHINE_ERRORS = new Set(["ENOSPC", "EDQUOT", "EROFS", "EIO", "ENOMEM", "EMFILE", "ENFILE"]);
+
+/** A file system error caused by what a change asks for (a name too long, a file where a directory must be, ...). */
+function isChangeError(error: unknown): boolean {
+  const code = error instanceof Error ? (error as NodeJS.ErrnoException).code : undefined;
+  return typeof code === "string" && /^E[A-Z]+$/.test(code) && !MACHINE_ERRORS.has(code);
 }

@@ -87,6 +87,8 @@ export interface CommandRun {
   io_write_bytes: number | null;
   exit_code: number | null;
   markers: RunStepMarkers;
+  /** Processes the run left running, which perfloop ended (SpawnResult.leftoverProcesses). */
+  leftover_processes: number | null;
 }
 
 /** Why a run ended the measurement. */
@@ -146,6 +148,7 @@ export async function runCommandOnce(
     io_write_bytes: result.ioWriteBytes,
     exit_code: result.exitCode,
     markers: markers.result(),
+    leftover_processes: result.leftoverProcesses,
   };
   if (result.exitCode === 0 && !result.timedOut && result.spawnError === null) return { ok: true, sample };
 
@@ -234,6 +237,11 @@ export function summarizeRuns(
           : "this runtime does not measure it for every child";
       warnings.push(`${metric.name} left out: known on ${known.length} of ${values.length} runs (${why})`);
     }
+  }
+  const leaving = measured.filter((sample) => (sample.leftover_processes ?? 0) > 0);
+  if (leaving.length > 0) {
+    const most = Math.max(...leaving.map((sample) => sample.leftover_processes ?? 0));
+    warnings.push(`the command left processes running after ${leaving.length} of ${measured.length} runs (up to ${most} at once); perfloop ended them when each run ended (docs/safety.md)`);
   }
   return { metrics, warnings };
 }

@@ -28,6 +28,7 @@ const STOPS: Record<string, string> = {
   NO_HYPOTHESES: "no hypothesis was left to try",
   WRONG_TOOL_BLOCK: "the wrong-tool gate blocked the cycle: changing the code is not the way to a gain",
   PLAN_DECLINED: "the plan was declined",
+  PHASE_FAILED: "a phase failed the same way again and again, and the run was ended there",
   PLAN_ONLY: "plan only: the plan was made and nothing was executed",
   UNFINISHED: "the run is not finished",
 };

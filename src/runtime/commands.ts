@@ -7,7 +7,7 @@ import { readFileSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import * as v from "valibot";
 import { PerfloopError, UsageError } from "../errors.ts";
-import { validateTransition } from "./guards.ts";
+import { isFailedPhaseExit, validateTransition } from "./guards.ts";
 import { check } from "./issues.ts";
 import { LockBusyError } from "./lock.ts";
 import { assertRunId, newRunId, pointerPath, runtimePaths } from "./paths.ts";
@@ -346,7 +346,7 @@ export class RuntimeService {
         }
         if (back && to !== back) {
           const guard = validateTransition(state, run.checkpoints, back, to);
-          if (!guard.ok || !EDGES[back].includes(to)) {
+          if (!guard.ok || !(EDGES[back].includes(to) || isFailedPhaseExit(state, run.checkpoints, back, to))) {
             return this.guardFail(guard.ok ? `Invalid transition: ${back} -> ${to}` : guard.error, guard.ok ? [] : (guard.details ?? []), guard);
           }
         }

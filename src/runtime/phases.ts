@@ -78,7 +78,7 @@ export const HISTORY_EVENTS = [
 export type HistoryEventType = (typeof HISTORY_EVENTS)[number];
 
 /** Stop reasons perfloop itself writes (an extension: the original accepts any string). */
-export const STOP_REASONS = ["TARGET_MET", "PLATEAU", "MAX_CYCLES", "NO_HYPOTHESES", "WRONG_TOOL_BLOCK", "PLAN_DECLINED", "PLAN_ONLY"] as const;
+export const STOP_REASONS = ["TARGET_MET", "PLATEAU", "MAX_CYCLES", "NO_HYPOTHESES", "WRONG_TOOL_BLOCK", "PLAN_DECLINED", "PLAN_ONLY", "PHASE_FAILED"] as const;
 export type StopReason = (typeof STOP_REASONS)[number];
 export const WRONG_TOOL_INDICATORS = [
   "external_service_no_alternative",

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { failureGist } from "../../src/execute/executor.ts";
+import { failureGist } from "../../src/execute/failure-gist.ts";
 
 test("the gist of a failing test run is its error line, not a code frame or the runtime banner", () => {
   const node = [

@@ -1,0 +1,151 @@
+/**
+ * The executor's two questions about a set of hypotheses, asked in its side trees (workspace.ts):
+ * is it safe (`gate`: the side tree written, the tests and the e2e check passing within their
+ * time limits), and how does it measure against another set (`measure`: an interleaved comparison,
+ * ab-sampler.ts)?
+ *
+ * A bad hypothesis is a verdict, not a failed run (docs/safety.md): a change that cannot be
+ * written, tests that fail or hang, a target that fails, crashes or hangs with it are all answers
+ * with their reason, which the strike and the bisection (strike.ts) turn into removals. Only the
+ * base failing ends the execution with an error: that is not a hypothesis' doing.
+ *
+ * Time limits come from the base (measured before any change is tried): a candidate's tests and
+ * target runs get TIMEOUT_FACTOR times the base's time plus TIMEOUT_MARGIN_MS, so that a hang
+ * costs a bounded, predictable time, and a change that makes something ten times slower is still
+ * measured (and removed as slower). `--timeout` sets the limit instead.
+ */
+import { join } from "node:path";
+import { CancelledError, PerfloopError } from "../errors.ts";
+import { SIGNIFICANCE_LEVEL, type Verdict } from "../measure/index.ts";
+import { compareCommands, type AbCompared } from "../profile/ab-sampler.ts";
+import { failureGist } from "./failure-gist.ts";
+import type { GroupVerdict } from "./bisect.ts";
+import type { E2eStatus } from "./experiment-log.ts";
+import type { SideName, Workspace } from "./workspace.ts";
+
+/** A candidate may take this many times as long as the base... */
+export const TIMEOUT_FACTOR = 10;
+/** ...plus this, so that a fast command does not get a limit of a few milliseconds. */
+export const TIMEOUT_MARGIN_MS = 10_000;
+
+/** The time limit of a candidate's run, from the base's time (or the person's `--timeout`). */
+export function candidateLimitMs(baseMs: number, overrideMs?: number): number {
+  return overrideMs ?? Math.round(TIMEOUT_FACTOR * baseMs + TIMEOUT_MARGIN_MS);
+}
+
+export function describeLimit(limitMs: number, baseMs: number, overridden: boolean): string {
+  const seconds = `${(limitMs / 1000).toFixed(limitMs < 10_000 ? 1 : 0)} s`;
+  return overridden ? `${seconds}, --timeout` : `${seconds}: ${TIMEOUT_FACTOR} x the base's ${Math.round(baseMs)} ms + ${TIMEOUT_MARGIN_MS / 1000} s`;
+}
+
+export type GateResult = { ok: true; e2e: E2eStatus } | { ok: false; reason: string; e2e: E2eStatus };
+export type MeasureResult = { ok: true; result: AbCompared } | { ok: false; reason: string };
+
+export interface RoundSettings {
+  target: string;
+  test: string;
+  e2e?: string;
+  /** Where commands run inside each side tree, relative to its root. */
+  subdir: string;
+  threshold?: number;
+  maxRuns?: number;
+  testLimit: { ms: number; text: string };
+  targetLimit: { ms: number; text: string };
+  signal?: AbortSignal;
+  /** Throws at a safe point (Ctrl-C, the budget). */
+  checkpoint(): void;
+  say(stage: string, message: string): void;
+}
+
+/** A wall-time verdict as bisect.ts's group verdict (durations: lower is better). */
+export function groupVerdict(v: Verdict): GroupVerdict {
+  return { outcome: v.outcome, summary: describeVerdict(v), looksSlower: v.ratio > 1 + v.min_effect };
+}
+
+/** A set that could not be measured because of what it changes. */
+export function failedVerdict(reason: string): GroupVerdict {
+  return { outcome: "slower", summary: reason, looksSlower: true, failure: reason };
+}
+
+export function describeVerdict(v: Verdict): string {
+  return `median ratio ${v.ratio.toFixed(3)} (95% CI ${v.ratio_ci[0].toFixed(3)}-${v.ratio_ci[1].toFixed(3)}), p ${v.p_value < 0.0001 ? "< 0.0001" : `= ${v.p_value.toPrecision(2)}`}, n ${v.n_a}+${v.n_b}`;
+}
+
+export class Rounds {
+  /** Significance level of the comparisons; lowered while many subsets are judged (strike.ts). */
+  alpha = SIGNIFICANCE_LEVEL;
+
+  constructor(
+    private readonly workspace: Workspace,
+    private readonly settings: RoundSettings,
+  ) {}
+
+  cwdOf(side: SideName): string {
+    return join(this.workspace.dir(side), this.settings.subdir);
+  }
+
+  /** The candidate tree with `ids`: written, tests passing, the e2e check passing, each within its limit. */
+  async gate(ids: readonly string[]): Promise<GateResult> {
+    const { settings, workspace } = this;
+    settings.checkpoint();
+    const unwritable = await workspace.switchTo("candidate", ids);
+    if (unwritable) return { ok: false, reason: unwritable, e2e: "skipped" };
+    const env = workspace.envOf(ids);
+    const tests = await workspace.run(settings.test, this.cwdOf("candidate"), env, settings.testLimit.ms);
+    if (tests.exitCode !== 0) {
+      const reason = tests.timedOut ? `the tests did not finish within the limit (${settings.testLimit.text})` : `breaks the tests: ${failureGist(tests.tail)}`;
+      return { ok: false, reason, e2e: "skipped" };
+    }
+    if (!settings.e2e) return { ok: true, e2e: "skipped" };
+    const e2e = await workspace.run(settings.e2e, this.cwdOf("candidate"), env, settings.testLimit.ms);
+    if (e2e.exitCode === 0) return { ok: true, e2e: "pass" };
+    const reason = e2e.timedOut ? `the e2e check did not finish within the limit (${settings.testLimit.text})` : `breaks the e2e check: ${failureGist(e2e.tail)}`;
+    return { ok: false, reason, e2e: "fail" };
+  }
+
+  /**
+   * The target with `aIds` on `aSide` against the target with `bIds` on `bSide`, interleaved. A
+   * failure on the B side is a verdict about `bIds`; on the A side (the base, or a set measured
+   * before) it is an error.
+   */
+  async measure(aIds: readonly string[], bIds: readonly string[], aSide: "base" | "candidate", bSide: "candidate" | "alternative"): Promise<MeasureResult> {
+    const { settings, workspace } = this;
+    settings.checkpoint();
+    if (aSide === "candidate") {
+      const unwritable = await workspace.switchTo("candidate", aIds);
+      if (unwritable) throw new PerfloopError("side_tree_failed", `the side tree of ${aIds.join(", ")} could not be written again: ${unwritable}`);
+    }
+    const unwritable = await workspace.switchTo(bSide, bIds);
+    if (unwritable) return { ok: false, reason: unwritable };
+    const result = await compareCommands(
+      workspace.platform,
+      { command: settings.target, cwd: this.cwdOf(aSide), env: workspace.childEnv(workspace.envOf(aIds)) },
+      { command: settings.target, cwd: this.cwdOf(bSide), env: workspace.childEnv(workspace.envOf(bIds)) },
+      {
+        userThreshold: settings.threshold ?? null,
+        alpha: this.alpha,
+        maxRuns: settings.maxRuns,
+        timeoutMs: settings.targetLimit.ms,
+        signal: settings.signal,
+        onProgress: (p) => settings.say("measure", `${bIds.join(", ") || "the base"}: ${p.phase === "warmup" ? "warm-up" : "round"} ${p.round} of ${p.of}: ${p.arm.toUpperCase()} ${p.last_ms.toFixed(1)} ms`),
+      },
+    );
+    if (result.status === "aborted") throw new CancelledError("execute stopped while measuring");
+    if (result.status === "failed") {
+      const failure = result.failure;
+      const what = failure.timed_out
+        ? `did not finish within the limit (${settings.targetLimit.text})`
+        : failure.spawn_error
+          ? `could not start (${failure.spawn_error})`
+          : failure.signal
+            ? `was killed by ${failure.signal}`
+            : `exits with ${failure.exit_code}`;
+      const gist = failure.timed_out || failure.spawn_error ? "" : `: ${failureGist(`${failure.stdout_tail}\n${failure.stderr_tail}`)}`;
+      if (result.side === "b") return { ok: false, reason: `the target ${what} with it${gist}` };
+      throw new PerfloopError("command_failed", `the target ${what} ${aIds.length === 0 ? "on the base" : `with ${aIds.join(", ")}`} while measuring${gist}`, {
+        hint: "the target must succeed on the base commit every time: check that it is not flaky",
+      });
+    }
+    return { ok: true, result };
+  }
+}

@@ -1,0 +1,199 @@
+/**
+ * The executor's rounds over one hypothesis set (DESIGN, phase 8), on top of rounds.ts:
+ *
+ *   1. Strike: every uncontested hypothesis together; the gate (tests, e2e) first, then an
+ *      interleaved comparison against the base.
+ *   2. The gate fails: the breaking hypotheses are isolated (bisect.ts isolateBreaking) and
+ *      removed with their reason (tests failing or hanging, a change that cannot be written).
+ *   3. No significant gain, or a group of several: each member must earn its place (findUseful),
+ *      judged at a Bonferroni-adjusted level; a set whose target fails or hangs is split like a
+ *      slower one until the culprit stands alone.
+ *   4. Contested alternatives are measured one at a time on top of the strike, against it; the best
+ *      significant winner of each group stays.
+ *   5. The kept set is measured against the base once more when anything changed since its last
+ *      measurement.
+ */
+import { SIGNIFICANCE_LEVEL, type Verdict } from "../measure/index.ts";
+import type { AbCompared } from "../profile/ab-sampler.ts";
+import type { ContestedGroup } from "../research/hypotheses-contested.ts";
+import type { Hypothesis } from "../research/hypotheses-schema.ts";
+import { findUseful, isolateBreaking, type GroupVerdict, type Removed } from "./bisect.ts";
+import type { E2eStatus, LogRow } from "./experiment-log.ts";
+import { describeVerdict, failedVerdict, groupVerdict, type Rounds } from "./rounds.ts";
+
+export interface StrikeInput {
+  rounds: Rounds;
+  /** The uncontested hypotheses, in order (fix level first). */
+  strike: readonly string[];
+  contested: readonly ContestedGroup[];
+  /** Files each set changes, for the experiment log. */
+  filesOf(ids: readonly string[]): string[];
+  /** Whether something can be combined without overlapping (workspace.combine). */
+  overlaps(ids: readonly string[]): boolean;
+  now(): string;
+  e2e: boolean;
+  say(stage: string, message: string): void;
+}
+
+export interface StrikeOutcome {
+  kept: string[];
+  removed: Removed[];
+  /** The measurement of the kept set against the base, or null when nothing is kept. */
+  final: AbCompared | null;
+  strikeResult: "clean" | "bisected" | "failed";
+  contested: { group: string; alternatives: string[]; winner: string | null; measurement: string }[];
+  rows: LogRow[];
+}
+
+/** Bisecting judges up to about 2n subsets: a single hypothesis is kept only at alpha / n, so that a no-op is not kept by chance. */
+const familyAlpha = (size: number) => SIGNIFICANCE_LEVEL / Math.max(1, size);
+
+export async function strikeAndBisect(input: StrikeInput): Promise<StrikeOutcome> {
+  const { rounds, say } = input;
+  const removed: Removed[] = [];
+  const rows: LogRow[] = [];
+  const row = (phase: LogRow["phase"], ids: readonly string[], status: LogRow["status"], result: AbCompared | null, e2e: E2eStatus): LogRow => {
+    const a = result?.metrics_a.wall_time_ms?.median ?? null;
+    const b = result?.metrics_b.wall_time_ms?.median ?? null;
+    return { timestamp: input.now(), phase, hypotheses: [...ids], baseline_ms: a, result_ms: b, improvement_pct: a && b ? ((a - b) / a) * 100 : null, status, commit: null, files: input.filesOf(ids), e2e_status: e2e };
+  };
+  let strike = [...input.strike];
+  let strikeResult: StrikeOutcome["strikeResult"] = "clean";
+
+  // Strike: all uncontested together; isolate what breaks the gate.
+  if (strike.length > 0) {
+    say("strike", `tests with ${strike.join(", ")}`);
+    let gate = await rounds.gate(strike);
+    if (!gate.ok) {
+      strikeResult = "bisected";
+      say("bisect", `the tests fail with ${strike.join(", ")} (${gate.reason}); finding which hypotheses break them`);
+      const reasons = new Map<string, string>();
+      const culprits = await isolateBreaking(strike, async (ids) => {
+        const outcome = await rounds.gate(ids);
+        if (!outcome.ok) for (const id of ids) reasons.set(id, outcome.reason);
+        return outcome.ok;
+      });
+      for (const id of culprits) {
+        removed.push({ id, reason: reasons.get(id) ?? gate.reason });
+        rows.push(row("bisect", [id], "removed", null, "fail"));
+      }
+      strike = strike.filter((id) => !culprits.includes(id));
+      gate = strike.length > 0 ? await rounds.gate(strike) : { ok: true, e2e: "skipped" };
+      if (!gate.ok) {
+        for (const id of strike) removed.push({ id, reason: `the tests still fail with the rest: ${gate.reason}` });
+        strike = [];
+      }
+    }
+  }
+
+  let final: AbCompared | null = null;
+  if (strike.length > 0) {
+    say("strike", `measuring ${strike.join(", ")} against the base`);
+    const measured = await rounds.measure([], strike, "base", "candidate");
+    const faster = measured.ok && measured.result.verdict.outcome === "faster";
+    rows.push(row("strike", strike, faster ? "applied" : "removed", measured.ok ? measured.result : null, input.e2e ? "pass" : "skipped"));
+    if (faster && strike.length === 1 && measured.ok) {
+      final = measured.result;
+    } else {
+      // Keep only what is significant on its own: a useless or harmful member must not ride along
+      // on another's gain, and a gain may hide behind a loss.
+      const why = !measured.ok ? `the target fails with the whole set (${measured.reason})` : faster ? "faster as a whole; checking that every member earns its place" : `no significant gain (${measured.result.verdict.outcome})`;
+      say("bisect", `${why}; finding the useful hypotheses`);
+      const verdictOf = async (ids: readonly string[]): Promise<GroupVerdict> => {
+        const gate = await rounds.gate(ids);
+        if (!gate.ok) return failedVerdict(gate.reason);
+        say("bisect", `measuring ${ids.join(", ")} against the base`);
+        const group = await rounds.measure([], ids, "base", "candidate");
+        if (!group.ok) {
+          rows.push(row("bisect", ids, "removed", null, gate.e2e));
+          return failedVerdict(group.reason);
+        }
+        rows.push(row("bisect", ids, group.result.verdict.outcome === "faster" ? "applied" : "removed", group.result, gate.e2e));
+        return groupVerdict(group.result.verdict);
+      };
+      rounds.alpha = familyAlpha(strike.length);
+      const useful = await findUseful(strike, verdictOf, measured.ok ? groupVerdict(measured.result.verdict) : failedVerdict(measured.reason));
+      rounds.alpha = SIGNIFICANCE_LEVEL;
+      if (useful.removed.length > 0) strikeResult = "bisected";
+      removed.push(...useful.removed);
+      const keptAll = useful.kept.length === strike.length;
+      strike = useful.kept;
+      if (keptAll && faster && measured.ok) {
+        final = measured.result;
+      } else if (strike.length > 0) {
+        say("strike", `confirming ${strike.join(", ")} together against the base`);
+        const confirm = await rounds.measure([], strike, "base", "candidate");
+        const confirmed = confirm.ok && confirm.result.verdict.outcome === "faster";
+        rows.push(row("strike", strike, confirmed ? "applied" : "removed", confirm.ok ? confirm.result : null, "skipped"));
+        if (confirmed && confirm.ok) final = confirm.result;
+        else {
+          const how = confirm.ok ? describeVerdict(confirm.result.verdict) : confirm.reason;
+          for (const id of strike) removed.push({ id, reason: `the kept set did not confirm its gain together: ${how}` });
+          strike = [];
+        }
+      }
+    }
+    if (strike.length === 0) strikeResult = "failed";
+  }
+
+  // Contested groups: each alternative on top of the strike, against the strike.
+  const contestedResults: StrikeOutcome["contested"] = [];
+  for (const group of input.contested) {
+    const alternatives = group.members.map((h: Hypothesis) => h.id);
+    rounds.alpha = familyAlpha(alternatives.length);
+    let winner: string | null = null;
+    let best: Verdict | null = null;
+    const notes: string[] = [];
+    for (const id of alternatives) {
+      const ids = [...strike, id];
+      if (input.overlaps(ids)) {
+        notes.push(`${id}: overlaps the strike`);
+        removed.push({ id, reason: `contested (${group.name}): overlaps the strike's changes` });
+        continue;
+      }
+      const gate = await rounds.gate(ids);
+      if (!gate.ok) {
+        notes.push(`${id}: ${gate.reason}`);
+        removed.push({ id, reason: `contested (${group.name}): ${gate.reason}` });
+        continue;
+      }
+      say("contested", `measuring ${id} on top of ${strike.join(", ") || "the base"}`);
+      const measured = strike.length > 0 ? await rounds.measure(strike, ids, "candidate", "alternative") : await rounds.measure([], ids, "base", "alternative");
+      if (!measured.ok) {
+        notes.push(`${id}: ${measured.reason}`);
+        removed.push({ id, reason: `contested (${group.name}): ${measured.reason}` });
+        continue;
+      }
+      const verdict = measured.result.verdict;
+      rows.push(row("contested", ids, winner === null ? "alternative_a" : "alternative_b", measured.result, gate.e2e));
+      notes.push(`${id}: ${verdict.outcome} (${describeVerdict(verdict)})`);
+      if (verdict.outcome === "faster" && (!best || verdict.ratio < best.ratio)) {
+        if (winner) removed.push({ id: winner, reason: `contested (${group.name}): ${id} did better` });
+        winner = id;
+        best = verdict;
+      } else {
+        removed.push({ id, reason: `contested (${group.name}): ${verdict.outcome} on top of the strike: ${describeVerdict(verdict)}` });
+      }
+    }
+    rounds.alpha = SIGNIFICANCE_LEVEL;
+    contestedResults.push({ group: group.name, alternatives, winner, measurement: notes.join("; ") });
+    if (winner) strike = [...strike, winner];
+  }
+  for (const group of input.contested) {
+    for (const dependent of group.dependents ?? []) removed.push({ id: dependent.id, reason: `depends on contested group ${group.name}; not tried in this version` });
+  }
+
+  // The final measurement of everything kept, against the base.
+  if (strike.length > 0 && (final === null || contestedResults.some((r) => r.winner))) {
+    say("final", `measuring ${strike.join(", ")} against the base`);
+    const measured = await rounds.measure([], strike, "base", "candidate");
+    if (measured.ok && measured.result.verdict.outcome === "faster") final = measured.result;
+    else {
+      const how = measured.ok ? describeVerdict(measured.result.verdict) : measured.reason;
+      for (const id of strike) removed.push({ id, reason: `the final set is not faster than the base: ${how}` });
+      strike = [];
+      final = null;
+    }
+  }
+  return { kept: strike, removed, final: strike.length > 0 ? final : null, strikeResult, contested: contestedResults, rows };
+}
