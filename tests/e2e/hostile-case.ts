@@ -25,8 +25,9 @@ export interface HostileCase {
   /** Default DEFAULT_LIMIT_MS. */
   limitMs?: number;
   /**
-   * The case needs a per-command time limit: with a build that has `--timeout`, `--timeout 5` is
-   * passed; without one perfloop waits its default (10 minutes) and the case fails on its limit.
+   * The case needs a per-command time limit (timeoutArgs): with a build that has `--timeout`,
+   * `--timeout 5` is passed; without one perfloop waits its default (10 minutes) and the case
+   * fails on its own limit.
    */
   needsTimeout?: boolean;
   /** Changes the person's repository before its first commit. */
@@ -65,6 +66,17 @@ export function hasTimeoutFlag(command: "execute" | "run"): boolean {
 
 const timeoutFlag = new Map<string, boolean>();
 
+/**
+ * The flags that give a hanging case its per-command limit: HOSTILE_TIMEOUT_ARGS when set (""
+ * for none, or e.g. "--timeout 5" to force it), else `--timeout 5` when the build has the flag.
+ */
+function timeoutArgs(command: "execute" | "run"): string[] {
+  const forced = process.env.HOSTILE_TIMEOUT_ARGS;
+  if (forced !== undefined) return forced.split(" ").filter(Boolean);
+  if (!timeoutFlag.has(command)) timeoutFlag.set(command, hasTimeoutFlag(command));
+  return timeoutFlag.get(command) ? ["--timeout", "5"] : [];
+}
+
 /** The standard command line of a case. */
 export function argvOf(c: HostileCase, world: World, file: string): string[] {
   if (c.argv) return c.argv(world, file);
@@ -76,10 +88,7 @@ export function argvOf(c: HostileCase, world: World, file: string): string[] {
   const base = command === "run"
     ? ["run", TARGET, "--test", test, "--hypotheses", file, "--yes", "--max-cycles", "1", "--runs", "3", "--waive-gate", ...common]
     : ["execute", TARGET, "--hypotheses", file, "--test", test, ...common];
-  if (c.needsTimeout) {
-    if (!timeoutFlag.has(command)) timeoutFlag.set(command, hasTimeoutFlag(command));
-    if (timeoutFlag.get(command)) base.push("--timeout", "5");
-  }
+  if (c.needsTimeout) base.push(...timeoutArgs(command));
   return [...base, ...(c.flags?.(world) ?? [])];
 }
 

@@ -5,6 +5,7 @@
  * then cancels it, and the cancel must end the run (exit 0).
  */
 import type { HostileCase } from "./hostile-case.ts";
+import { hypothesis } from "./hostile-world.ts";
 import { processCases } from "./hostile-cases-process.ts";
 import { treeCases } from "./hostile-cases-tree.ts";
 
@@ -30,4 +31,7 @@ export const loopCases: HostileCase[] = [
   viaRun(processCases, "15"),
   // The faked gain through the base tree.
   viaRun(processCases, "31"),
+  // A buggy hypothesis (an edit whose text is not in the file): the NO_GO pause and its cancel.
+  { id: "A25", attack: "an edit whose search text is not in work.sh (perfloop run)", expected: "NO_GO: paused (exit 3); resume --decide cancel ends the run (exit 0)", exits: [3], command: "run",
+    hypotheses: () => [hypothesis("A25", { kind: "edit", file: "work.sh", search: "while [ $j -lt $n ]", replace: "while [ $j -le $n ]" })] },
 ];
