@@ -6,11 +6,14 @@
  * device files and the paths the person allowed (`--allow-write`): never the person's files, their
  * `.git`, another side tree (a candidate cannot tamper with the baseline), or anything else.
  *
+ * Landlock does not confine permissions or ownership (chmod, chown): the person's repository is
+ * also fingerprinted (fingerprint.ts) and its permission bits and owners compared at most every
+ * GUARD_INTERVAL_MS and when the sandbox closes; a change is put back, and stops the run.
+ *
  * Where Landlock is not available (another OS, an old kernel, a container that blocks it,
- * PERFLOOP_CONFINE=detect), the run says so once and falls back to detection: the person's
- * repository is fingerprinted (fingerprint.ts) before and after every command, and a change stops
- * the run with the paths named. Commands still cannot reach the repository through `git` itself
- * (GIT_CEILING_DIRECTORIES).
+ * PERFLOOP_CONFINE=detect), the run says so once and falls back to detection: the same fingerprint
+ * compared after every command, a change stopping the run with the paths named. Commands still
+ * cannot reach the repository through `git` itself (GIT_CEILING_DIRECTORIES).
  *
  * `sandbox.platform` is a Platform whose `spawn` routes each request to the side tree holding its
  * working directory; a request outside every registered side tree is a bug and is refused.
@@ -19,12 +22,14 @@ import { lstatSync, mkdirSync, rmSync, statSync } from "node:fs";
 import { basename, dirname, join, relative, resolve, sep } from "node:path";
 import { PerfloopError } from "../errors.ts";
 import type { Confinement, Platform, Spawner, SpawnRequest, SpawnResult } from "../platform/index.ts";
-import { changedPaths, fingerprintRepository, type Fingerprint } from "./fingerprint.ts";
+import { changedPaths, fingerprintRepository, restoreMetadata, type Fingerprint } from "./fingerprint.ts";
 
 /** Device files a command may open for writing (nothing is created or removed there). */
 export const WRITABLE_DEVICES = ["/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom", "/dev/tty", "/dev/ptmx", "/dev/pts"] as const;
 /** PERFLOOP_CONFINE=detect: use detection even where Landlock works (docs/safety.md). */
 export const CONFINE_SWITCH = "PERFLOOP_CONFINE";
+/** Confined commands: the repository's permissions and times are checked at most this often (and at the end). */
+const GUARD_INTERVAL_MS = 1_000;
 /** Paths of a changed repository listed in the error before "and N more". */
 const SHOWN_PATHS = 8;
 
@@ -52,6 +57,7 @@ export class Sandbox {
   readonly platform: Platform;
   private readonly sides = new Map<string, Side>();
   private fingerprint: Fingerprint | null = null;
+  private checkedAt = 0;
   private noticed = false;
   private lastMode: ConfinementMode | null = null;
 
@@ -81,11 +87,13 @@ export class Sandbox {
     return toMode((await this.spawnerOf(side)).confinement, this.forced());
   }
 
-  /** Ends every spawner and what they started. */
+  /** Ends every spawner and what they started; then the repository is checked one last time. */
   async close(): Promise<void> {
     const spawners = [...this.sides.values()].map((side) => side.spawner).filter((s): s is Promise<Spawner> => s !== null);
     for (const side of this.sides.values()) side.spawner = null;
-    await Promise.all(spawners.map(async (s) => (await s.catch(() => null))?.close()));
+    const closed = await Promise.all(spawners.map(async (s) => await s.catch(() => null)));
+    await Promise.all(closed.map((spawner) => spawner?.close()));
+    if (closed.some((spawner) => spawner?.confinement.confined)) this.verify(null, true);
   }
 
   private forced(): boolean {
@@ -132,26 +140,82 @@ export class Sandbox {
     return await side.spawner;
   }
 
+  private async spawnIn(side: Side, spawner: Spawner, request: SpawnRequest): Promise<SpawnResult> {
+    try {
+      return await spawner.spawn(request);
+    } catch (error) {
+      if (!(error instanceof PerfloopError && error.code === "spawner_failed")) throw error;
+      const current = side.spawner;
+      side.spawner = null;
+      await (await current?.catch(() => null))?.close();
+      return spawnerKilled(error.message);
+    }
+  }
+
   private async spawn(request: SpawnRequest): Promise<SpawnResult> {
     const side = this.sideOf(request.cwd);
     const spawner = await this.spawnerOf(side);
     const env = { ...request.env, TMPDIR: side.tmp, TMP: side.tmp, TEMP: side.tmp };
-    if (spawner.confinement.confined) return await spawner.spawn({ ...request, env } as SpawnRequest);
+    const what = request.shell ?? request.argv?.join(" ") ?? "";
     this.fingerprint ??= fingerprintRepository(this.options.repoDir, this.options.gitdir);
-    const result = await spawner.spawn({ ...request, env } as SpawnRequest);
-    const after = fingerprintRepository(this.options.repoDir, this.options.gitdir);
-    const changed = changedPaths(this.fingerprint, after);
-    this.fingerprint = after;
-    if (changed.length > 0) {
-      const shown = changed.slice(0, SHOWN_PATHS).join(", ") + (changed.length > SHOWN_PATHS ? ` and ${changed.length - SHOWN_PATHS} more` : "");
-      const what = request.shell ?? request.argv?.join(" ") ?? "";
-      throw new PerfloopError("repository_changed", `a command run in a side tree changed your repository (${shown}): \`${what}\`; perfloop stopped`, {
-        hint: "look at the change with git status (perfloop did not touch it); commands are not confined on this machine: docs/safety.md",
-        data: { paths: changed },
-      });
-    }
+    const result = await this.spawnIn(side, spawner, { ...request, env } as SpawnRequest);
+    // Confined, only what Landlock leaves open can change (permissions and times), so the check
+    // runs at most every GUARD_INTERVAL_MS; unconfined, after every command.
+    if (!spawner.confinement.confined || this.base.now() - this.checkedAt >= GUARD_INTERVAL_MS) this.verify(what, spawner.confinement.confined);
     return result;
   }
+
+  /**
+   * Compares the person's repository with its fingerprint: a change stops the run, after the
+   * permissions and times that a command changed are put back (restoreMetadata).
+   */
+  private verify(what: string | null, confined: boolean): void {
+    if (!this.fingerprint) return;
+    this.checkedAt = this.base.now();
+    const after = fingerprintRepository(this.options.repoDir, this.options.gitdir);
+    const changed = changedPaths(this.fingerprint, after, confined);
+    if (changed.length === 0) {
+      if (confined) this.fingerprint = after;
+      return;
+    }
+    const left = restoreMetadata(this.fingerprint, after, changed);
+    this.fingerprint = fingerprintRepository(this.options.repoDir, this.options.gitdir);
+    const list = (paths: readonly string[]) => paths.slice(0, SHOWN_PATHS).join(", ") + (paths.length > SHOWN_PATHS ? ` and ${paths.length - SHOWN_PATHS} more` : "");
+    const by = what ? `a command run in a side tree (\`${what}\`)` : "a command run in a side tree";
+    const restored = changed.filter((path) => !left.includes(path));
+    const done = [restored.length > 0 ? `perfloop put back the permissions of ${list(restored)}` : null, left.length > 0 ? `changed ${list(left)}` : null].filter(Boolean).join("; ");
+    throw new PerfloopError("repository_changed", `${by} changed your repository: ${done}; perfloop stopped`, {
+      hint: confined
+        ? "Landlock confines writes but not permissions or ownership (docs/safety.md); look at the hypotheses' commands"
+        : "look at the change with git status (perfloop did not touch it); commands are not confined on this machine: docs/safety.md",
+      data: { paths: changed, restored },
+    });
+  }
+}
+
+/**
+ * A command shares its spawner's Landlock domain, so it can signal its spawner (nothing outside).
+ * One that kills it ended its own run: that is the command's result (it could not be measured),
+ * and the next command gets a new spawner.
+ */
+function spawnerKilled(reason: string): SpawnResult {
+  return {
+    exitCode: null,
+    signal: null,
+    timedOut: false,
+    wallMs: 0,
+    cpuUserMs: null,
+    cpuSystemMs: null,
+    maxRssBytes: null,
+    ioReadBytes: null,
+    ioWriteBytes: null,
+    stdout: "",
+    stderr: "",
+    stdoutTruncated: false,
+    stderrTruncated: false,
+    spawnError: `the command ended perfloop's spawner that ran it (${reason})`,
+    leftoverProcesses: null,
+  };
 }
 
 function toMode(confinement: Confinement, forced: boolean): ConfinementMode {

@@ -26,7 +26,7 @@ export async function validatePhase(ctx: LoopContext, run: Run): Promise<void> {
   const workspace = await Workspace.create(ctx.platform, ctx.repo, base, join(slugDir(ctx), "worktree"), { allowWrite: ctx.options.allow_write, notice: (message) => ctx.say(message, true) });
   let prepared;
   try {
-    prepared = await workspace.prepare(hypotheses);
+    prepared = await workspace.prepare(hypotheses, ctx.options.timeout_s ? ctx.options.timeout_s * 1000 : undefined);
   } finally {
     await workspace.close();
   }

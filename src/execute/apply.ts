@@ -22,6 +22,8 @@ export interface RunOutcome {
   exitCode: number | null;
   /** The end of its stderr, for the error message. */
   stderrTail: string;
+  /** It was killed at its time limit (of this many ms). */
+  timedOutAfterMs?: number;
 }
 
 export interface ApplyContext {
@@ -117,7 +119,12 @@ async function applyCommand(id: string, base: FileTree, run: string, ctx: ApplyC
   const before = await snapshotDir(dir, ctx.ignore);
   const outcome = await ctx.run(run, dir);
   if (outcome.exitCode !== 0) {
-    const status = outcome.exitCode === null ? "was killed or did not start" : `exited with ${outcome.exitCode}`;
+    const status =
+      outcome.timedOutAfterMs !== undefined
+        ? `did not finish within ${Math.round(outcome.timedOutAfterMs / 1000)} s (raise the limit with --timeout)`
+        : outcome.exitCode === null
+          ? "was killed or did not start"
+          : `exited with ${outcome.exitCode}`;
     const tail = lastLine(outcome.stderrTail);
     throw new HypothesisApplyError(id, `command ${JSON.stringify(run)} ${status}${tail ? `: ${tail}` : ""}`, "run it by hand in a copy of the repository", {
       exitCode: outcome.exitCode,

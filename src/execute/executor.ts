@@ -212,7 +212,7 @@ async function executeIn(x: Execution): Promise<ExecuteReport> {
   const subdir = options.subdir ?? "";
   const removed: Removed[] = [];
   const ledger: string[] = [];
-  const prepared = await workspace.prepare(x.hypotheses);
+  const prepared = await workspace.prepare(x.hypotheses, options.timeoutMs);
   if (prepared.failed.size > 0 && !options.hypotheses) {
     // A file the person gave: one that does not apply is bad input, refused before anything is written.
     const [id, reason] = [...prepared.failed][0]!;
@@ -293,6 +293,10 @@ async function executeIn(x: Execution): Promise<ExecuteReport> {
     for (const r of outcome.rows) if (r.status === "applied" && r.hypotheses.every((id) => kept.includes(id))) r.commit = commit;
   }
   appendLog(x.logPath, outcome.rows);
+  const e2eFinal = options.e2e && kept.length > 0 ? (await rounds.gate(kept)).ok : null;
+  // Every command is done: the side trees' processes end, and the repository is checked, before
+  // a merge changes it on purpose.
+  await workspace.close();
   let merged: ExecuteReport["merged"] = null;
   if (options.merge && branch && branchRef) {
     say("merge", `merging ${branch} into your current branch`);
@@ -308,7 +312,6 @@ async function executeIn(x: Execution): Promise<ExecuteReport> {
     targetMet === false
       ? `target ${options.targetPct}% less wall time, reached ${total === null ? "0" : total.toFixed(1)}%: ${kept.length === 0 ? "no hypothesis gave a significant gain" : `${(options.targetPct! - (total ?? 0)).toFixed(1)} points short with ${kept.join(", ")}`}; removed: ${removed.map((r) => `${r.id} (${r.reason.split(":")[0]})`).join(", ") || "none"}`
       : null;
-  const e2eFinal = options.e2e && kept.length > 0 ? (await rounds.gate(kept)).ok : null;
   const report: Omit<ExecuteReport, "summary_path" | "run_id"> = {
     slug,
     base: x.base,

@@ -14,6 +14,7 @@
  * costs a bounded, predictable time, and a change that makes something ten times slower is still
  * measured (and removed as slower). `--timeout` sets the limit instead.
  */
+import { constants } from "node:os";
 import { join } from "node:path";
 import { CancelledError, PerfloopError } from "../errors.ts";
 import { SIGNIFICANCE_LEVEL, type Verdict } from "../measure/index.ts";
@@ -69,6 +70,13 @@ export function failedVerdict(reason: string): GroupVerdict {
 
 export function describeVerdict(v: Verdict): string {
   return `median ratio ${v.ratio.toFixed(3)} (95% CI ${v.ratio_ci[0].toFixed(3)}-${v.ratio_ci[1].toFixed(3)}), p ${v.p_value < 0.0001 ? "< 0.0001" : `= ${v.p_value.toPrecision(2)}`}, n ${v.n_a}+${v.n_b}`;
+}
+
+/** A shell reports a command killed by signal N as exit 128 + N: name it (" (SIGSEGV)"). */
+function shellSignal(exitCode: number | null): string {
+  if (exitCode === null || exitCode <= 128 || exitCode > 128 + 64) return "";
+  const name = Object.entries(constants.signals).find(([, number]) => number === exitCode - 128)?.[0];
+  return name ? `, killed by ${name}` : "";
 }
 
 export class Rounds {
@@ -139,7 +147,7 @@ export class Rounds {
           ? `could not start (${failure.spawn_error})`
           : failure.signal
             ? `was killed by ${failure.signal}`
-            : `exits with ${failure.exit_code}`;
+            : `exits with ${failure.exit_code}${shellSignal(failure.exit_code)}`;
       const gist = failure.timed_out || failure.spawn_error ? "" : `: ${failureGist(`${failure.stdout_tail}\n${failure.stderr_tail}`)}`;
       if (result.side === "b") return { ok: false, reason: `the target ${what} with it${gist}` };
       throw new PerfloopError("command_failed", `the target ${what} ${aIds.length === 0 ? "on the base" : `with ${aIds.join(", ")}`} while measuring${gist}`, {

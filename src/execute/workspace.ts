@@ -139,7 +139,7 @@ export class Workspace {
   }
 
   /** Applies each hypothesis to the base on its own; the ones that cannot apply are reported, not thrown. */
-  async prepare(hypotheses: readonly Hypothesis[]): Promise<Prepared> {
+  async prepare(hypotheses: readonly Hypothesis[], commandTimeoutMs = COMMAND_TIMEOUT_MS): Promise<Prepared> {
     const failed = new Map<string, string>();
     for (const hypothesis of hypotheses) {
       const scratch = this.dir("scratch");
@@ -151,8 +151,8 @@ export class Workspace {
         const applied = await applyHypothesis(this.baseTree, hypothesis, {
           workDir: scratch,
           run: async (command, cwd) => {
-            const outcome = await this.run(command, cwd, {});
-            return { exitCode: outcome.exitCode, stderrTail: outcome.tail };
+            const outcome = await this.run(command, cwd, {}, commandTimeoutMs);
+            return { exitCode: outcome.exitCode, stderrTail: outcome.tail, ...(outcome.timedOut ? { timedOutAfterMs: commandTimeoutMs } : {}) };
           },
           ignore: (path) => path === "node_modules" || path.startsWith("node_modules/") || path.startsWith(".hex-skills/"),
           readTreeAt: (ref) => readTreeAt(this.repo, ref),

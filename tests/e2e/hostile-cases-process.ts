@@ -5,9 +5,10 @@
  * with a reason that says what happened, the run goes on (a real gain beside it is still kept),
  * it ends in bounded time, and no process of it is left.
  */
+import { existsSync } from "node:fs";
 import { join } from "node:path";
-import type { HostileCase } from "./hostile-case.ts";
-import { closedForm, hypothesis, prepend } from "./hostile-world.ts";
+import { SLUG, type HostileCase } from "./hostile-case.ts";
+import { closedForm, hypothesis, prepend, type World } from "./hostile-world.ts";
 
 const q = (path: string) => `'${path}'`;
 const TEST_HEADER = "# The hostile corpus' tests: work.sh must still add up.\n";
@@ -15,6 +16,17 @@ const TEST_HEADER = "# The hostile corpus' tests: work.sh must still add up.\n";
 const testsFirst = (id: string, line: string) => hypothesis(id, { kind: "edit", file: "test.sh", search: TEST_HEADER, replace: `${TEST_HEADER}${line}\n` });
 /** Only the measured run of the target has no argument (the tests pass 100 and 1). */
 const whenMeasured = (line: string) => `[ -n "$1" ] || ${line}`;
+
+/**
+ * The sabotage of the base side tree must not land. Its marker is checked rather than whether SAB
+ * was kept: SAB changes only the tests, so a verdict on it is an A/A comparison that a loaded
+ * machine may misjudge now and then, which is a question of statistics, not of safety.
+ */
+function baseUntouched(w: World): string[] {
+  const worktree = join(w.repo, ".hex-skills", "optimization", SLUG, "worktree");
+  const marks = [join(worktree, "base", "SABOTAGED"), join(worktree, "SABOTAGED")].filter((path) => existsSync(path));
+  return marks.map((path) => `the sabotage of the base side tree landed: ${path} exists`);
+}
 
 export const processCases: HostileCase[] = [
   // The target hangs once the change is applied; the tests (which pass arguments) do not.
@@ -44,13 +56,13 @@ export const processCases: HostileCase[] = [
     hypotheses: () => [closedForm(), prepend("CRASH", whenMeasured("kill -SEGV $$"))],
     removed: { CRASH: /SIGSEGV|signal|crash|fail/i }, kept: ["GOOD"] },
   // The tests slow the base tree down, so that the candidate looks faster.
-  { id: "31", attack: "a change to the tests that slows the base side tree down (`sed -i` on ../base/work.sh): a faked gain", expected: "no effect on the base (confinement per side tree); SAB not kept", exits: [0, 2],
-    hypotheses: () => [testsFirst("SAB", "[ -f ../base/work.sh ] && sed -i 's/12000/48000/' ../base/work.sh; true")],
-    notKept: ["SAB"] },
+  { id: "31", attack: "a change to the tests that slows the base side tree down (`sed -i` on ../base/work.sh): a faked gain", expected: "no effect on the base (confinement per side tree): the sabotage never lands; exit 0 or 2", exits: [0, 2],
+    hypotheses: () => [testsFirst("SAB", "[ -f ../base/work.sh ] && sed -i 's/12000/48000/' ../base/work.sh && : > ../base/SABOTAGED; true")],
+    check: (w) => baseUntouched(w) },
   // The tests delete the base side tree's files.
-  { id: "31b", attack: "a change to the tests that deletes the base side tree's files (`rm -rf ../base/*`)", expected: "no effect on the base; SAB not kept; exit 0", exits: [0],
-    hypotheses: () => [testsFirst("SAB", "rm -rf ../base/* 2>/dev/null; true")],
-    notKept: ["SAB"] },
+  { id: "31b", attack: "a change to the tests that deletes the base side tree's files (`rm -rf ../base/*`)", expected: "no effect on the base: it still holds work.sh; exit 0", exits: [0],
+    hypotheses: () => [testsFirst("SAB", "rm -rf ../base/* 2>/dev/null; [ -e ../base/work.sh ] || : > ../SABOTAGED; true")],
+    check: (w) => baseUntouched(w) },
   // A command hypothesis that leaves a daemon behind in the scratch tree.
   { id: "A7", attack: "a command hypothesis that starts a daemon and exits (`(setsid sleep N &)`)", expected: "no process of the case left; exit 0 or 2", exits: [0, 2],
     hypotheses: (w) => [hypothesis("A7", { kind: "command", run: `(setsid sleep ${w.sleep} > /dev/null 2>&1 &); echo '# x' >> README.md` })] },

@@ -97,9 +97,11 @@ export const treeCases: HostileCase[] = [
   // Many files: must stay bounded in time.
   { id: "33", attack: "a command hypothesis creating 10,000 files", expected: "ends within 120 s, exit 0 or 2", exits: [0, 2], limitMs: 120_000,
     hypotheses: () => [command("H33", 'mkdir many && i=0 && while [ $i -lt 10000 ]; do : > "many/f$i"; i=$((i + 1)); done')] },
-  // Mode bits of the person's files and of the disk outside.
-  { id: "A18", attack: "a command hypothesis `chmod 777 <repo>/test.sh; chmod 600 <outside>/run.sh`", expected: CONFINED, exits: [0, 2],
-    hypotheses: (w) => [command("A18", `chmod 777 ${q(join(w.repo, "test.sh"))}; chmod 600 ${q(join(w.outside, "run.sh"))}`)] },
+  // Mode bits of the person's files: Landlock confines writes, not chmod, so perfloop checks the
+  // repository's permissions, puts them back and stops (docs/safety.md). The same chmod outside
+  // the repository is a documented limit, not checked here.
+  { id: "A18", attack: "a command hypothesis `chmod 777 <repo>/test.sh`", expected: "the mode put back and the hypothesis refused, or the run stopped (exit 1 or 2)", exits: [1, 2],
+    hypotheses: (w) => [command("A18", `chmod 777 ${q(join(w.repo, "test.sh"))}; echo '# x' >> README.md`)] },
   // A hard link from the side tree to the person's ignored secret, written through.
   { id: "A20", attack: "a command hypothesis `ln <repo>/.env e && echo pwned >> e` (a hard link, then a write)", expected: CONFINED, exits: [0, 2],
     hypotheses: (w) => [command("A20", `ln ${q(join(w.repo, ".env"))} e && echo pwned >> e`)] },

@@ -4,7 +4,7 @@
 // to the repository stops the run with the path named.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
@@ -98,6 +98,28 @@ describe("confinement with Landlock", { skip: noLandlock }, () => {
       assert.equal(readFileSync(join(w.base, "baseline.txt"), "utf8"), "the baseline\n");
       assert.equal(existsSync(join(w.repo, ".git", "refs", "tags", "x")), false);
       assert.equal((await sandbox.mode()).mode, "landlock");
+    } finally {
+      await sandbox.close();
+    }
+  });
+
+  test("permissions Landlock leaves open: a chmod of the person's file is put back and stops the run; their own edits meanwhile are not a finding", async () => {
+    const w = layout("chmod");
+    const sandbox = sandboxOf(w);
+    const work = join(w.repo, "work.sh");
+    chmodSync(work, 0o644);
+    try {
+      assert.equal((await sh(sandbox, w.base, "true")).exitCode, 0);
+      writeFileSync(work, "echo edited by the person\n");
+      await new Promise((r) => setTimeout(r, 1_100));
+      assert.equal((await sh(sandbox, w.base, "true")).exitCode, 0, "the person's own edit is not a finding");
+      await new Promise((r) => setTimeout(r, 1_100));
+      await assert.rejects(sh(sandbox, w.candidate, `chmod 777 ${work}`), (error: unknown) => {
+        assert.ok(error instanceof PerfloopError && error.code === "repository_changed", String(error));
+        assert.match(error.message, /put back the permissions of work\.sh/);
+        return true;
+      });
+      assert.equal(statSync(work).mode & 0o777, 0o644);
     } finally {
       await sandbox.close();
     }
