@@ -2,6 +2,7 @@
  * `perfloop execute "<target>" --hypotheses F --test "<cmd>"`: apply hypotheses in side work trees,
  * keep what is tested and measurably faster, and commit it to `perfloop/<slug>`.
  */
+import * as fs from "node:fs";
 import { resolve } from "node:path";
 import type { CAC } from "cac";
 import { UsageError } from "../errors.ts";
@@ -40,6 +41,11 @@ export function registerExecute(cli: CAC, platform: Platform): void {
       if (!hypothesesFile) throw new UsageError("--hypotheses is required", "pass the hypotheses file: --hypotheses perf/hypotheses.json (format: docs/hypotheses.md)");
       if (!test) throw new UsageError("--test is required", 'pass the test command that every kept change must pass, e.g. --test "npm test"');
       const threshold = numberFlag(args, "threshold", 0);
+      // The hypotheses are read and checked before the progress starts: bad input is one line on stderr.
+      const hypothesesPath = resolve(platform.cwd, hypothesesFile);
+      const { openRepo } = await import("../git/index.ts");
+      const { loadHypotheses } = await import("../research/hypotheses.ts");
+      const hypotheses = await loadHypotheses(hypothesesPath, (await openRepo(fs, ctx.projectRoot)).dir);
       const { runExecute } = await import("../execute/executor.ts");
       const { renderExecute } = await import("../report/execute-text.ts");
       const report = await longTask(platform, ctx, "execute", `executing hypotheses for ${target}`, (progress, signal) =>
@@ -48,7 +54,8 @@ export function registerExecute(cli: CAC, platform: Platform): void {
           {
             target: String(target),
             projectRoot: ctx.projectRoot,
-            hypothesesFile: resolve(platform.cwd, hypothesesFile),
+            hypothesesFile: hypothesesPath,
+            hypotheses,
             test,
             e2e: rawOption(args, "e2e"),
             setup: rawOption(args, "setup"),
