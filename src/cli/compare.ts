@@ -2,31 +2,24 @@
  * `perfloop compare "<A>" "<B>"`: the verdict on B against A with ratio, interval, p and n.
  */
 import type { CAC } from "cac";
-import { UsageError } from "../errors.ts";
 import type { Platform } from "../platform/index.ts";
 import { commandContext } from "./context.ts";
 import { longTask } from "./long-task.ts";
-import { rawOption } from "./raw-args.ts";
-
-function numberFlag(args: readonly string[], name: string): number | undefined {
-  const raw = rawOption(args, name);
-  if (raw === undefined) return undefined;
-  const value = Number(raw.replace(/%$/, ""));
-  if (raw.trim() === "" || !Number.isFinite(value)) throw new UsageError(`--${name} needs a number, got ${JSON.stringify(raw)}`, `e.g. --${name} 5`);
-  return value;
-}
+import { NUMBER_FLAGS, numberFlag } from "./number-flags.ts";
 
 export function registerCompare(cli: CAC, platform: Platform): void {
   cli
     .command("compare <a> <b>", "Is command B faster than command A? Interleaved runs, a statistical verdict")
-    .option("--threshold <pct>", "The smallest change that matters to you, in percent (the floor is 2%)")
-    .option("--max-runs <n>", "Cap on runs per command while the verdict is unknown (default 100)")
-    .option("--warmup <n>", "Warm-up rounds (default 1)")
+    .option("--threshold <pct>", "The smallest change that matters to you, in percent, 0 to 99 (the floor is 2%)")
+    .option("--max-runs <n>", "Cap on runs per command while the verdict is unknown, 2 to 10000 (default 100)")
+    .option("--warmup <n>", "Warm-up rounds, 0 to 1000 (default 1)")
     .option("--no-calibrate", "Skip the A/A calibration of A (its spread raises the minimum effect)")
     .example(`perfloop compare "node old.js" "node new.js" --threshold 5`)
     .action(async (a: string, b: string, options: Record<string, unknown>) => {
       const ctx = commandContext(platform, options);
-      const threshold = numberFlag(platform.args, "threshold");
+      const threshold = numberFlag(platform.args, NUMBER_FLAGS.threshold);
+      const maxRuns = numberFlag(platform.args, NUMBER_FLAGS.maxRuns);
+      const warmup = numberFlag(platform.args, NUMBER_FLAGS.warmup);
       const { runCompare } = await import("../profile/compare.ts");
       const { renderCompare } = await import("../report/compare-text.ts");
       const report = await longTask(platform, ctx, "compare", "comparing", (progress, signal) =>
@@ -37,8 +30,8 @@ export function registerCompare(cli: CAC, platform: Platform): void {
             b: String(b),
             projectRoot: ctx.projectRoot,
             threshold: threshold === undefined ? undefined : threshold / 100,
-            maxRuns: numberFlag(platform.args, "max-runs"),
-            warmup: numberFlag(platform.args, "warmup"),
+            maxRuns,
+            warmup,
             calibrate: options.calibrate !== false,
           },
           (event) => {

@@ -2,6 +2,7 @@ import { resolve } from "node:path";
 import * as v from "valibot";
 import { UsageError } from "../errors.ts";
 import type { Platform } from "../platform/index.ts";
+import { parseSlug } from "../runtime/slug.ts";
 import { Output, colorEnabled } from "../ui/output.ts";
 import { rawOption } from "./raw-args.ts";
 
@@ -23,7 +24,10 @@ export interface CommandContext {
   slug: string | undefined;
 }
 
-/** Builds the context a command runs in from cac's options and the raw argument list. */
+/**
+ * Builds the context a command runs in from cac's options and the raw argument list. `--slug`
+ * follows the slug rules of src/runtime/slug.ts (refused, with its cleaned form, otherwise).
+ */
 export function commandContext(platform: Platform, options: Record<string, unknown>): CommandContext {
   const parsed = v.safeParse(GlobalOptionsSchema, {
     json: Boolean(options.json),
@@ -33,7 +37,8 @@ export function commandContext(platform: Platform, options: Record<string, unkno
     slug: rawOption(platform.args, "slug"),
   });
   if (!parsed.success) throw new UsageError(parsed.issues[0]!.message, "see perfloop --help");
-  const { json, yes, color, projectRoot, slug } = parsed.output;
+  const { json, yes, color, projectRoot } = parsed.output;
+  const slug = parsed.output.slug === undefined ? undefined : parseSlug(parsed.output.slug);
   const useColor = colorEnabled(color, platform.env, platform.stdoutIsTTY);
   return {
     platform,

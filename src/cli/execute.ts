@@ -2,21 +2,15 @@
  * `perfloop execute "<target>" --hypotheses F --test "<cmd>"`: apply hypotheses in side work trees,
  * keep what is tested and measurably faster, and commit it to `perfloop/<slug>`.
  */
+import * as fs from "node:fs";
 import { resolve } from "node:path";
 import type { CAC } from "cac";
 import { UsageError } from "../errors.ts";
 import type { Platform } from "../platform/index.ts";
 import { commandContext } from "./context.ts";
 import { longTask } from "./long-task.ts";
+import { NUMBER_FLAGS, numberFlag } from "./number-flags.ts";
 import { rawOption, rawOptions } from "./raw-args.ts";
-
-function numberFlag(args: readonly string[], name: string, min: number): number | undefined {
-  const raw = rawOption(args, name);
-  if (raw === undefined) return undefined;
-  const value = Number(raw.replace(/%$/, ""));
-  if (raw.trim() === "" || !Number.isFinite(value) || value < min) throw new UsageError(`--${name} needs a number of at least ${min}, got ${JSON.stringify(raw)}`, `e.g. --${name} ${Math.max(min, 5)}`);
-  return value;
-}
 
 export function registerExecute(cli: CAC, platform: Platform): void {
   cli
@@ -26,11 +20,11 @@ export function registerExecute(cli: CAC, platform: Platform): void {
     .option("--e2e <cmd>", "An end-to-end check run after the tests")
     .option("--setup <cmd>", "Run once in each side work tree first (e.g. npm ci); default: link node_modules etc.")
     .option("--allow-dirty", "Start from HEAD even if the work tree has uncommitted changes (they are not included)")
-    .option("--budget <minutes>", "Stop after this long")
-    .option("--threshold <pct>", "The smallest gain that counts for you, in percent (the floor is 2%)")
-    .option("--max-runs <n>", "Cap on runs per side in each comparison (default 100)")
+    .option("--budget <minutes>", "Stop after this long, above 0 to 10080 minutes")
+    .option("--threshold <pct>", "The smallest gain that counts for you, in percent, 0 to 99 (the floor is 2%)")
+    .option("--max-runs <n>", "Cap on runs per side in each comparison, 2 to 10000 (default 100)")
     .option("--merge", "Merge the result into your current branch (fast-forward or a clean merge; stops on a conflict)")
-    .option("--target-pct <pct>", "The improvement you aim for, in percent less wall time (for the gap analysis)")
+    .option("--target-pct <pct>", "The improvement you aim for, in percent less wall time, 0 to 99.9 (for the gap analysis)")
     .option("--allow-write <dir>", "Let commands in side trees also write this directory (a cache; repeatable; docs/safety.md)")
     .option("--timeout <seconds>", "Time limit for the target and the tests with a candidate change (default: derived from the base, docs/safety.md)")
     .example(`perfloop execute "node bench.js" --hypotheses perf/hypotheses.json --test "npm test"`)
@@ -41,8 +35,16 @@ export function registerExecute(cli: CAC, platform: Platform): void {
       const test = rawOption(args, "test");
       if (!hypothesesFile) throw new UsageError("--hypotheses is required", "pass the hypotheses file: --hypotheses perf/hypotheses.json (format: docs/hypotheses.md)");
       if (!test) throw new UsageError("--test is required", 'pass the test command that every kept change must pass, e.g. --test "npm test"');
-      const threshold = numberFlag(args, "threshold", 0);
-      const timeoutS = numberFlag(args, "timeout", 1);
+      const threshold = numberFlag(args, NUMBER_FLAGS.threshold);
+      const budgetMinutes = numberFlag(args, NUMBER_FLAGS.budget);
+      const maxRuns = numberFlag(args, NUMBER_FLAGS.maxRuns);
+      const targetPct = numberFlag(args, NUMBER_FLAGS.targetPct);
+      // The hypotheses are read and checked before the progress starts: bad input is one line on stderr.
+      const hypothesesPath = resolve(platform.cwd, hypothesesFile);
+      const { openRepo } = await import("../git/index.ts");
+      const { loadHypotheses } = await import("../research/hypotheses.ts");
+      const hypotheses = await loadHypotheses(hypothesesPath, (await openRepo(fs, ctx.projectRoot)).dir);
+      const timeoutS = numberFlag(args, NUMBER_FLAGS.timeout);
       const { runExecute } = await import("../execute/executor.ts");
       const { renderExecute } = await import("../report/execute-text.ts");
       const report = await longTask(platform, ctx, "execute", `executing hypotheses for ${target}`, (progress, signal) =>
@@ -51,16 +53,17 @@ export function registerExecute(cli: CAC, platform: Platform): void {
           {
             target: String(target),
             projectRoot: ctx.projectRoot,
-            hypothesesFile: resolve(platform.cwd, hypothesesFile),
+            hypothesesFile: hypothesesPath,
+            hypotheses,
             test,
             e2e: rawOption(args, "e2e"),
             setup: rawOption(args, "setup"),
             slug: ctx.slug,
             allowDirty: options.allowDirty === true,
-            budgetMinutes: numberFlag(args, "budget", 0.01),
+            budgetMinutes,
             threshold: threshold === undefined ? undefined : threshold / 100,
-            maxRuns: numberFlag(args, "max-runs", 2),
-            targetPct: numberFlag(args, "target-pct", 0),
+            maxRuns,
+            targetPct,
             merge: options.merge === true,
             allowWrite: rawOptions(args, "allow-write"),
             timeoutMs: timeoutS === undefined ? undefined : timeoutS * 1000,

@@ -9,17 +9,10 @@ import { UsageError } from "../errors.ts";
 import type { Platform } from "../platform/index.ts";
 import { commandContext } from "./context.ts";
 import { longTask } from "./long-task.ts";
+import { NUMBER_FLAGS, numberFlag } from "./number-flags.ts";
 import { rawOption } from "./raw-args.ts";
 
-const Count = (flag: string) =>
-  v.optional(v.pipe(v.number(`${flag} needs a number`), v.integer(`${flag} must be a whole number`)));
-
 const ProfileFlagsSchema = v.object({
-  runs: Count("--runs"),
-  warmup: Count("--warmup"),
-  maxRuns: Count("--max-runs"),
-  requests: Count("--requests"),
-  concurrency: Count("--concurrency"),
   method: v.optional(v.string()),
   args: v.optional(v.string()),
   test: v.optional(v.pipe(v.string("--test needs a command"), v.minLength(1, "--test needs a command"))),
@@ -27,21 +20,16 @@ const ProfileFlagsSchema = v.object({
   cpuProfile: v.optional(v.boolean(), true),
 });
 
-/** cac gives numbers for numeric-looking values; anything else (e.g. "--runs ten") is refused here. */
-function flags(options: Record<string, unknown>, args: readonly string[]): v.InferOutput<typeof ProfileFlagsSchema> {
-  const number = (name: string, key: string) => {
-    const raw = rawOption(args, name);
-    if (raw === undefined) return undefined;
-    const value = Number(raw);
-    if (raw.trim() === "" || !Number.isFinite(value)) throw new UsageError(`--${name} needs a number, got ${JSON.stringify(raw)}`, `e.g. --${name} 10`);
-    return value;
+/** The counts are read as typed and checked against their ranges (number-flags.ts); the rest by the schema. */
+function flags(options: Record<string, unknown>, args: readonly string[]) {
+  const counts = {
+    runs: numberFlag(args, NUMBER_FLAGS.runs),
+    warmup: numberFlag(args, NUMBER_FLAGS.warmup),
+    maxRuns: numberFlag(args, NUMBER_FLAGS.maxRuns),
+    requests: numberFlag(args, NUMBER_FLAGS.requests),
+    concurrency: numberFlag(args, NUMBER_FLAGS.concurrency),
   };
   const parsed = v.safeParse(ProfileFlagsSchema, {
-    runs: number("runs", "runs"),
-    warmup: number("warmup", "warmup"),
-    maxRuns: number("max-runs", "maxRuns"),
-    requests: number("requests", "requests"),
-    concurrency: number("concurrency", "concurrency"),
     method: rawOption(args, "method"),
     args: rawOption(args, "args"),
     test: options.test === undefined ? undefined : rawOption(args, "test") ?? "",
@@ -49,21 +37,21 @@ function flags(options: Record<string, unknown>, args: readonly string[]): v.Inf
     cpuProfile: options.cpuProfile !== false,
   });
   if (!parsed.success) throw new UsageError(parsed.issues[0]!.message, "see perfloop profile --help");
-  return parsed.output;
+  return { ...counts, ...parsed.output };
 }
 
 export function registerProfile(cli: CAC, platform: Platform): void {
   cli
     .command("profile <target>", "Measure a command, fn:<file>#<export> or http(s):// URL and show where the time goes")
-    .option("--runs <n>", "Measured runs of a command (default: adaptive, 10 to --max-runs)")
-    .option("--warmup <n>", "Warm-up runs before measuring (default 1)")
-    .option("--max-runs <n>", "Cap of the adaptive run count (default 60)")
+    .option("--runs <n>", "Measured runs of a command, 1 to 10000 (default: adaptive, 10 to --max-runs)")
+    .option("--warmup <n>", "Warm-up runs before measuring, 0 to 1000 (default 1)")
+    .option("--max-runs <n>", "Cap of the adaptive run count, 2 to 10000 (default 60)")
     .option("--test <cmd>", "The test command that must pass first (default: discovered)")
     .option("--skip-tests", "Do not look for or run a test command")
     .option("--no-cpu-profile", "Skip the extra CPU-profiled run of a JS/TS command")
     .option("--args <json>", "fn: targets: the arguments, as a JSON array")
-    .option("--requests <n>", "Endpoints: measured requests (default 200)")
-    .option("--concurrency <n>", "Endpoints: requests in flight at once (default 4)")
+    .option("--requests <n>", "Endpoints: measured requests, 1 to 100000 (default 200)")
+    .option("--concurrency <n>", "Endpoints: requests in flight at once, 1 to 1000 (default 4)")
     .option("--method <method>", "Endpoints: HTTP method (default GET)")
     .example(`perfloop profile "npm run build"`)
     .example(`perfloop profile fn:src/parse.ts#parse --args '["big.csv"]'`)

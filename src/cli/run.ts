@@ -7,32 +7,33 @@ import * as v from "valibot";
 import { UsageError } from "../errors.ts";
 import type { Platform } from "../platform/index.ts";
 import { commandContext } from "./context.ts";
+import { NUMBER_FLAGS, numberFlag } from "./number-flags.ts";
 import { rawOption, rawOptions } from "./raw-args.ts";
 
 const RUN_FLAGS: [string, string][] = [
   ["--observed <metric>", 'What you see today, e.g. "wall=6.3s", "p95=800ms"'],
   ["--target <metric>", "What it should reach: 500ms, -40%, 2x, 256MB, 1200req/s (default: asked on a terminal, else -50%)"],
-  ["--max-cycles <n>", "Most cycles (default 3)"],
-  ["--plateau <pct>", "Stop when a cycle gains less than this, in percent (default 5)"],
+  ["--max-cycles <n>", "Most cycles, 1 to 100 (default 3)"],
+  ["--plateau <pct>", "Stop when a cycle gains less than this, in percent, 0 to 99 (default 5)"],
   ["--mode <mode>", "execute (default) or plan_only (profile, research, validate; change nothing)"],
   ["--test <cmd>", "The test command every change must pass (default: discovered)"],
   ["--e2e <cmd>", "An end-to-end check every kept change must pass too"],
   ["--hypotheses <file>", "The hypotheses file (docs/hypotheses.md), read again every cycle"],
   ["--agent <cmd>", "A command that answers with hypotheses (spec: docs/hypotheses.md, The agent protocol)"],
-  ["--threshold <pct>", "The smallest gain that counts for you, in percent (the floor is 2%)"],
-  ["--max-runs <n>", "Cap on runs per side in each comparison (default 100)"],
-  ["--runs <n>", "Profile: a fixed number of measured runs (default adaptive)"],
-  ["--warmup <n>", "Profile: warm-up runs (default 1)"],
+  ["--threshold <pct>", "The smallest gain that counts for you, in percent, 0 to 99 (the floor is 2%)"],
+  ["--max-runs <n>", "Cap on runs per side in each comparison, 2 to 10000 (default 100)"],
+  ["--runs <n>", "Profile: a fixed number of measured runs, 1 to 10000 (default adaptive)"],
+  ["--warmup <n>", "Profile: warm-up runs, 0 to 1000 (default 1)"],
   ["--setup <cmd>", "Run once in each side work tree first (e.g. npm ci); default: link node_modules etc."],
   ["--waive-gate", "Go on even when the wrong-tool gate says BLOCK"],
   ["--merge", "Merge the result branch into your current branch at the end (fast-forward or a clean merge)"],
-  ["--budget <minutes>", "Stop after this long (the run stays resumable)"],
+  ["--budget <minutes>", "Stop after this long, above 0 to 10080 minutes (the run stays resumable)"],
   ["--allow-dirty", "Start from HEAD even if the work tree has uncommitted changes (they are not included)"],
   ["--allow-write <dir>", "Let commands in side trees also write this directory (a cache; repeatable; docs/safety.md)"],
   ["--timeout <seconds>", "Time limit for the target and the tests with a candidate change (default: derived from the base, docs/safety.md)"],
   ["--args <json>", "fn: targets (with --mode plan_only): the arguments, as a JSON array"],
-  ["--requests <n>", "Endpoints (with --mode plan_only): measured requests (default 200)"],
-  ["--concurrency <n>", "Endpoints: requests in flight at once (default 4)"],
+  ["--requests <n>", "Endpoints (with --mode plan_only): measured requests, 1 to 100000 (default 200)"],
+  ["--concurrency <n>", "Endpoints: requests in flight at once, 1 to 1000 (default 4)"],
   ["--method <method>", "Endpoints: HTTP method (default GET)"],
 ];
 
@@ -53,15 +54,6 @@ const RunFlagsSchema = v.object({
   merge: v.boolean(),
   allowDirty: v.boolean(),
 });
-
-/** A number flag as typed ("--max-cycles ten" is refused with the flag's name). */
-export function numberOption(args: readonly string[], name: string): number | undefined {
-  const raw = rawOption(args, name);
-  if (raw === undefined) return undefined;
-  const value = Number(raw.trim().replace(/%$/, ""));
-  if (raw.trim() === "" || !Number.isFinite(value)) throw new UsageError(`--${name} needs a number, got ${JSON.stringify(raw)}`, `e.g. --${name} 3`);
-  return value;
-}
 
 /** A flag given without its value (`--target` last) reads as `true` from cac: refuse it by name. */
 function present(options: Record<string, unknown>, args: readonly string[], key: string, name: string): string | undefined {
@@ -104,17 +96,17 @@ export function registerRun(cli: CAC, platform: Platform, setExit: (code: number
         start: ctx.projectRoot,
         slug: ctx.slug,
         ...parsed.output,
-        maxCycles: numberOption(args, "max-cycles"),
-        plateauPct: numberOption(args, "plateau"),
-        thresholdPct: numberOption(args, "threshold"),
-        maxRuns: numberOption(args, "max-runs"),
-        runs: numberOption(args, "runs"),
-        warmup: numberOption(args, "warmup"),
-        budgetMinutes: numberOption(args, "budget"),
+        maxCycles: numberFlag(args, NUMBER_FLAGS.maxCycles),
+        plateauPct: numberFlag(args, NUMBER_FLAGS.plateau),
+        thresholdPct: numberFlag(args, NUMBER_FLAGS.threshold),
+        maxRuns: numberFlag(args, NUMBER_FLAGS.maxRuns),
+        runs: numberFlag(args, NUMBER_FLAGS.runs),
+        warmup: numberFlag(args, NUMBER_FLAGS.warmup),
+        budgetMinutes: numberFlag(args, NUMBER_FLAGS.budget),
+        requests: numberFlag(args, NUMBER_FLAGS.requests),
+        concurrency: numberFlag(args, NUMBER_FLAGS.concurrency),
         allowWrite: rawOptions(args, "allow-write"),
-        timeoutS: numberOption(args, "timeout"),
-        requests: numberOption(args, "requests"),
-        concurrency: numberOption(args, "concurrency"),
+        timeoutS: numberFlag(args, NUMBER_FLAGS.timeout),
       });
       const { startAndDrive } = await import("./start-run.ts");
       const result = await startAndDrive(counting, ctx, checked);

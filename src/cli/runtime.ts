@@ -8,6 +8,7 @@ import type { CAC } from "cac";
 import type { Platform } from "../platform/index.ts";
 import { lockDeps } from "../runtime/lock.ts";
 import { RuntimeService, type Outcome } from "../runtime/commands.ts";
+import { runtimeSlugProblem } from "../runtime/slug.ts";
 import { rawOption } from "./raw-args.ts";
 
 export const RUNTIME_FLAGS = [
@@ -51,12 +52,20 @@ export function registerRuntime(cli: CAC, platform: Platform, setExit: (code: nu
   for (const [flag, description] of RUNTIME_FLAGS) command.option(flag, description);
   command.action((verb: string | undefined, _ignored: unknown, options: Record<string, unknown>) => {
     const args = platform.args;
+    // The contract's safe() stays (a drop-in), but a slug too long to name the run's files is
+    // refused here, before the lock or any file: `{"ok":false,"error":...}` on stderr, exit 2.
+    const slug = rawOption(args, "slug");
+    const tooLong = slug === undefined ? null : runtimeSlugProblem(slug);
+    if (tooLong !== null) {
+      setExit(printOutcome(platform, { style: "hard", body: { ok: false, error: tooLong } }));
+      return;
+    }
     const service = new RuntimeService(
       {
         projectRoot: resolve(platform.cwd, rawOption(args, "project-root") ?? "."),
         cwd: platform.cwd,
         runId: rawOption(args, "run-id"),
-        slug: rawOption(args, "slug"),
+        slug,
         phase: rawOption(args, "phase"),
         to: rawOption(args, "to"),
         payload: rawOption(args, "payload"),

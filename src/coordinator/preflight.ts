@@ -30,6 +30,7 @@ import { safe } from "../runtime/paths.ts";
 import { activeRunOf } from "./runtime-client.ts";
 import { parseMetric, type MetricSpec } from "./metric.ts";
 import type { RunOptions } from "./run-options.ts";
+import { checkNumber, NUMBER_FLAGS, type NumberFlag } from "../cli/number-flags.ts";
 
 /** The target's probe run and the preflight test run get this long. */
 export const PREFLIGHT_TIMEOUT_MS = 20 * 60_000;
@@ -86,18 +87,12 @@ export interface Preflight {
   warnings: string[];
 }
 
-function int(name: string, value: number | undefined, min: number): number | undefined {
-  if (value === undefined) return undefined;
-  if (!Number.isInteger(value) || value < min) throw new UsageError(`--${name} must be a whole number of at least ${min} (got ${value})`, `e.g. --${name} ${Math.max(min, 3)}`);
-  return value;
-}
-
-function positive(name: string, value: number | undefined, allowZero: boolean): number | undefined {
-  if (value === undefined) return undefined;
-  if (!Number.isFinite(value) || value < 0 || (!allowZero && value === 0)) {
-    throw new UsageError(`--${name} must be a number ${allowZero ? "of at least 0" : "above 0"} (got ${value})`, `e.g. --${name} 5`);
-  }
-  return value;
+/**
+ * A number of the request, in its flag's documented range (cli/number-flags.ts: the same check
+ * the command line makes, for callers that build a request in code, such as the demo).
+ */
+function bounded(flag: NumberFlag, value: number | undefined): number | undefined {
+  return value === undefined ? undefined : checkNumber(flag, value);
 }
 
 /** What the project is built with, from the files at its root. */
@@ -141,13 +136,13 @@ export async function preflight(platform: Platform, request: RunRequest): Promis
   const defaultTime = targetSpec.kind === "endpoint" ? "latency_p50_ms" : "wall_time_ms";
   const observed = request.observed === undefined ? null : parseMetric(request.observed, { flag: "--observed", defaultTimeMetric: defaultTime, allowRelative: false });
   const target = request.targetMetric === undefined ? null : parseMetric(request.targetMetric, { flag: "--target", defaultTimeMetric: defaultTime });
-  const maxCycles = int("max-cycles", request.maxCycles, 1) ?? DEFAULT_MAX_CYCLES;
-  const plateau = positive("plateau", request.plateauPct, true) ?? DEFAULT_PLATEAU_PCT;
-  const threshold = positive("threshold", request.thresholdPct, true);
-  const maxRuns = int("max-runs", request.maxRuns, 2);
-  const runs = int("runs", request.runs, 1);
-  const warmup = int("warmup", request.warmup, 0);
-  const budget = positive("budget", request.budgetMinutes, false);
+  const maxCycles = bounded(NUMBER_FLAGS.maxCycles, request.maxCycles) ?? DEFAULT_MAX_CYCLES;
+  const plateau = bounded(NUMBER_FLAGS.plateau, request.plateauPct) ?? DEFAULT_PLATEAU_PCT;
+  const threshold = bounded(NUMBER_FLAGS.threshold, request.thresholdPct);
+  const maxRuns = bounded(NUMBER_FLAGS.maxRuns, request.maxRuns);
+  const runs = bounded(NUMBER_FLAGS.runs, request.runs);
+  const warmup = bounded(NUMBER_FLAGS.warmup, request.warmup);
+  const budget = bounded(NUMBER_FLAGS.budget, request.budgetMinutes);
 
   const slug = safe(request.slug ?? slugFromTarget(targetSpec));
   const branch = branchName(slug);
@@ -186,7 +181,7 @@ export async function preflight(platform: Platform, request: RunRequest): Promis
   const testSource = request.test ? "--test" : `${discovered!.source}: ${discovered!.reason}`;
 
   const allowWrite = resolveAllowWrite(platform.cwd, repo.dir, request.allowWrite ?? []);
-  const timeoutS = positive("timeout", request.timeoutS, false);
+  const timeoutS = bounded(NUMBER_FLAGS.timeout, request.timeoutS);
 
   // The tests and one run of the target on the base commit, in a confined side tree outside the
   // repository (src/confine/sandbox.ts); removed however preflight ends (a signal included; a

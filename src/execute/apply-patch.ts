@@ -4,11 +4,13 @@
  * hunk is tolerated (fuzzFactor 1, FACTS.md: needed for a changed context line; GNU patch allows
  * 2, `git apply` none). Lines the hunk removes must be present exactly. CRLF files take LF patches
  * (jsdiff's autoConvertLineEndings). Creation, deletion, renames, copies and mode changes of the
- * git dialect are understood; binary patches are refused.
+ * git dialect are understood; binary patches (`GIT binary patch`, `Binary files ... differ`) and
+ * patches over MAX_PATCH_BYTES are refused: jsdiff would skip a binary part and write an empty file.
  */
 import { applyPatch, type StructuredPatch, type StructuredPatchHunk } from "diff";
 import type { FileEntry, FileMode, FileTree, TreeChanges } from "../git/types.ts";
-import { parseFilePatches } from "../research/patch-paths.ts";
+import { formatLimit, formatSize, MAX_PATCH_BYTES, utf8Bytes } from "../research/hypotheses-schema.ts";
+import { BINARY_PATCH_FIX, binaryPart, parseFilePatches } from "../research/patch-paths.ts";
 import { treePathProblem } from "../research/tree-path.ts";
 import { HypothesisApplyError } from "./apply-error.ts";
 import { decodeText, encodeText } from "./combine-text.ts";
@@ -58,6 +60,16 @@ function checkedPath(id: string, path: string): string {
 export function applyPatchText(id: string, base: FileTree, diffText: string): TreeChanges {
   const changes: TreeChanges = new Map();
   const get = (path: string): FileEntry | null => (changes.has(path) ? changes.get(path)! : (base.get(path) ?? null));
+  // The loader refuses these already (hypotheses.ts); a patch from anywhere else is held to the same rules.
+  const bytes = utf8Bytes(diffText);
+  if (bytes > MAX_PATCH_BYTES) {
+    throw new HypothesisApplyError(id, `patch is ${formatSize(bytes)}, over the limit of ${formatLimit(MAX_PATCH_BYTES)}`, "split it, or use a branch change");
+  }
+  const binary = binaryPart(diffText);
+  if (binary) {
+    const what = binary.file === null ? `has a binary part (${binary.line})` : `changes the binary file ${binary.file} (${binary.line})`;
+    throw new HypothesisApplyError(id, `patch ${what}`, BINARY_PATCH_FIX, binary.file === null ? undefined : { file: binary.file });
+  }
   let patches;
   try {
     patches = parseFilePatches(diffText);

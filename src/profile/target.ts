@@ -9,12 +9,14 @@ import { isAbsolute, resolve } from "node:path";
 import * as v from "valibot";
 import { UsageError } from "../errors.ts";
 import { safe } from "../runtime/paths.ts";
+import { boundedSlug } from "../runtime/slug.ts";
 import type { TargetSpec } from "./types.ts";
 
 export const DEFAULT_REQUESTS = 200;
 export const DEFAULT_CONCURRENCY = 4;
 /** Upper bound on requests perfloop will send in one endpoint profile (it never floods a service). */
 export const MAX_REQUESTS = 100_000;
+/** Derived slugs stay shorter than the slug limit (64): they are read in branch names and paths. */
 const SLUG_MAX = 48;
 
 const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
@@ -97,7 +99,10 @@ export function parseTarget(raw: string, options: TargetOptions): TargetSpec {
   return { kind: "command", command: target };
 }
 
-/** A slug for a target when the person gives none: short, readable, filesystem-safe. */
+/**
+ * A slug for a target when the person gives none: short, readable, filesystem-safe; a long one is
+ * cut with a hash of the whole, so targets that differ only late still get their own.
+ */
 export function slugFromTarget(target: TargetSpec): string {
   let base: string;
   switch (target.kind) {
@@ -112,7 +117,7 @@ export function slugFromTarget(target: TargetSpec): string {
     default:
       base = target.command.split(/\s+/).slice(0, 4).join("-");
   }
-  return safe(base).replace(/-+/g, "-").slice(0, SLUG_MAX).replace(/-+$/, "") || "default";
+  return boundedSlug(safe(base).replace(/-+/g, "-"), SLUG_MAX);
 }
 
 /** A one-line description of the target for people. */

@@ -4,7 +4,7 @@
  */
 import type * as v from "valibot";
 import { UsageError } from "../errors.ts";
-import { type Hypothesis, ID_PATTERN } from "./hypotheses-schema.ts";
+import { type Hypothesis, ID_PATTERN, splitFix } from "./hypotheses-schema.ts";
 
 export const FORMAT_DOC = "docs/hypotheses.md";
 
@@ -30,8 +30,9 @@ export function schemaError(source: string, input: unknown, issues: readonly Any
   const issue = issues[0]!;
   const keys = (issue.path ?? []).map((item) => item.key);
   const more = issues.length > 1 ? ` (and ${issues.length - 1} more problem${issues.length > 2 ? "s" : ""})` : "";
-  let problem = issue.message;
-  let hint = `see ${FORMAT_DOC} for the format`;
+  const own = splitFix(issue.message);
+  let problem = own.problem;
+  let hint = own.fix ?? `see ${FORMAT_DOC} for the format`;
   if (isObjectIssue(issue) && keys.length > 0 && issue.expected === "never") {
     problem = "is not a known field";
     hint = `check its spelling against ${FORMAT_DOC}; unknown fields are refused`;

@@ -3,8 +3,103 @@
  * every source goes through (a file, `--try-branch`, `--knob`, built-in rules, an agent's answer).
  * Objects are strict: an unknown key is an error, so a misspelt optional field is not silently
  * ignored. Messages say what the value must be; hypotheses.ts adds the hypothesis id and the field.
+ * A message may carry its fix after a newline (`withFix`): hypotheses-checks.ts prints that as the
+ * hint instead of the generic "see docs/hypotheses.md".
+ *
+ * The limits (docs/hypotheses.md, "Limits") keep every input bounded, so a file cannot make
+ * perfloop read, hold or exec something unbounded.
  */
 import * as v from "valibot";
+
+const KIB = 1024;
+const MIB = 1024 * KIB;
+/** A patch (inline or a file): far above any hand-written or generated source change, far below memory trouble. */
+export const MAX_PATCH_BYTES = 5 * MIB;
+/** A hypotheses file: room for many inline patches; a larger file is read nowhere near whole. */
+export const MAX_HYPOTHESES_FILE_BYTES = 16 * MIB;
+/**
+ * One env knob's value. Linux refuses an exec whose single `NAME=value` string passes 128 KiB
+ * (MAX_ARG_STRLEN); a knob is a setting, so 32 KiB leaves room and is still generous.
+ */
+export const MAX_ENV_VALUE_BYTES = 32 * KIB;
+/** All `NAME=value` strings of one env change together: the measured command still has to exec. */
+export const MAX_ENV_TOTAL_BYTES = 128 * KIB;
+
+/** Separates a schema message's problem from its fix (one-line messages never contain a newline). */
+const FIX_SEPARATOR = "\n";
+
+/** A schema message with its fix; `splitFix` takes it apart again. */
+export function withFix(problem: string, fix: string): string {
+  return `${problem}${FIX_SEPARATOR}${fix}`;
+}
+
+/** The problem and, when the message carries one, its fix. */
+export function splitFix(message: string): { problem: string; fix: string | undefined } {
+  const at = message.indexOf(FIX_SEPARATOR);
+  return at < 0 ? { problem: message, fix: undefined } : { problem: message.slice(0, at), fix: message.slice(at + 1) };
+}
+
+/** The UTF-8 length of a string, without encoding it. */
+export function utf8Bytes(text: string): number {
+  let bytes = 0;
+  for (let i = 0; i < text.length; i++) {
+    const unit = text.charCodeAt(i);
+    if (unit < 0x80) bytes += 1;
+    else if (unit < 0x800) bytes += 2;
+    else if (unit >= 0xd800 && unit <= 0xdbff && i + 1 < text.length) {
+      const next = text.charCodeAt(i + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) {
+        bytes += 4;
+        i++;
+      } else bytes += 3;
+    } else bytes += 3;
+  }
+  return bytes;
+}
+
+/** `17.0 MiB (17825851 bytes)`: the unit a person reads, and the exact count that was compared. */
+export function formatSize(bytes: number): string {
+  if (bytes < KIB) return `${bytes} bytes`;
+  const [unit, name] = bytes < MIB ? [KIB, "KiB"] : [MIB, "MiB"];
+  return `${(bytes / unit).toFixed(1)} ${name} (${bytes} bytes)`;
+}
+
+/** A limit as documented: `5 MiB`, `32 KiB`. */
+export function formatLimit(bytes: number): string {
+  return bytes >= MIB ? `${bytes / MIB} MiB` : `${bytes / KIB} KiB`;
+}
+
+const SIDE_TREE_GIT =
+  "it keeps commands in the side trees away from your repository (git's search stops at each side tree)";
+/**
+ * Variables an env knob may not set, and why: perfloop sets them for the commands it runs in side
+ * trees, and a knob that overrides them could point git, or temporary files, at the person's
+ * repository. Exact names, then prefixes.
+ */
+const RESERVED_ENV_NAMES: ReadonlyMap<string, string> = new Map([
+  ...["GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY", "GIT_ALTERNATE_OBJECT_DIRECTORIES", "GIT_COMMON_DIR", "GIT_CEILING_DIRECTORIES"].map(
+    (name) => [name, SIDE_TREE_GIT] as const,
+  ),
+  ...["TMPDIR", "TMP", "TEMP"].map((name) => [name, "it points TMPDIR, TMP and TEMP at a scratch directory of each side tree"] as const),
+]);
+const RESERVED_ENV_PREFIXES: readonly (readonly [string, string])[] = [
+  ["GIT_CONFIG", `GIT_CONFIG* would change git's configuration; ${SIDE_TREE_GIT}`],
+  ["PERFLOOP_", "PERFLOOP_ variables are perfloop's own (measurement, restarts, the agent protocol)"],
+];
+
+/** Why an env knob may not set `name`, or `null` when it may. */
+export function reservedEnvReason(name: string): string | null {
+  const exact = RESERVED_ENV_NAMES.get(name);
+  if (exact) return exact;
+  return RESERVED_ENV_PREFIXES.find(([prefix]) => name.startsWith(prefix))?.[1] ?? null;
+}
+
+/** The bytes an env change adds to an exec: each `NAME=value`. */
+export function envBytes(set: Readonly<Record<string, string>>): number {
+  return Object.entries(set).reduce((sum, [name, value]) => sum + utf8Bytes(name) + 1 + utf8Bytes(value), 0);
+}
+
+const ENV_SIZE_FIX = "Linux refuses to start a program with a larger environment: put large data in a file and pass its path";
 
 export const HYPOTHESES_VERSION = 1;
 
@@ -80,11 +175,33 @@ export const EnvChangeSchema = v.strictObject(
     kind: v.literal("env"),
     set: v.pipe(
       v.record(
-        v.pipe(v.string(), v.regex(ENV_NAME_PATTERN, "names must be environment variable names (A-Z, 0-9, _)")),
-        v.string("values must be strings (quote numbers: \"4\")"),
+        v.pipe(
+          v.string(),
+          v.regex(ENV_NAME_PATTERN, "names must be environment variable names (A-Z, 0-9, _)"),
+          v.check(
+            (name) => reservedEnvReason(name) === null,
+            (issue) => withFix(`is set by perfloop itself: ${reservedEnvReason(String(issue.input))}`, "remove it; an env knob may set any other variable"),
+          ),
+        ),
+        v.pipe(
+          v.string("values must be strings (quote numbers: \"4\")"),
+          v.check(
+            (value) => !value.includes("\0"),
+            withFix("must not contain a NUL byte", "remove it: an environment value ends at its first NUL, so the command would see less than you wrote"),
+          ),
+          v.check(
+            (value) => utf8Bytes(value) <= MAX_ENV_VALUE_BYTES,
+            (issue) => withFix(`is ${formatSize(utf8Bytes(String(issue.input)))}, over the limit of ${formatLimit(MAX_ENV_VALUE_BYTES)} for one value`, ENV_SIZE_FIX),
+          ),
+        ),
         "must be an object of NAME: value",
       ),
       v.check((set) => Object.keys(set).length > 0, "must set at least one variable"),
+      v.check(
+        (set) => envBytes(set) <= MAX_ENV_TOTAL_BYTES,
+        (issue) =>
+          withFix(`is ${formatSize(envBytes(issue.input as Record<string, string>))} in all, over the limit of ${formatLimit(MAX_ENV_TOTAL_BYTES)} per hypothesis`, ENV_SIZE_FIX),
+      ),
     ),
   },
   "must be an object",

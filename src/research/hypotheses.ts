@@ -6,13 +6,22 @@
  * hypothesis, the field and the fix. Ordering and the contested split live in their own files and
  * are re-exported here.
  */
-import { readFile, stat } from "node:fs/promises";
+import { constants, type Stats } from "node:fs";
+import { open, stat } from "node:fs/promises";
 import { join } from "node:path";
 import * as v from "valibot";
 import { UsageError } from "../errors.ts";
 import { checkReferences, fieldError, FORMAT_DOC, quote, schemaError } from "./hypotheses-checks.ts";
-import { type Hypothesis, HypothesesFileSchema } from "./hypotheses-schema.ts";
-import { filePatchPaths, parseFilePatches } from "./patch-paths.ts";
+import {
+  formatLimit,
+  formatSize,
+  type Hypothesis,
+  HypothesesFileSchema,
+  MAX_HYPOTHESES_FILE_BYTES,
+  MAX_PATCH_BYTES,
+  utf8Bytes,
+} from "./hypotheses-schema.ts";
+import { BINARY_PATCH_FIX, binaryPart, describeBinaryPart, filePatchPaths, parseFilePatches } from "./patch-paths.ts";
 import { symlinkOnDisk, treePathProblem } from "./tree-path.ts";
 
 export { impactScore, orderHypotheses } from "./hypotheses-order.ts";
@@ -26,8 +35,19 @@ function checkPath(source: string, id: string, field: string, path: string): voi
   if (problem) throw fieldError(source, id, field, `${quote(path)} ${problem}`, PATH_HINT);
 }
 
-/** The paths a patch touches, or a one-line error naming the field. */
+const PATCH_SIZE_FIX = 'split it into smaller hypotheses, or commit the change on a branch and use a "branch" change';
+
+/**
+ * The paths a patch touches, or a one-line error naming the field: a patch over the size limit,
+ * one with a binary part (jsdiff would drop it silently) or one that is not a unified diff.
+ */
 function patchPaths(source: string, id: string, field: string, diff: string): string[] {
+  const bytes = utf8Bytes(diff);
+  if (bytes > MAX_PATCH_BYTES) {
+    throw fieldError(source, id, field, `is ${formatSize(bytes)}, over the limit of ${formatLimit(MAX_PATCH_BYTES)} for a patch`, PATCH_SIZE_FIX);
+  }
+  const binary = binaryPart(diff);
+  if (binary) throw fieldError(source, id, field, `has a binary part (${describeBinaryPart(binary)})`, BINARY_PATCH_FIX);
   let paths: string[];
   try {
     paths = filePatchPaths(parseFilePatches(diff));
@@ -83,20 +103,75 @@ async function refuseSymlinks(source: string, repoRoot: string, id: string, fiel
   }
 }
 
+/** What a file that is not a regular one is, for messages. */
+function kindOf(info: Stats): string {
+  if (info.isDirectory()) return "a directory";
+  if (info.isFIFO()) return "a FIFO";
+  if (info.isCharacterDevice()) return "a character device";
+  if (info.isBlockDevice()) return "a block device";
+  if (info.isSocket()) return "a socket";
+  return "not a regular file";
+}
+
+type InputFile = { text: string } | { problem: "missing" | "not-regular" | "too-large" | "unreadable"; detail: string };
+
+/**
+ * Reads an input file that must be a regular file of at most `maxBytes`: `stat` first (following
+ * a symlink), so a FIFO, a device, a socket or a directory is refused without being opened (a FIFO
+ * would block the open, a device could be endless); then opened non-blocking, checked again on the
+ * open file (it may have been swapped), and read up to one byte past the limit.
+ */
+async function readInputFile(path: string, maxBytes: number): Promise<InputFile> {
+  let info: Stats;
+  try {
+    info = await stat(path);
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    if (code === "ENOENT" || code === "ENOTDIR") return { problem: "missing", detail: "does not exist" };
+    return { problem: "unreadable", detail: `cannot be read (${code ?? error})` };
+  }
+  if (!info.isFile()) return { problem: "not-regular", detail: `is not a regular file (it is ${kindOf(info)})` };
+  if (info.size > maxBytes) return { problem: "too-large", detail: `is ${formatSize(info.size)}, over the limit of ${formatLimit(maxBytes)}` };
+  let handle;
+  try {
+    handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch (error) {
+    return { problem: "unreadable", detail: `cannot be read (${(error as { code?: string }).code ?? error})` };
+  }
+  try {
+    const opened = await handle.stat();
+    if (!opened.isFile()) return { problem: "not-regular", detail: `is not a regular file (it is ${kindOf(opened)})` };
+    const buffer = new Uint8Array(Math.min(opened.size, maxBytes) + 1);
+    let length = 0;
+    while (length < buffer.length) {
+      const { bytesRead } = await handle.read(buffer, length, buffer.length - length, null);
+      if (bytesRead === 0) break;
+      length += bytesRead;
+    }
+    if (length > maxBytes) return { problem: "too-large", detail: `is over the limit of ${formatLimit(maxBytes)}` };
+    return { text: new TextDecoder().decode(buffer.subarray(0, length)) };
+  } catch (error) {
+    return { problem: "unreadable", detail: `cannot be read (${(error as { code?: string }).code ?? error})` };
+  } finally {
+    await handle.close();
+  }
+}
+
+const PATCH_FILE_FIX: Record<Exclude<InputFile, { text: string }>["problem"], string> = {
+  missing: "write the patch file there (relative to the repository root), or give it inline as change.diff",
+  "not-regular": "name a patch file (a regular file inside the repository), or give the diff inline as change.diff",
+  "too-large": PATCH_SIZE_FIX,
+  unreadable: "make it readable, or give the diff inline as change.diff",
+};
+
 async function readPatchFile(source: string, repoRoot: string, hypothesis: Hypothesis, path: string): Promise<string> {
   const full = join(repoRoot, path);
   await refuseSymlinks(source, repoRoot, hypothesis.id, "change.path", [path]);
-  const info = await stat(full).catch(() => null);
-  if (!info?.isFile()) {
-    throw fieldError(
-      source,
-      hypothesis.id,
-      "change.path",
-      `${quote(path)} does not exist (looked for ${full})`,
-      "write the patch file there (relative to the repository root), or give it inline as change.diff",
-    );
-  }
-  return await readFile(full, "utf8");
+  const read = await readInputFile(full, MAX_PATCH_BYTES);
+  if ("text" in read) return read.text;
+  const detail =
+    read.problem === "missing" ? `does not exist (looked for ${full})` : read.problem === "too-large" ? `${read.detail} for a patch` : read.detail;
+  throw fieldError(source, hypothesis.id, "change.path", `${quote(path)} ${detail}`, PATCH_FILE_FIX[read.problem]);
 }
 
 /**
@@ -130,14 +205,17 @@ export async function resolveAgainstRepo(list: readonly Hypothesis[], repoRoot: 
 
 /** Reads, parses and validates a hypotheses file (JSON, version 1) for the repository at `repoRoot`. */
 export async function loadHypotheses(file: string, repoRoot: string): Promise<Hypothesis[]> {
-  let text: string;
-  try {
-    text = await readFile(file, "utf8");
-  } catch (error) {
-    const code = (error as { code?: string }).code;
-    const reason = code === "ENOENT" ? "does not exist" : code === "EISDIR" ? "is a directory" : `cannot be read (${code ?? error})`;
-    throw new UsageError(`hypotheses file ${file} ${reason}`, "pass the path of a JSON hypotheses file", { file });
+  const read = await readInputFile(file, MAX_HYPOTHESES_FILE_BYTES);
+  if (!("text" in read)) {
+    const hint = {
+      missing: "pass the path of a JSON hypotheses file",
+      "not-regular": "pass the path of a JSON hypotheses file; perfloop does not read FIFOs, devices, sockets or directories",
+      "too-large": "split it, or move large patches into patch files (change.path)",
+      unreadable: "make it readable, or pass another JSON hypotheses file",
+    }[read.problem];
+    throw new UsageError(`hypotheses file ${file} ${read.detail}`, hint, { file });
   }
+  const text = read.text;
   let input: unknown;
   try {
     input = JSON.parse(text);

@@ -59,3 +59,41 @@ export function filePatchPaths(patches: readonly FilePatch[]): string[] {
   }
   return [...paths];
 }
+
+/**
+ * Where a patch carries binary content perfloop cannot apply as text. jsdiff skips these parts
+ * (a `GIT binary patch` block leaves a file patch with no hunks, which would write an empty file),
+ * so they are found in the text itself: git's `GIT binary patch` with its `literal`/`delta`
+ * blocks, and `Binary files A and B differ` (git without --binary, GNU diff). Such lines stand at
+ * the start of a line; inside a hunk every line starts with ' ', '+', '-' or '\'.
+ */
+const BINARY_MARKERS = [/^GIT binary patch$/, /^Binary files .* differ$/, /^(literal|delta) \d+$/];
+
+/** How to express a change a binary patch cannot carry (the fix in every message about one). */
+export const BINARY_PATCH_FIX =
+  'perfloop applies text patches only: commit the change on a branch and use {"kind":"branch","ref":"<branch>"}, or use a "command" change that writes the file';
+
+export interface BinaryPart {
+  /** The file the binary part belongs to, when its header names it. */
+  file: string | null;
+  /** The line that marks it, e.g. `GIT binary patch`. */
+  line: string;
+}
+
+/** The first binary part of a patch, or `null` when it is text only. */
+export function binaryPart(text: string): BinaryPart | null {
+  let file: string | null = null;
+  for (const raw of text.split("\n")) {
+    const line = raw.replace(/\r$/, "");
+    const header = /^diff --git a\/(.+) b\/(.+)$/.exec(line);
+    if (header) file = header[2]!;
+    else if (line.startsWith("+++ ") && !line.startsWith(`+++ ${DEV_NULL}`)) file = line.slice(4).split("\t")[0]!.replace(/^b\//, "");
+    if (BINARY_MARKERS.some((marker) => marker.test(line))) return { file, line: line.length > 120 ? `${line.slice(0, 117)}...` : line };
+  }
+  return null;
+}
+
+/** `data.bin: GIT binary patch`, for messages. */
+export function describeBinaryPart(part: BinaryPart): string {
+  return part.file === null ? part.line : `${part.file}: ${part.line}`;
+}
