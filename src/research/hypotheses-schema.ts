@@ -24,6 +24,12 @@ export const MAX_HYPOTHESES_FILE_BYTES = 16 * MIB;
 export const MAX_ENV_VALUE_BYTES = 32 * KIB;
 /** All `NAME=value` strings of one env change together: the measured command still has to exec. */
 export const MAX_ENV_TOTAL_BYTES = 128 * KIB;
+/**
+ * Hypotheses in one file (or one agent answer): each is committed to the ledger, applied and
+ * bisected; past a few hundred a cycle takes hours of measuring, and a file that large is more
+ * likely a generator gone wrong than a plan.
+ */
+export const MAX_HYPOTHESES = 200;
 
 /** Separates a schema message's problem from its fix (one-line messages never contain a newline). */
 const FIX_SEPARATOR = "\n";
@@ -289,7 +295,10 @@ export const HypothesesFileSchema = plainObject(
   v.strictObject(
     {
       version: v.literal(HYPOTHESES_VERSION, `must be ${HYPOTHESES_VERSION} (the hypotheses file format this perfloop reads)`),
-      hypotheses: v.array(HypothesisSchema, "must be an array of hypotheses"),
+      hypotheses: v.pipe(
+        v.array(HypothesisSchema, "must be an array of hypotheses"),
+        v.maxLength(MAX_HYPOTHESES, (issue) => withFix(`holds ${(issue.input as unknown[]).length} hypotheses, over the limit of ${MAX_HYPOTHESES} per file`, "keep the most promising ones, or split them over several runs")),
+      ),
     },
     FILE_MESSAGE,
   ),
