@@ -20,7 +20,7 @@
  */
 import { lstatSync, mkdirSync, rmSync, statSync } from "node:fs";
 import { basename, dirname, join, relative, resolve, sep } from "node:path";
-import { PerfloopError } from "../errors.ts";
+import { CancelledError, PerfloopError } from "../errors.ts";
 import type { Confinement, Platform, Spawner, SpawnRequest, SpawnResult } from "../platform/index.ts";
 import { changedPaths, fingerprintRepository, restoreMetadata, type Fingerprint } from "./fingerprint.ts";
 
@@ -43,6 +43,11 @@ export interface SandboxOptions {
   allowWrite?: readonly string[];
   /** Says something to the person (the fallback notice, once per sandbox). */
   notice?(message: string): void;
+  /**
+   * Ctrl-C (or SIGTERM) seen by perfloop: no new command starts, and the running one gets SIGTERM,
+   * whenever the signal came (before the command started, too).
+   */
+  signal?: AbortSignal;
 }
 
 interface Side {
@@ -141,14 +146,23 @@ export class Sandbox {
   }
 
   private async spawnIn(side: Side, spawner: Spawner, request: SpawnRequest): Promise<SpawnResult> {
+    const stop = this.options.signal;
+    if (stop?.aborted) throw new CancelledError("stopped before the next command");
+    const onAbort = () => spawner.interrupt("SIGTERM");
+    stop?.addEventListener("abort", onAbort);
     try {
-      return await spawner.spawn(request);
+      const result = await spawner.spawn(request);
+      // A command the person's Ctrl-C ended has no result to judge.
+      if (stop?.aborted) throw new CancelledError("stopped while a command ran");
+      return result;
     } catch (error) {
       if (!(error instanceof PerfloopError && error.code === "spawner_failed")) throw error;
       const current = side.spawner;
       side.spawner = null;
       await (await current?.catch(() => null))?.close();
       return spawnerKilled(error.message);
+    } finally {
+      stop?.removeEventListener("abort", onAbort);
     }
   }
 

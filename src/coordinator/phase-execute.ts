@@ -23,7 +23,7 @@ export async function validatePhase(ctx: LoopContext, run: Run): Promise<void> {
   const hypotheses = researchedHypotheses(run);
   const base = cycleBase(run, ctx.options, cycle);
   ctx.say(`validate: applying ${hypotheses.length} hypotheses to ${base.slice(0, 7)}, each on its own`);
-  const workspace = await Workspace.create(ctx.platform, ctx.repo, base, join(slugDir(ctx), "worktree"), { allowWrite: ctx.options.allow_write, notice: (message) => ctx.say(message, true) });
+  const workspace = await Workspace.create(ctx.platform, ctx.repo, base, join(slugDir(ctx), "worktree"), { allowWrite: ctx.options.allow_write, notice: (message) => ctx.say(message, true), signal: ctx.signal });
   let prepared;
   try {
     prepared = await workspace.prepare(hypotheses, ctx.options.timeout_s ? ctx.options.timeout_s * 1000 : undefined);

@@ -28,7 +28,7 @@ export async function sideTree(ctx: LoopContext, name: string, commit: string): 
   fs.mkdirSync(root, { recursive: true });
   const dir = join(root, name);
   await materialize(ctx.repo, commit, dir, { replace: true });
-  const sandbox = new Sandbox(ctx.platform, { repoDir: ctx.repo.dir, gitdir: ctx.repo.gitdir, allowWrite: ctx.options.allow_write ?? [], notice: (message) => ctx.say(message, true) });
+  const sandbox = new Sandbox(ctx.platform, { repoDir: ctx.repo.dir, gitdir: ctx.repo.gitdir, allowWrite: ctx.options.allow_write ?? [], notice: (message) => ctx.say(message, true), signal: ctx.signal });
   const scratch = sandbox.side(dir);
   // git run inside the side tree must not find the person's repository (docs/git.md).
   const tree = { dir, cwd: join(dir, ctx.options.subdir), env: { ...ctx.platform.env, GIT_CEILING_DIRECTORIES: root }, sandbox, scratch };

@@ -190,7 +190,7 @@ export async function preflight(platform: Platform, request: RunRequest): Promis
   const scratch = mkdtempSync(join(tmpdir(), `${PREFLIGHT_PREFIX}${platform.pid}-`));
   const stopped = new AbortController();
   const release = platform.onInterrupt(() => stopped.abort());
-  const sandbox = new Sandbox(platform, { repoDir: repo.dir, gitdir: repo.gitdir, allowWrite, notice: (message) => warnings.push(message) });
+  const sandbox = new Sandbox(platform, { repoDir: repo.dir, gitdir: repo.gitdir, allowWrite, notice: (message) => warnings.push(message), signal: stopped.signal });
   const checkStopped = () => {
     if (stopped.signal.aborted) throw new CancelledError("stopped during preflight; nothing was written");
   };
@@ -221,6 +221,10 @@ export async function preflight(platform: Platform, request: RunRequest): Promis
       }
       if (probe.leftoverProcesses) warnings.push(`the target left ${probe.leftoverProcesses} process(es) running after it exited on the base commit; perfloop ends them after every run`);
     }
+  } catch (error) {
+    // A command ended by the person's Ctrl-C fails: that is the stop, not a finding about it.
+    if (stopped.signal.aborted) throw new CancelledError("stopped during preflight; nothing was written");
+    throw error;
   } finally {
     await sandbox.close();
     release();

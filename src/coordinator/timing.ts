@@ -34,7 +34,7 @@ export function countChildren(platform: Platform): CountingPlatform {
     startSpawner: {
       value: async (config: SpawnerConfig): Promise<Spawner> => {
         const spawner = await platform.startSpawner(config);
-        return { ...spawner, spawn: async (request: SpawnRequest) => count(await spawner.spawn(request)), close: () => spawner.close() };
+        return { ...spawner, spawn: async (request: SpawnRequest) => count(await spawner.spawn(request)), interrupt: (signal) => spawner.interrupt(signal), close: () => spawner.close() };
       },
     },
   });

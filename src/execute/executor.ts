@@ -157,7 +157,7 @@ export async function runExecute(platform: Platform, options: ExecuteOptions, on
     if (platform.now() > deadline) throw new PerfloopError("budget_spent", `the time budget of ${options.budgetMinutes} min is spent`, { hint: "raise --budget or give fewer hypotheses" });
   };
   say("prepare", `applying ${hypotheses.length} hypotheses to the base, each on its own`);
-  const workspace = await Workspace.create(platform, repo, clean.base, join(slugDir, "worktree"), { allowWrite, notice: (message) => say("confine", message) });
+  const workspace = await Workspace.create(platform, repo, clean.base, join(slugDir, "worktree"), { allowWrite, notice: (message) => say("confine", message), signal });
   try {
     return await executeIn({ platform, options, repo, base: clean.base, warnings: clean.warning ? [clean.warning] : [], source, hypotheses, slug, logPath: join(slugDir, "ln-814-log.tsv"), workspace, say, checkpoint, signal });
   } finally {

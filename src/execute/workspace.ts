@@ -41,6 +41,8 @@ export interface WorkspaceOptions {
   allowWrite?: readonly string[];
   /** Tells the person something once (that commands are not confined here). */
   notice?(message: string): void;
+  /** Ctrl-C: no new command starts and the running one is ended (src/confine/sandbox.ts). */
+  signal?: AbortSignal;
 }
 
 export interface RunResult {
@@ -78,7 +80,7 @@ export class Workspace {
   ) {
     this.root = root;
     this.baseTree = baseTree;
-    this.sandbox = new Sandbox(platform, { repoDir: repo.dir, gitdir: repo.gitdir, allowWrite: options.allowWrite, notice: options.notice });
+    this.sandbox = new Sandbox(platform, { repoDir: repo.dir, gitdir: repo.gitdir, allowWrite: options.allowWrite, notice: options.notice, signal: options.signal });
     for (const side of SIDES) this.sandbox.side(this.dir(side));
   }
 

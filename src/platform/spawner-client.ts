@@ -30,6 +30,8 @@ export interface Spawner {
   readonly subreaper: boolean;
   /** Runs one command to completion (commands sent together run one after the other). */
   spawn(request: SpawnRequest): Promise<SpawnResult>;
+  /** Sends `signal` to the command running now (its whole process group). */
+  interrupt(signal: "SIGINT" | "SIGTERM" | "SIGHUP"): void;
   /** Ends the spawner and everything it started. */
   close(): Promise<void>;
 }
@@ -141,6 +143,9 @@ export function startSpawner(command: readonly string[], env: Record<string, str
         });
         send({ id, request: toWire(request) });
         return hold(result).finally(() => slot.release());
+      },
+      interrupt(signal) {
+        if (!ended) send({ signal });
       },
       async close() {
         if (ended) return;

@@ -38,7 +38,7 @@ export function spawnerMethods(
   if (!support) {
     const reason = `perfloop runs under ${runtime} here, which has no FFI for Landlock; run the binary or the sources under Bun or Deno`;
     return {
-      startSpawner: async () => ({ pid: 0, confinement: { confined: false, reason }, subreaper: false, spawn, close: async () => {} }),
+      startSpawner: async () => ({ pid: 0, confinement: { confined: false, reason }, subreaper: false, spawn, interrupt: () => {}, close: async () => {} }),
       serveSpawner: async () => {
         io.writeStderr(`perfloop __spawner: ${reason}\n`);
         return 2;
