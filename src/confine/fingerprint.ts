@@ -37,7 +37,11 @@ export interface Entry {
 export type Fingerprint = Map<string, Entry>;
 
 function describe(path: string, stat: Stats): Entry {
-  let key = `${stat.mode.toString(8)}:${stat.uid}:${stat.gid}:${stat.size}:${stat.mtimeMs}:${stat.ctimeMs}:${stat.ino}`;
+  // A directory's size and times change with its entries, which are compared one by one (and
+  // perfloop adds its own refs under .git/refs): its own key is its mode, owners and inode.
+  let key = stat.isDirectory()
+    ? `${stat.mode.toString(8)}:${stat.uid}:${stat.gid}:${stat.ino}`
+    : `${stat.mode.toString(8)}:${stat.uid}:${stat.gid}:${stat.size}:${stat.mtimeMs}:${stat.ctimeMs}:${stat.ino}`;
   if (stat.isSymbolicLink()) {
     try {
       key = `${key}->${readlinkSync(path)}`;

@@ -232,6 +232,12 @@ function spawnerKilled(reason: string): SpawnResult {
   };
 }
 
+/** How commands would be confined here, without starting anything (for research: agents' commands). */
+export async function confinementMode(platform: Platform): Promise<ConfinementMode> {
+  const forced = platform.env[CONFINE_SWITCH] === "detect";
+  return toMode(forced ? { confined: false, reason: "" } : await platform.probeConfinement(), forced);
+}
+
 function toMode(confinement: Confinement, forced: boolean): ConfinementMode {
   if (confinement.confined) return { mode: "landlock", abi: confinement.abi };
   return { mode: "detect", reason: forced ? `${CONFINE_SWITCH}=detect is set` : confinement.reason };

@@ -12,6 +12,7 @@
 import { writeFileSync, mkdirSync } from "node:fs";
 import { join, relative } from "node:path";
 import { CancelledError, UsageError } from "../errors.ts";
+import { confinementMode } from "../confine/sandbox.ts";
 import { askAgentForHypotheses } from "../research/agent.ts";
 import { loadHypotheses, orderHypotheses, parseHypotheses } from "../research/hypotheses.ts";
 import type { Hypothesis } from "../research/hypotheses-schema.ts";
@@ -71,9 +72,23 @@ export function contextInput(ctx: LoopContext, run: Run, hypotheses: readonly Hy
   };
 }
 
+/**
+ * An agent's `command` hypotheses run where perfloop can confine them (docs/safety.md); where it
+ * cannot, they are set aside with the reason: a file the person wrote is theirs to trust, a
+ * model's shell command is not.
+ */
+async function confinableOnly(ctx: LoopContext, list: readonly Hypothesis[]): Promise<{ hypotheses: Hypothesis[]; refused: { id: string; reason: string }[] }> {
+  if (!list.some((h) => h.change.kind === "command")) return { hypotheses: [...list], refused: [] };
+  const mode = await confinementMode(ctx.platform);
+  if (mode.mode === "landlock") return { hypotheses: [...list], refused: [] };
+  const reason = `a command from an agent is not run where commands cannot be confined (${mode.reason})`;
+  return { hypotheses: list.filter((h) => h.change.kind !== "command"), refused: list.filter((h) => h.change.kind === "command").map((h) => ({ id: h.id, reason })) };
+}
+
 export async function researchPhase(ctx: LoopContext, run: Run): Promise<void> {
   const cycle = run.state.current_cycle;
   const sources: SourceReport[] = [];
+  const skippedByAgent: { id: string; reason: string }[] = [];
   const found: Hypothesis[] = [];
   /** Adds a source's hypotheses; returns the ids an earlier source already gave (those are ignored). */
   const add = (list: readonly Hypothesis[]): string[] => {
@@ -109,16 +124,18 @@ export async function researchPhase(ctx: LoopContext, run: Run): Promise<void> {
     });
     if (ctx.signal.aborted) throw new CancelledError(`stopped during research: continue with perfloop resume --slug ${ctx.slug}`);
     if (answer.ok) {
-      const duplicates = add(answer.hypotheses);
+      const { hypotheses, refused } = await confinableOnly(ctx, answer.hypotheses);
+      skippedByAgent.push(...refused);
+      const duplicates = add(hypotheses);
       const note = [answer.note, duplicates.length ? `ignored ids already given by the file: ${duplicates.join(", ")}` : null].filter(Boolean).join("; ") || null;
-      sources.push({ source: `agent: ${ctx.options.agent}`, count: answer.hypotheses.length, error: null, note });
+      sources.push({ source: `agent: ${ctx.options.agent}`, count: hypotheses.length, error: null, note });
     } else {
       sources.push({ source: `agent: ${ctx.options.agent}`, count: 0, error: answer.error, note: null });
     }
   }
 
   const tried = triedEarlier(run);
-  const skipped: { id: string; reason: string }[] = [];
+  const skipped: { id: string; reason: string }[] = [...skippedByAgent];
   const fresh = found.filter((h) => {
     if (tried.kept.has(h.id)) skipped.push({ id: h.id, reason: "kept in an earlier cycle" });
     else if (tried.removed.has(h.id)) skipped.push({ id: h.id, reason: `tried in ${tried.removed.get(h.id)}` });

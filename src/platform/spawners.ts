@@ -4,6 +4,7 @@
  * gets an in-process stand-in that runs commands unconfined and says why.
  */
 import { fileURLToPath } from "node:url";
+import { landlockAbi, type Confinement } from "./landlock.ts";
 import type { Libc } from "./libc.ts";
 import { startSpawner, type Spawner } from "./spawner-client.ts";
 import type { SpawnerConfig } from "./spawner-protocol.ts";
@@ -21,6 +22,7 @@ export interface SpawnerSupport {
 export interface SpawnerMethods {
   startSpawner(config: SpawnerConfig): Promise<Spawner>;
   serveSpawner(args: readonly string[]): Promise<number>;
+  probeConfinement(): Promise<Confinement>;
 }
 
 /** src/main.ts, from this file's own location (not process.argv[1], which may be a test runner). */
@@ -43,10 +45,17 @@ export function spawnerMethods(
         io.writeStderr(`perfloop __spawner: ${reason}\n`);
         return 2;
       },
+      probeConfinement: async () => ({ confined: false, reason }),
     };
   }
   return {
     startSpawner: (config) => startSpawner(support.command(), { ...env, ...support.settings }, config),
     serveSpawner: async (args) => serveSpawner({ args, spawn, libc: await support.libc(), ...io }),
+    probeConfinement: async () => {
+      const libc = await support.libc();
+      if (!libc) return { confined: false, reason: "there is no C library to call through this runtime's FFI (Landlock needs Linux)" };
+      const found = landlockAbi(libc);
+      return "abi" in found ? { confined: true, mechanism: "landlock", abi: found.abi } : { confined: false, reason: found.reason };
+    },
   };
 }

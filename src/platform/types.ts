@@ -3,6 +3,7 @@
  * Only files in src/platform/ and src/main.ts may touch the Bun or Deno globals.
  */
 import type { Spawner } from "./spawner-client.ts";
+import type { Confinement } from "./landlock.ts";
 import type { SpawnerConfig } from "./spawner-protocol.ts";
 import type { SpawnRequest, SpawnResult } from "./spawn-types.ts";
 
@@ -55,6 +56,8 @@ export interface Platform {
   startSpawner(config: SpawnerConfig): Promise<Spawner>;
   /** Serves as a spawner (`perfloop __spawner <config>`, src/main.ts); resolves with the exit code. */
   serveSpawner(args: readonly string[]): Promise<number>;
+  /** Whether a spawner could confine its commands here (the kernel's Landlock), without starting one. */
+  probeConfinement(): Promise<Confinement>;
   /**
    * Calls `handler` on Ctrl-C (SIGINT) or SIGTERM instead of dying at once, so that work stops at a
    * safe point; returns the function that removes the handler. A second signal kills as usual.
