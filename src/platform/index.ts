@@ -5,8 +5,9 @@ import { denoPlatform } from "./deno.ts";
 import { enterQuietRuntime, replaceWithQuietProcess } from "./quiet-runtime.ts";
 import type { Platform } from "./types.ts";
 
+export { SPAWNER_COMMAND } from "./spawner-name.ts";
 export type { Confinement, OutputStreamName, Platform, RuntimeName, Spawner, SpawnerConfig, SpawnRequest, SpawnResult } from "./types.ts";
-export { SPAWNER_COMMAND } from "./spawner-protocol.ts";
+
 
 /** Picks the implementation for the runtime that is executing us (the global is passed in for tests). */
 export function detectPlatform(g: Record<string, unknown> = globalThis as Record<string, unknown>): Platform {

@@ -12,7 +12,7 @@
  */
 import * as v from "valibot";
 
-export const SPAWNER_COMMAND = "__spawner";
+export { SPAWNER_COMMAND } from "./spawner-name.ts";
 
 export const SpawnerConfigSchema = v.object({
   version: v.literal(1),

@@ -6,9 +6,8 @@
 import { fileURLToPath } from "node:url";
 import { landlockAbi, type Confinement } from "./landlock.ts";
 import type { Libc } from "./libc.ts";
-import { startSpawner, type Spawner } from "./spawner-client.ts";
+import type { Spawner } from "./spawner-client.ts";
 import type { SpawnerConfig } from "./spawner-protocol.ts";
-import { serveSpawner } from "./spawner-server.ts";
 import type { SpawnRequest, SpawnResult } from "./spawn-types.ts";
 
 export interface SpawnerSupport {
@@ -49,8 +48,9 @@ export function spawnerMethods(
     };
   }
   return {
-    startSpawner: (config) => startSpawner(support.command(), { ...env, ...support.settings }, config),
-    serveSpawner: async (args) => serveSpawner({ args, spawn, libc: await support.libc(), ...io }),
+    // Loaded when first used: most commands start no spawner, and the protocol needs valibot.
+    startSpawner: async (config) => (await import("./spawner-client.ts")).startSpawner(support.command(), { ...env, ...support.settings }, config),
+    serveSpawner: async (args) => (await import("./spawner-server.ts")).serveSpawner({ args, spawn, libc: await support.libc(), ...io }),
     probeConfinement: async () => {
       const libc = await support.libc();
       if (!libc) return { confined: false, reason: "there is no C library to call through this runtime's FFI (Landlock needs Linux)" };
