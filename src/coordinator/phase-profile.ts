@@ -5,9 +5,9 @@
  * the last kept commit later) is written to `.hex-skills/optimization/<slug>/worktree/profile`
  * and measured there, so a command that writes files (a build) touches only perfloop's copy.
  */
-import * as fs from "node:fs";
 import { join } from "node:path";
 import { materialize } from "../git/index.ts";
+import { ensureDirAt } from "../runtime/state-dirs.ts";
 import { runProfile } from "../profile/profile.ts";
 import type { Phase } from "../runtime/phases.ts";
 import type { Run } from "../runtime/store.ts";
@@ -20,8 +20,7 @@ import { CancelledError, PerfloopError } from "../errors.ts";
 /** A side tree for `name` holding `commit`, and the environment its commands get. */
 export async function sideTree(ctx: LoopContext, name: string, commit: string): Promise<{ dir: string; cwd: string; env: Record<string, string | undefined> }> {
   const root = join(slugDir(ctx), "worktree");
-  fs.mkdirSync(root, { recursive: true });
-  const dir = join(root, name);
+  const dir = ensureDirAt(join(root, name));
   await materialize(ctx.repo, commit, dir, { replace: true });
   // git run inside the side tree must not find the person's repository (docs/git.md).
   const tree = { dir, cwd: join(dir, ctx.options.subdir), env: { ...ctx.platform.env, GIT_CEILING_DIRECTORIES: root } };

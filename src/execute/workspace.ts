@@ -12,6 +12,8 @@ import { diffTrees, materialize, readTreeAt, writeChanges, type GitRepo } from "
 import type { FileTree, TreeChanges } from "../git/types.ts";
 import { applyHypothesis, type Applied } from "./apply.ts";
 import { PerfloopError } from "../errors.ts";
+import { ensureDirAt, StateDirError } from "../runtime/state-dirs.ts";
+import { WriteError } from "../runtime/write-error.ts";
 import { combineChanges } from "./combine.ts";
 import type { Hypothesis } from "../research/hypotheses-schema.ts";
 
@@ -53,8 +55,8 @@ export class Workspace {
 
   /** Writes the base into the base, candidate and alternative trees (replacing a previous run's). */
   async materializeSides(): Promise<void> {
-    fs.mkdirSync(this.root, { recursive: true });
     for (const side of ["base", "candidate", "alternative"] as const) {
+      ensureDirAt(this.dir(side));
       await materialize(this.repo, this.base, this.dir(side), { replace: true });
       this.current.set(side, this.baseTree);
     }
@@ -87,7 +89,7 @@ export class Workspace {
       const scratch = this.dir("scratch");
       try {
         if (hypothesis.change.kind === "command") {
-          fs.mkdirSync(this.root, { recursive: true });
+          ensureDirAt(scratch);
           await materialize(this.repo, this.base, scratch, { replace: true, linkDependencies: true });
         }
         const applied = await applyHypothesis(this.baseTree, hypothesis, {
@@ -101,7 +103,8 @@ export class Workspace {
         });
         this.applied.set(hypothesis.id, applied);
       } catch (error) {
-        if (!(error instanceof PerfloopError)) throw error;
+        // A full disk or a link in perfloop's directories is not the hypothesis's fault.
+        if (!(error instanceof PerfloopError) || error instanceof WriteError || error instanceof StateDirError) throw error;
         failed.set(hypothesis.id, (error as Error).message);
       }
     }
