@@ -60,6 +60,8 @@ export function registerResume(cli: CAC, platform: Platform, setExit: (code: num
       const decide = options.decide === undefined ? undefined : rawOption(platform.args, "decide");
       if (options.decide !== undefined && !decide?.trim()) throw new UsageError("--decide needs a choice", "perfloop status shows the pending question and its choices");
       const repo = await repoOf(ctx);
+      const { refuseUnsafeStateDir } = await import("../git/state-guard.ts");
+      await refuseUnsafeStateDir(repo);
       const run = activeRun(ctx, repo.dir);
       const { readRunOptions } = await import("../coordinator/run-options.ts");
       const { storedMetric } = await import("../coordinator/metric-schema.ts");

@@ -28,6 +28,7 @@ import { standaloneRunId, writeSummary } from "../runtime/summary.ts";
 import { findUseful, isolateBreaking, type GroupVerdict, type Removed } from "./bisect.ts";
 import { appendLog, type E2eStatus, type LogRow } from "./experiment-log.ts";
 import { Workspace } from "./workspace.ts";
+import { refuseUnsafeStateDir } from "../git/state-guard.ts";
 
 export interface ExecuteOptions {
   /** The command to make faster (run with /bin/sh -c in each side tree). */
@@ -147,6 +148,7 @@ export async function runExecute(platform: Platform, options: ExecuteOptions, on
   }
   if (!options.test.trim()) throw new UsageError("--test needs a command", 'e.g. --test "npm test": the tests decide whether a change is safe');
   const repo: GitRepo = await openRepo(fs, options.projectRoot);
+  await refuseUnsafeStateDir(repo);
   const clean: { base: string; warning?: string } = options.base
     ? { base: await resolveCommitish(repo, options.base) }
     : await requireClean(repo, { allowDirty: options.allowDirty });
