@@ -9,7 +9,7 @@ import process from "node:process";
 import { after, test } from "node:test";
 import { LOCK_STALE_MS, LOCK_WAIT_MS, LockBusyError, withLock, type LockDeps } from "../../src/runtime/lock.ts";
 import { processAlive } from "../../src/platform/common.ts";
-import { processStartTime, procAvailable } from "../../src/runtime/process-identity.ts";
+import { processCommandLine, processStartTime, procAvailable } from "../../src/runtime/process-identity.ts";
 import { cliAsync, removeDir, tempDir } from "../helpers/cli.ts";
 import { delay, runDirNames, writeSlugManifest } from "../helpers/integration.ts";
 
@@ -60,7 +60,17 @@ function liveHolder(): number {
   children.push(child);
   assert.ok(child.pid, "the holder started");
   assert.equal(processAlive(child.pid), true);
+  if (procAvailable()) awaitExec(child.pid, "perfloop-test-holder");
   return child.pid;
+}
+
+/** Until a new child has exec'd, its /proc/<pid>/cmdline is still the test runner's. */
+function awaitExec(pid: number, marker: string): void {
+  const deadline = Date.now() + 5_000;
+  while (!(processCommandLine(pid) ?? []).some((arg) => arg.includes(marker))) {
+    assert.ok(Date.now() < deadline, `pid ${pid} did not exec ${marker}`);
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
+  }
 }
 
 /** A real live process that is provably not a perfloop (its command line is `sleep 30`). */
@@ -68,6 +78,7 @@ function foreignHolder(): number {
   const child = spawn("sleep", ["30"], { stdio: "ignore" });
   children.push(child);
   assert.ok(child.pid, "sleep started");
+  if (procAvailable()) awaitExec(child.pid, "sleep");
   return child.pid;
 }
 

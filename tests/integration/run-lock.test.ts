@@ -12,7 +12,7 @@ import { UsageError } from "../../src/errors.ts";
 import { acquireRunLock } from "../../src/coordinator/run-lock.ts";
 import { processAlive } from "../../src/platform/common.ts";
 import { LOCK_UNREADABLE_GRACE_MS } from "../../src/runtime/lock-file.ts";
-import { processStartTime, procAvailable } from "../../src/runtime/process-identity.ts";
+import { processCommandLine, processStartTime, procAvailable } from "../../src/runtime/process-identity.ts";
 import { removeDir, tempDir } from "../helpers/cli.ts";
 
 const dirs: string[] = [];
@@ -45,6 +45,12 @@ function perfloopLike(): number {
   const child = spawn("sh", ["-c", "sleep 30; :", "perfloop-test-holder", "run", "sh work.sh"], { stdio: "ignore" });
   children.push(child);
   assert.ok(child.pid);
+  // Until it has exec'd, its /proc/<pid>/cmdline is still the test runner's.
+  const deadline = Date.now() + 5_000;
+  while (procAvailable() && !(processCommandLine(child.pid) ?? []).some((arg) => arg.includes("perfloop-test-holder"))) {
+    assert.ok(Date.now() < deadline, "the holder did not start");
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
+  }
   return child.pid;
 }
 

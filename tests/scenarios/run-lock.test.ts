@@ -44,6 +44,12 @@ test("run.lock: a stale lock of pid 1 is taken over with a note; a perfloop's is
   // Held by a live perfloop (a process whose command line names one).
   const holder = spawn("sh", ["-c", "sleep 30; :", "perfloop", "resume", "--slug", "sum"], { stdio: "ignore" });
   children.push(holder);
+  // Until it has exec'd, its /proc/<pid>/cmdline is still the test runner's.
+  const deadline = Date.now() + 5_000;
+  while (!readFileSync(`/proc/${holder.pid}/cmdline`, "utf8").includes("perfloop\0resume")) {
+    assert.ok(Date.now() < deadline, "the holder did not start");
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
+  }
   writeFileSync(lock, `${JSON.stringify({ pid: holder.pid, started_at: "2026-01-01T00:00:00.000Z", pid_start: startTime(holder.pid!) })}\n`);
   const refused = cli(["resume", "--slug", "sum", "--yes"], { cwd: dir });
   assert.equal(refused.code, 2, describe(refused));
