@@ -1,19 +1,21 @@
 /**
  * perfloop's entry point and its only exit. It builds the platform, runs the matched command, and
  * maps every error to an exit code: 0 done, 1 failure, 2 bad input or usage, 3 paused awaiting a
- * decision, 130 cancelled. Bad input never shows a stack trace.
+ * decision, 130 cancelled. Bad input never shows a stack trace, nor does a full disk or a read-only file
+ * (any Node fs error whose code is in runtime/write-error.ts's IO_ERRORS: one line, exit 2).
  */
 import process from "node:process";
 import { buildApp } from "./cli/app.ts";
 import { typedOptionNames } from "./cli/raw-args.ts";
 import { ExitCode, PerfloopError, UsageError } from "./errors.ts";
 import { detectPlatform, type Platform, quietForMeasuring, SPAWNER_COMMAND } from "./platform/index.ts";
+import { ioErrorOf } from "./runtime/write-error.ts";
 import { NAME, VERSION } from "./version.ts";
 
 const KNOWN_GLOBAL = new Set(["json", "yes", "project-root", "slug", "no-color", "color", "version", "v", "help", "h"]);
 
-function fail(platform: Platform, message: string, hint: string | undefined, jsonStyle: boolean): void {
-  if (jsonStyle) platform.writeStderr(`${JSON.stringify({ ok: false, error: message })}\n`);
+function fail(platform: Platform, message: string, hint: string | undefined, jsonStyle: boolean, hintInJson = false): void {
+  if (jsonStyle) platform.writeStderr(`${JSON.stringify({ ok: false, error: message, ...(hintInJson && hint ? { hint } : {}) })}\n`);
   else platform.writeStderr(`perfloop: ${message}${hint ? ` (${hint})` : ""}\n`);
 }
 
@@ -75,6 +77,12 @@ export async function main(platform: Platform): Promise<number> {
     await cli.runMatchedCommand();
     return exitCode();
   } catch (error) {
+    // A full disk, a read-only file, a missing permission (runtime/write-error.ts): one line, exit 2.
+    const io = ioErrorOf(error, { cwd: platform.cwd });
+    if (io) {
+      fail(platform, io.message, io.hint, jsonStyle, true);
+      return io.exitCode;
+    }
     if (error instanceof PerfloopError) {
       fail(platform, error.message, error.hint, jsonStyle);
       return error.exitCode;

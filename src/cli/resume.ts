@@ -12,6 +12,7 @@ import { type Platform, restartQuietly } from "../platform/index.ts";
 import { RuntimeService } from "../runtime/commands.ts";
 import { lockDeps } from "../runtime/lock.ts";
 import type { Run } from "../runtime/store.ts";
+import { activeRunOfSlug, activeRuns } from "../runtime/active-runs.ts";
 import { commandContext, type CommandContext } from "./context.ts";
 import { rawOption } from "./raw-args.ts";
 
@@ -28,26 +29,18 @@ async function repoOf(ctx: CommandContext) {
   return await openRepo(fs, ctx.projectRoot);
 }
 
-/** The slug's unfinished run, or the only unfinished one. */
+/** The slug's unfinished run, or the only unfinished one: found from the runs themselves, a lost or corrupt pointer hides none. */
 function activeRun(ctx: CommandContext, root: string): Run {
   const s = store(ctx, root);
   if (ctx.slug) {
-    const pointer = s.pointerFor(ctx.slug);
-    if (!pointer) throw new UsageError(`no unfinished run for slug ${ctx.slug}`, "perfloop status lists the runs; start one with perfloop run");
-    return s.load(pointer.run_id) ?? missing(pointer.run_id);
+    const run = activeRunOfSlug(s, ctx.slug);
+    if (!run || run.state.complete) throw new UsageError(`no unfinished run for slug ${ctx.slug}`, "perfloop status lists the runs; start one with perfloop run");
+    return run;
   }
-  const files = s.pointerFiles();
-  if (files.length === 0) throw new UsageError("no unfinished run in this project", "start one with perfloop run; perfloop report shows finished ones");
-  if (files.length > 1) {
-    const slugs = files.map((f) => s.readPointerFile(f)?.identifier).filter(Boolean);
-    throw new UsageError(`${files.length} unfinished runs: ${slugs.join(", ")}`, "pick one with --slug");
-  }
-  const pointer = s.readPointerFile(files[0]!)!;
-  return s.load(pointer.run_id) ?? missing(pointer.run_id);
-}
-
-function missing(runId: string): never {
-  throw new UsageError(`run ${runId} is gone from .hex-skills/optimization/runtime/runs`, "start a new run with perfloop run");
+  const runs = activeRuns(s);
+  if (runs.length === 0) throw new UsageError("no unfinished run in this project", "start one with perfloop run; perfloop report shows finished ones");
+  if (runs.length > 1) throw new UsageError(`${runs.length} unfinished runs: ${runs.map((run) => run.state.identifier).join(", ")}`, "pick one with --slug");
+  return runs[0]!;
 }
 
 /** The slug's latest run (finished or not), else the latest of all. */
@@ -67,6 +60,8 @@ export function registerResume(cli: CAC, platform: Platform, setExit: (code: num
       const decide = options.decide === undefined ? undefined : rawOption(platform.args, "decide");
       if (options.decide !== undefined && !decide?.trim()) throw new UsageError("--decide needs a choice", "perfloop status shows the pending question and its choices");
       const repo = await repoOf(ctx);
+      const { refuseUnsafeStateDir } = await import("../git/state-guard.ts");
+      await refuseUnsafeStateDir(repo);
       const run = activeRun(ctx, repo.dir);
       const { readRunOptions } = await import("../coordinator/run-options.ts");
       const { storedMetric } = await import("../coordinator/metric-schema.ts");

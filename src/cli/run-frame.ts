@@ -16,6 +16,7 @@ import { RunClient } from "../coordinator/runtime-client.ts";
 import { acquireRunLock } from "../coordinator/run-lock.ts";
 import { countChildren, type CountingPlatform, type Timing } from "../coordinator/timing.ts";
 import { runtimePaths, slugDir } from "../runtime/paths.ts";
+import { ioErrorOf } from "../runtime/write-error.ts";
 import { createProgress, progressMode } from "../ui/progress.ts";
 import type { CommandContext } from "./context.ts";
 
@@ -47,6 +48,7 @@ export async function driveInFrame(platform: Platform, ctx: CommandContext, inpu
   const { drive } = await import("../coordinator/loop.ts");
   const { renderRunSummary } = await import("../report/run-text.ts");
   const lock = acquireRunLock(join(slugDir(runtimePaths(input.repo.dir), input.slug), "run.lock"), platform.pid, platform.now(), platform.processAlive, input.slug);
+  if (lock.tookOver) ctx.output.note(`perfloop: ${lock.tookOver}`);
   const progress = createProgress(progressMode({ json: ctx.json, env: platform.env, stderrIsTTY: platform.stderrIsTTY }));
   const controller = new AbortController();
   const release = platform.onInterrupt(() => controller.abort(new Error("interrupted (Ctrl-C)")));
@@ -108,6 +110,9 @@ export async function driveInFrame(platform: Platform, ctx: CommandContext, inpu
       const where = safePhase(loop);
       throw new CancelledError(`stopped${where ? ` at ${where}` : ""}; what that phase had done is done again on resume: perfloop resume --slug ${input.slug} carries on`);
     }
+    // A full disk or a read-only file: the fix, then the way back into this run.
+    const io = ioErrorOf(error, { cwd: input.repo.dir });
+    if (io) throw io.withNext(`continue with perfloop resume --slug ${input.slug}`);
     if (error instanceof PerfloopError) {
       const phase = safePhase(loop);
       throw new PerfloopError(error.code, error.message, {

@@ -2,10 +2,10 @@
  * After a clean preflight: the run comes into existence on disk (the contract's manifest, `start`,
  * the preflight checkpoint holding the run's options) and is driven. Shared by `run` and `demo`.
  */
-import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { UsageError } from "../errors.ts";
 import { ensureExcluded } from "../git/index.ts";
+import { writeJsonAtomic } from "../runtime/atomic-fs.ts";
 import { runtimePaths, slugDir } from "../runtime/paths.ts";
 import type { CountingPlatform } from "../coordinator/timing.ts";
 import type { Preflight } from "../coordinator/preflight.ts";
@@ -18,7 +18,6 @@ export async function startAndDrive(counting: CountingPlatform, ctx: CommandCont
   const { repo, slug, options } = checked;
   await ensureExcluded(repo);
   const dir = slugDir(runtimePaths(repo.dir), slug);
-  mkdirSync(dir, { recursive: true });
   const manifestFile = join(dir, "manifest.json");
   const manifest = {
     target: options.target,
@@ -27,7 +26,7 @@ export async function startAndDrive(counting: CountingPlatform, ctx: CommandCont
     execution_mode: options.mode,
     cycle_config: { max_cycles: options.max_cycles, plateau_threshold: options.plateau_pct },
   };
-  writeFileSync(manifestFile, `${JSON.stringify(manifest, null, 2)}\n`);
+  writeJsonAtomic(manifestFile, manifest, platform.pid);
   const started = startRun(platform, repo.dir, slug, manifestFile, {
     options,
     checks: checked.checks,

@@ -8,6 +8,7 @@ import { RuntimeService } from "../runtime/commands.ts";
 import { lockDeps } from "../runtime/lock.ts";
 import { phaseLabel } from "../runtime/phases.ts";
 import type { Run } from "../runtime/store.ts";
+import { activeRunOfSlug, activeRuns } from "../runtime/active-runs.ts";
 import { commandContext, type CommandContext } from "./context.ts";
 import type { Platform } from "../platform/index.ts";
 
@@ -74,14 +75,9 @@ export function lastFinishedRun(ctx: CommandContext): RunSummary | null {
 export function collectRuns(ctx: CommandContext): RunSummary[] {
   const svc = service(ctx);
   const store = svc.store;
-  const pointers = ctx.slug ? [store.pointerFor(ctx.slug)] : store.pointerFiles().map((file) => store.readPointerFile(file));
-  const runs: RunSummary[] = [];
-  for (const pointer of pointers) {
-    if (!pointer) continue;
-    const run = store.load(pointer.run_id);
-    if (run) runs.push(summarize(svc, run));
-  }
-  return runs;
+  // From the runs themselves: a lost or corrupt pointer hides no run (runtime/active-runs.ts).
+  const found = ctx.slug ? [activeRunOfSlug(store, ctx.slug)] : activeRuns(store);
+  return found.filter((run): run is Run => run !== null && !run.state.complete).map((run) => summarize(svc, run));
 }
 
 export function renderRun(ctx: CommandContext, run: RunSummary): void {

@@ -18,10 +18,11 @@
  * `sandbox.platform` is a Platform whose `spawn` routes each request to the side tree holding its
  * working directory; a request outside every registered side tree is a bug and is refused.
  */
-import { lstatSync, mkdirSync, rmSync, statSync } from "node:fs";
+import { lstatSync, rmSync, statSync } from "node:fs";
 import { basename, dirname, join, relative, resolve, sep } from "node:path";
 import { CancelledError, PerfloopError } from "../errors.ts";
 import type { Confinement, Platform, Spawner, SpawnRequest, SpawnResult } from "../platform/index.ts";
+import { ensureDirAt } from "../runtime/state-dirs.ts";
 import { changedPaths, fingerprintRepository, restoreMetadata, type Fingerprint } from "./fingerprint.ts";
 
 /** Device files a command may open for writing (nothing is created or removed there). */
@@ -126,7 +127,7 @@ export class Sandbox {
       await (await old.catch(() => null))?.close();
     }
     if (!side.spawner) {
-      mkdirSync(side.dir, { recursive: true });
+      ensureDirAt(side.dir);
       freshDir(side.tmp);
       side.ino = inodeOf(side.dir);
       side.spawner = this.base.startSpawner({
@@ -255,5 +256,5 @@ function inodeOf(dir: string): number | null {
 function freshDir(path: string): void {
   const stat = lstatSync(path, { throwIfNoEntry: false });
   if (stat) rmSync(path, { recursive: true, force: true });
-  mkdirSync(path, { recursive: true });
+  ensureDirAt(path);
 }

@@ -5,9 +5,9 @@
  * the last kept commit later) is written to `.hex-skills/optimization/<slug>/worktree/profile`
  * and measured there, so a command that writes files (a build) touches only perfloop's copy.
  */
-import * as fs from "node:fs";
 import { join } from "node:path";
 import { materialize } from "../git/index.ts";
+import { ensureDirAt } from "../runtime/state-dirs.ts";
 import { runProfile } from "../profile/profile.ts";
 import type { Phase } from "../runtime/phases.ts";
 import type { Run } from "../runtime/store.ts";
@@ -25,8 +25,7 @@ import { Sandbox } from "../confine/sandbox.ts";
  */
 export async function sideTree(ctx: LoopContext, name: string, commit: string): Promise<{ dir: string; cwd: string; env: Record<string, string | undefined>; sandbox: Sandbox; scratch: string }> {
   const root = join(slugDir(ctx), "worktree");
-  fs.mkdirSync(root, { recursive: true });
-  const dir = join(root, name);
+  const dir = ensureDirAt(join(root, name));
   await materialize(ctx.repo, commit, dir, { replace: true });
   const sandbox = new Sandbox(ctx.platform, { repoDir: ctx.repo.dir, gitdir: ctx.repo.gitdir, allowWrite: ctx.options.allow_write ?? [], notice: (message) => ctx.say(message, true), signal: ctx.signal });
   const scratch = sandbox.side(dir);

@@ -3,8 +3,8 @@
  * `.hex-skills/optimization/<slug>/`, the REPORT checkpoint and `complete`. The report is built
  * from the run on disk alone (buildReport), so `perfloop report` can render any run, finished or not.
  */
-import { existsSync, mkdirSync } from "node:fs";
-import { dirname, join, relative } from "node:path";
+import { existsSync } from "node:fs";
+import { join, relative } from "node:path";
 import { runtimePaths, slugDir } from "../runtime/paths.ts";
 import * as v from "valibot";
 import { CancelledError, PerfloopError } from "../errors.ts";
@@ -161,7 +161,6 @@ export async function reportPhase(ctx: LoopContext, run: Run): Promise<RunReport
   const report = buildReport(ctx.client.load(), ctx.repo.dir, merged);
   if (problem) report.warnings.unshift(problem);
   const paths = reportPaths(ctx.repo.dir, ctx.slug);
-  mkdirSync(dirname(paths.json), { recursive: true });
   writeJsonAtomic(paths.json, report, ctx.platform.pid);
   writeFileAtomic(paths.md, renderReportMarkdown(report), ctx.platform.pid);
   ctx.client.checkpoint("PHASE_11_REPORT", { report_ready: true, final_result: report.final_result, report_json: report.files.report_json, report_md: report.files.report_md, merged });

@@ -9,7 +9,7 @@
  * level (research/hypotheses-order.ts) and stored whole in the RESEARCH checkpoint, where
  * validation and execution read it back through the hypotheses schema.
  */
-import { writeFileSync, mkdirSync } from "node:fs";
+import { writeFileAtomic } from "../runtime/atomic-fs.ts";
 import { join, relative } from "node:path";
 import { CancelledError, UsageError } from "../errors.ts";
 import { confinementMode } from "../confine/sandbox.ts";
@@ -258,7 +258,6 @@ export async function targetPhase(ctx: LoopContext, run: Run): Promise<void> {
 /** Phase 6: context.md, rewritten every cycle (it holds the previous cycles). */
 export function contextPhase(ctx: LoopContext, run: Run): void {
   const file = join(slugDir(ctx), "context.md");
-  mkdirSync(slugDir(ctx), { recursive: true });
-  writeFileSync(file, renderContext(contextInput(ctx, run, researchedHypotheses(run))));
+  writeFileAtomic(file, renderContext(contextInput(ctx, run, researchedHypotheses(run))), ctx.platform.pid);
   ctx.client.checkpoint("PHASE_6_WRITE_CONTEXT", { context_file: relative(ctx.repo.dir, file) });
 }

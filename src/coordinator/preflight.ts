@@ -27,6 +27,7 @@ import { parseTarget, slugFromTarget } from "../profile/target.ts";
 import { checkTestCommand, discoverTestCommand } from "../profile/test-command.ts";
 import { loadHypotheses } from "../research/hypotheses.ts";
 import { safe } from "../runtime/paths.ts";
+import { refuseUnsafeStateDir } from "../git/state-guard.ts";
 import { activeRunOf } from "./runtime-client.ts";
 import { parseMetric, type MetricSpec } from "./metric.ts";
 import type { RunOptions } from "./run-options.ts";
@@ -123,6 +124,7 @@ export async function preflight(platform: Platform, request: RunRequest): Promis
   requireProjectRoot(start);
   if (!request.target.trim()) throw new UsageError("the target is empty", 'pass what to make faster in quotes, e.g. perfloop run "npm run build"');
   const repo = await openRepo(fs, start);
+  await refuseUnsafeStateDir(repo);
   const subdir = relative(repo.dir, start).split("\\").join("/");
   const targetSpec = parseTarget(request.target, { projectRoot: start, args: request.args, requests: request.requests, concurrency: request.concurrency, method: request.method });
   const mode = request.mode ?? "execute";

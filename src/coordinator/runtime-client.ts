@@ -11,6 +11,9 @@ import { lockDeps } from "../runtime/lock.ts";
 import type { Phase } from "../runtime/phases.ts";
 import type { PendingDecision } from "../runtime/schemas.ts";
 import type { Run } from "../runtime/store.ts";
+import { unfinishedRuns } from "../runtime/active-runs.ts";
+import { pointerPath, safe } from "../runtime/paths.ts";
+import { WriteError } from "../runtime/write-error.ts";
 
 export class RuntimeRefused extends PerfloopError {
   constructor(verb: string, body: Record<string, unknown>) {
@@ -87,21 +90,35 @@ export function startRun(platform: Platform, projectRoot: string, slug: string, 
     { projectRoot, cwd: platform.cwd, slug, manifestFile, resolve: false },
     lockDeps(platform),
   );
-  const outcome = service.start({ phase: "PHASE_0_PREFLIGHT", payload: preflight });
+  let outcome: Outcome;
+  try {
+    outcome = service.start({ phase: "PHASE_0_PREFLIGHT", payload: preflight });
+  } catch (error) {
+    // A full disk during the start: the history write is all or nothing, so either the run exists
+    // (and is resumed) or it does not (and the command is run again).
+    if (!(error instanceof WriteError)) throw error;
+    const started = unfinishedRuns(service.store, safe(slug)).length > 0;
+    throw started ? error.withNext(`continue with perfloop resume --slug ${slug}`) : error;
+  }
   if (outcome.style === "success" && outcome.body.ok === true) return { ok: true, runId: String(outcome.body.run_id) };
   if (outcome.body.recovery === true) {
-    const pointer = service.store.pointerFor(slug);
-    return { ok: false, unfinished: pointer ? service.store.load(pointer.run_id) : null, error: String(outcome.body.error ?? "an unfinished run exists") };
+    return { ok: false, unfinished: activeRunOf(platform, projectRoot, slug), error: String(outcome.body.error ?? "an unfinished run exists") };
   }
   throw new RuntimeRefused("start", outcome.body);
 }
 
-/** The unfinished run of a slug (its pointer), or null. */
+/**
+ * The unfinished run of a slug, or null: the one its pointer names, else the newest unfinished
+ * run of the slug in runs/ (a lost or corrupt pointer hides nothing; runtime/active-runs.ts).
+ */
 export function activeRunOf(platform: Platform, projectRoot: string, slug: string): Run | null {
   const service = new RuntimeService(
     { projectRoot, cwd: platform.cwd, slug, resolve: false },
     lockDeps(platform),
   );
-  const pointer = service.store.pointerFor(slug);
-  return pointer ? service.store.load(pointer.run_id) : null;
+  const store = service.store;
+  const read = store.tryReadPointer(pointerPath(store.paths, slug));
+  const pointed = read.kind === "ok" ? store.load(read.pointer.run_id) : null;
+  if (pointed && !pointed.state.complete) return pointed;
+  return unfinishedRuns(store, safe(slug))[0] ?? null;
 }

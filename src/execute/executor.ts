@@ -33,6 +33,7 @@ import { failureGist } from "./failure-gist.ts";
 import { candidateLimitMs, describeLimit, describeVerdict, Rounds } from "./rounds.ts";
 import { strikeAndBisect } from "./strike.ts";
 import { Workspace } from "./workspace.ts";
+import { refuseUnsafeStateDir } from "../git/state-guard.ts";
 
 /** The base's own tests and probe run get this long (the candidates get a limit derived from them). */
 const BASE_TIMEOUT_MS = 20 * 60_000;
@@ -139,6 +140,7 @@ export async function runExecute(platform: Platform, options: ExecuteOptions, on
   }
   if (!options.test.trim()) throw new UsageError("--test needs a command", 'e.g. --test "npm test": the tests decide whether a change is safe');
   const repo: GitRepo = await openRepo(fs, options.projectRoot);
+  await refuseUnsafeStateDir(repo);
   const clean: { base: string; warning?: string } = options.base
     ? { base: await resolveCommitish(repo, options.base) }
     : await requireClean(repo, { allowDirty: options.allowDirty });

@@ -16,6 +16,8 @@ import type { FileTree, TreeChanges } from "../git/types.ts";
 import { applyHypothesis, type Applied } from "./apply.ts";
 import { PerfloopError, UsageError } from "../errors.ts";
 import { confinementHint } from "../confine/hint.ts";
+import { ensureDirAt, StateDirError } from "../runtime/state-dirs.ts";
+import { WriteError } from "../runtime/write-error.ts";
 import { combineChanges } from "./combine.ts";
 import { Sandbox } from "../confine/sandbox.ts";
 import type { Hypothesis } from "../research/hypotheses-schema.ts";
@@ -102,7 +104,6 @@ export class Workspace {
 
   /** Writes the base into the base, candidate and alternative trees (replacing a previous run's); `setup` runs in each. */
   async materializeSides(setup?: Setup): Promise<void> {
-    fs.mkdirSync(this.root, { recursive: true });
     this.setup = setup ?? null;
     for (const side of ["base", "candidate", "alternative"] as const) await this.reset(side);
   }
@@ -110,6 +111,7 @@ export class Workspace {
   /** A side tree back to the base, set up again: after a change that could not be written completely. */
   private async reset(side: SideName): Promise<void> {
     this.current.delete(side);
+    ensureDirAt(this.dir(side));
     await materialize(this.repo, this.base, this.dir(side), { replace: true });
     if (this.setup) {
       const done = await this.run(this.setup.command, join(this.dir(side), this.setup.subdir), {});
@@ -147,7 +149,7 @@ export class Workspace {
       const scratch = this.dir("scratch");
       try {
         if (hypothesis.change.kind === "command") {
-          fs.mkdirSync(this.root, { recursive: true });
+          ensureDirAt(scratch);
           await materialize(this.repo, this.base, scratch, { replace: true, linkDependencies: true });
         }
         const applied = await applyHypothesis(this.baseTree, hypothesis, {
@@ -161,7 +163,8 @@ export class Workspace {
         });
         this.applied.set(hypothesis.id, applied);
       } catch (error) {
-        if (!(error instanceof PerfloopError)) throw error;
+        // A full disk or a link in perfloop's directories is not the hypothesis's fault.
+        if (!(error instanceof PerfloopError) || error instanceof WriteError || error instanceof StateDirError) throw error;
         failed.set(hypothesis.id, (error as Error).message);
       }
     }
@@ -198,6 +201,7 @@ export class Workspace {
     try {
       await writeChanges(fs, this.dir(side), diffTrees(before, tree));
     } catch (error) {
+      if (error instanceof WriteError || error instanceof StateDirError) throw error;
       if (!(error instanceof PerfloopError) && !isChangeError(error)) throw error;
       await this.reset(side);
       return `cannot be written to the side tree: ${(error as Error).message}`;

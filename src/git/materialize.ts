@@ -18,7 +18,7 @@ import { assertRealDir, assertRealParents, emptyDir, entryKind, NoFollowTree } f
 import { mapLimit } from "./pool.ts";
 import { PERFLOOP_DIR } from "./repo.ts";
 import { resolveCommitish } from "./resolve.ts";
-import { objectSnapshotFs } from "./sync-fs.ts";
+import { objectSnapshotFs, withPath } from "./sync-fs.ts";
 import { isSafeTreePath, listTree } from "./tree.ts";
 
 /**
@@ -124,7 +124,9 @@ export async function writeEntry(fs: NodeFs, path: string, entry: FileEntry): Pr
   if (entry.mode === "120000") {
     await fs.promises.symlink(new TextDecoder().decode(entry.data), path);
   } else {
-    await fs.promises.writeFile(path, entry.data, { mode: entry.mode === "100755" ? EXECUTABLE_MODE : FILE_MODE, flag: "wx" });
+    await fs.promises.writeFile(path, entry.data, { mode: entry.mode === "100755" ? EXECUTABLE_MODE : FILE_MODE, flag: "wx" }).catch((error: unknown) => {
+      throw withPath(error, path);
+    });
   }
 }
 

@@ -29,6 +29,38 @@ const LOOSE_OBJECT = /^([0-9a-f]{2})\/([0-9a-f]{38})$/;
 const NOT_FOUND: Error & { code: string } = Object.assign(new Error("ENOENT: no such loose object"), { code: "ENOENT" });
 const NO_PATH: Error & { code: string } = Object.assign(new TypeError("readFile needs a path"), { code: "ERR_INVALID_ARG_TYPE" });
 
+/**
+ * Bun's errors from a write after the open (a full disk: ENOSPC, syscall "write") name no path;
+ * the path is added so that the message can name the file (runtime/write-error.ts).
+ */
+export function withPath(error: unknown, path: unknown): unknown {
+  if (typeof error === "object" && error !== null && !("path" in error && (error as { path?: unknown }).path) && typeof path === "string") {
+    Object.assign(error, { path });
+  }
+  return error;
+}
+
+/**
+ * isomorphic-git writes objects and refs in place, and skips an object whose file exists: a full
+ * disk would leave an empty loose object (a repository `git fsck` calls corrupt) or an empty ref.
+ * Each file is written to a temp file beside it and renamed over it, or not at all.
+ */
+function writeWhole(fs: NodeFs, args: Args<NodeFs["writeFileSync"]>): void {
+  const [path, ...rest] = args;
+  if (typeof path !== "string") {
+    fs.writeFileSync(...args);
+    return;
+  }
+  const temp = `${path}.tmp-${globalThis.crypto.randomUUID().slice(0, 8)}`;
+  try {
+    fs.writeFileSync(temp, ...rest);
+    fs.renameSync(temp, path);
+  } catch (error) {
+    fs.rmSync(temp, { force: true });
+    throw withPath(error, path);
+  }
+}
+
 function syncCommands(fs: NodeFs) {
   return {
     readFile: async (...args: Args<NodeFs["readFileSync"]>) => {
@@ -37,7 +69,7 @@ function syncCommands(fs: NodeFs) {
       if (args[0] === undefined) throw NO_PATH;
       return fs.readFileSync(...args);
     },
-    writeFile: async (...args: Args<NodeFs["writeFileSync"]>) => fs.writeFileSync(...args),
+    writeFile: async (...args: Args<NodeFs["writeFileSync"]>) => writeWhole(fs, args),
     mkdir: async (...args: Args<NodeFs["mkdirSync"]>) => fs.mkdirSync(...args),
     rmdir: async (...args: Args<NodeFs["rmdirSync"]>) => fs.rmdirSync(...args),
     unlink: async (...args: Args<NodeFs["unlinkSync"]>) => fs.unlinkSync(...args),

@@ -10,7 +10,10 @@ import { PerfloopError, UsageError } from "../errors.ts";
 import { isFailedPhaseExit, validateTransition } from "./guards.ts";
 import { check } from "./issues.ts";
 import { LockBusyError } from "./lock.ts";
-import { assertRunId, newRunId, pointerPath, runtimePaths } from "./paths.ts";
+import { resolveActive, unfinishedRuns } from "./active-runs.ts";
+import { assertRunId, newRunId, pointerPath, runtimePaths, safe } from "./paths.ts";
+import { StateDirError } from "./state-dirs.ts";
+import { WriteError } from "./write-error.ts";
 import { EDGES, PHASES, SKILL, isPhase, isWorkPhase, type Phase } from "./phases.ts";
 import { computeResumeAction } from "./resume-action.ts";
 import {
@@ -55,6 +58,7 @@ export const RUNTIME_COMMANDS = [
   "complete",
 ] as const;
 export const UNKNOWN_COMMAND = `Unknown command. Use: ${RUNTIME_COMMANDS.join(", ")}`;
+const MULTIPLE_ACTIVE = "Multiple active ln-810 runs found. Pass --slug or --run-id.";
 
 export interface RuntimeFlags {
   projectRoot: string;
@@ -140,19 +144,16 @@ export class RuntimeService {
     return new Date(this.deps.now()).toISOString();
   }
 
-  /** Run resolution (§1): --run-id, else the slug's pointer, else the only pointer. */
+  /**
+   * Run resolution (§1): --run-id, else the slug's pointer, else the only pointer; a pointer that is
+   * missing or corrupt is rebuilt from runs/ (active-runs.ts).
+   */
   private resolveRunId(): string {
     if (this.flags.runId) return assertRunId(this.flags.runId);
-    if (this.flags.slug) {
-      const pointer = this.store.pointerFor(this.flags.slug);
-      if (pointer) return pointer.run_id;
-      throw new HardFail("No active ln-810 run found. Pass --slug or --run-id.");
-    }
-    const files = this.store.pointerFiles();
-    if (files.length > 1) throw new HardFail("Multiple active ln-810 runs found. Pass --slug or --run-id.");
-    const pointer = files.length === 1 ? this.store.readPointerFile(files[0]!) : null;
-    if (!pointer) throw new HardFail("No active ln-810 run found. Pass --slug or --run-id.");
-    return pointer.run_id;
+    const found = resolveActive(this.store, this.flags.slug);
+    if (found.kind === "many") throw new HardFail(MULTIPLE_ACTIVE);
+    if (found.kind === "none") throw new HardFail("No active ln-810 run found. Pass --slug or --run-id.");
+    return found.run.runId;
   }
 
   private loadOrFail(runId: string): Run {
@@ -191,6 +192,8 @@ export class RuntimeService {
       }
     } catch (error) {
       if (error instanceof HardFail) return hard(error.message);
+      // A full disk or a read-only file is not the verb's answer: src/main.ts (or the coordinator) reports it.
+      if (error instanceof WriteError || error instanceof StateDirError) throw error;
       if (error instanceof LockBusyError) {
         return command === "start" ? { style: "start", body: { ok: false, error: error.message } } : { style: "result", body: { ok: false, error: error.message } };
       }
@@ -239,9 +242,11 @@ export class RuntimeService {
       created_at: now,
     });
     return this.store.locked(() => {
-      const pointer = this.store.pointerFor(slug);
-      const existing = pointer ? this.store.load(pointer.run_id) : null;
-      if (existing && existing.state.complete !== true) {
+      // The slug's pointer, and the runs themselves: a lost or corrupt pointer hides no run (active-runs.ts).
+      const read = this.store.tryReadPointer(pointerPath(this.store.paths, slug));
+      const pointed = read.kind === "ok" ? this.store.load(read.pointer.run_id) : null;
+      const existing = pointed && pointed.state.complete !== true ? pointed : (unfinishedRuns(this.store, safe(slug))[0] ?? null);
+      if (existing) {
         return {
           style: "start" as const,
           body: {
@@ -272,19 +277,14 @@ export class RuntimeService {
   }
 
   status(): Outcome {
-    let runId: string | null = null;
+    let run: Run | null;
     if (this.flags.runId) {
-      runId = assertRunId(this.flags.runId);
-    } else if (this.flags.slug) {
-      runId = this.store.pointerFor(this.flags.slug)?.run_id ?? null;
+      run = this.store.load(assertRunId(this.flags.runId));
     } else {
-      const files = this.store.pointerFiles();
-      if (files.length > 1) {
-        return { style: "guard", body: { ok: false, error: "Multiple active ln-810 runs found. Pass --slug or --run-id." } };
-      }
-      runId = files.length === 1 ? (this.store.readPointerFile(files[0]!)?.run_id ?? null) : null;
+      const found = resolveActive(this.store, this.flags.slug);
+      if (found.kind === "many") return { style: "guard", body: { ok: false, error: MULTIPLE_ACTIVE } };
+      run = found.kind === "one" ? found.run : null;
     }
-    const run = runId ? this.store.load(runId) : null;
     if (!run) return ok({ active: false, runtime: null });
     return ok(this.describe(run));
   }

@@ -191,7 +191,8 @@ export const PointerSchema = v.strictObject(
 );
 export type Pointer = v.InferOutput<typeof PointerSchema>;
 
-export const LockSchema = v.looseObject({ pid: int(1), started_at: dateTime() }, must("object"));
+/** A lock file's body (runtime/lock-file.ts); `pid_start` is /proc/<pid>/stat field 22, null without /proc. */
+export const LockSchema = v.looseObject({ pid: int(1), started_at: dateTime(), pid_start: v.optional(v.nullable(v.string())) }, must("object"));
 
 /**
  * Checkpoint payloads: any object, but the keys the guards read must have the right type

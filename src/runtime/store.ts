@@ -3,11 +3,11 @@
  * history.jsonl is the append-only source of truth that a load replays. Everything read back is
  * validated; a file that does not parse is a clear CorruptStateError, never a silent rollback.
  */
-import { existsSync, readdirSync, rmSync, truncateSync } from "node:fs";
+import { existsSync, readdirSync, rmdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import * as v from "valibot";
 import { CorruptStateError } from "../errors.ts";
-import { appendDurable, readJsonLoose, readTextIfExists, writeJsonAtomic } from "./atomic-fs.ts";
+import { appendDurable, readJsonLoose, readTextIfExists, removeStateFile, writeJsonAtomic } from "./atomic-fs.ts";
 import { checkpointsFromHistory, emptyCheckpoints } from "./checkpoints.ts";
 import { describeDetails, toDetails } from "./issues.ts";
 import { withLock, type LockDeps } from "./lock.ts";
@@ -27,6 +27,22 @@ import {
   type Pointer,
   type State,
 } from "./schemas.ts";
+import { WriteError } from "./write-error.ts";
+
+/** What to do after a snapshot failed to be written: the command itself took effect. */
+const RECORDED_NEXT = "run the next command (this change is recorded in history.jsonl; the snapshots are rebuilt from it)";
+
+export type PointerRead = { kind: "missing" } | { kind: "ok"; pointer: Pointer } | { kind: "corrupt"; error: CorruptStateError };
+
+/** What a failed first write left (an empty history, an empty run directory) goes again, so that runs/ holds only runs. */
+function removeEmptyRun(files: RunPaths): void {
+  try {
+    if (statSync(files.history).size === 0) removeStateFile(files.history);
+    rmdirSync(files.run_dir);
+  } catch {
+    // Not empty, or already gone: nothing to tidy.
+  }
+}
 
 export interface Run {
   runId: string;
@@ -214,7 +230,6 @@ export class RunStore {
     if (run.history.length === 0 && !events.some((event) => event.type === "RUN_STARTED")) {
       all.unshift({ type: "RUN_STARTED", fields: { manifest: run.manifest, state: run.state, checkpoints: run.checkpoints } });
     }
-    if (run.historyTorn) truncateSync(files.history, run.historyValidBytes);
     const written: HistoryEvent[] = all.map((event, index) => ({
       sequence: run.history.length + index + 1,
       event_type: event.type,
@@ -222,11 +237,25 @@ export class RunStore {
       run_id: run.runId,
       ...event.fields,
     }));
-    appendDurable(files.history, written.map((event) => `${JSON.stringify(event)}\n`).join(""));
-    writeJsonAtomic(files.manifest, manifest, this.deps.pid);
-    writeJsonAtomic(files.state, next.state, this.deps.pid);
-    writeJsonAtomic(files.checkpoints, next.checkpoints, this.deps.pid);
-    this.syncPointer(next.state);
+    // All or nothing: an append that fails is cut back, so the run is as it was before (a torn last
+    // line left by a crash is cut off first).
+    try {
+      appendDurable(files.history, written.map((event) => `${JSON.stringify(event)}\n`).join(""), run.historyTorn ? run.historyValidBytes : undefined);
+    } catch (error) {
+      if (run.history.length === 0) removeEmptyRun(files);
+      throw error;
+    }
+    // The history holds the change now; the snapshots and the pointer are caches of it, each
+    // replaced whole or left as it was.
+    try {
+      writeJsonAtomic(files.manifest, manifest, this.deps.pid);
+      writeJsonAtomic(files.state, next.state, this.deps.pid);
+      writeJsonAtomic(files.checkpoints, next.checkpoints, this.deps.pid);
+      this.syncPointer(next.state);
+    } catch (error) {
+      if (error instanceof WriteError) throw error.withNext(RECORDED_NEXT);
+      throw error;
+    }
     return {
       ...run,
       manifest,
@@ -244,12 +273,32 @@ export class RunStore {
     if (!state.complete) {
       const pointer: Pointer = { skill: SKILL, identifier: state.identifier, run_id: state.run_id, updated_at: state.updated_at };
       writeJsonAtomic(file, pointer, this.deps.pid);
-    } else if (this.readPointerFile(file)?.run_id === state.run_id) {
-      rmSync(file, { force: true });
+    } else {
+      const read = this.tryReadPointer(file);
+      // A corrupt pointer of this slug is rebuilt from runs/ (active-runs.ts): with the run over, it goes too.
+      if (read.kind === "corrupt" || (read.kind === "ok" && read.pointer.run_id === state.run_id)) removeStateFile(file);
     }
   }
 
-  readPointerFile(file: string): Pointer | null {
+  /** The pointer file as it is: absent, valid, or corrupt (torn, not JSON, or not a pointer). */
+  tryReadPointer(file: string): PointerRead {
+    const text = readTextIfExists(file);
+    if (text === null) return { kind: "missing" };
+    try {
+      JSON.parse(text);
+    } catch {
+      return { kind: "corrupt", error: new CorruptStateError(file, "not JSON", "it is rebuilt from runs/ by the next write") };
+    }
+    try {
+      const pointer = this.readPointerFile(file);
+      return pointer ? { kind: "ok", pointer } : { kind: "missing" };
+    } catch (error) {
+      if (error instanceof CorruptStateError) return { kind: "corrupt", error };
+      throw error;
+    }
+  }
+
+  private readPointerFile(file: string): Pointer | null {
     const raw = readJsonLoose(file);
     if (raw === null) return null;
     const parsed = v.safeParse(PointerSchema, raw);
@@ -257,10 +306,6 @@ export class RunStore {
       throw new CorruptStateError(file, describeDetails("active runtime pointer", toDetails(parsed.issues)), "delete the pointer file; the run itself is kept under runs/");
     }
     return parsed.output;
-  }
-
-  pointerFor(slug: string): Pointer | null {
-    return this.readPointerFile(pointerPath(this.paths, slug));
   }
 
   /** Every run directory's id (finished runs included), in name order. */

@@ -9,6 +9,7 @@ import process from "node:process";
 import { after, test } from "node:test";
 import { LOCK_STALE_MS, LOCK_WAIT_MS, LockBusyError, withLock, type LockDeps } from "../../src/runtime/lock.ts";
 import { processAlive } from "../../src/platform/common.ts";
+import { processCommandLine, processStartTime, procAvailable } from "../../src/runtime/process-identity.ts";
 import { cliAsync, removeDir, tempDir } from "../helpers/cli.ts";
 import { delay, runDirNames, writeSlugManifest } from "../helpers/integration.ts";
 
@@ -50,14 +51,39 @@ function fakeDeps(step = 1_000, alive: (pid: number) => boolean = processAlive):
   };
 }
 
-/** A real live process that is not the test itself. */
+/**
+ * A real live process that is not the test itself and that looks like a perfloop (its command line
+ * names one: `sh -c 'sleep 30; :' perfloop-test-holder`; the `:` keeps sh from exec-ing sleep).
+ */
 function liveHolder(): number {
+  const child = spawn("sh", ["-c", "sleep 30; :", "perfloop-test-holder"], { stdio: "ignore" });
+  children.push(child);
+  assert.ok(child.pid, "the holder started");
+  assert.equal(processAlive(child.pid), true);
+  if (procAvailable()) awaitExec(child.pid, "perfloop-test-holder");
+  return child.pid;
+}
+
+/** Until a new child has exec'd, its /proc/<pid>/cmdline is still the test runner's. */
+function awaitExec(pid: number, marker: string): void {
+  const deadline = Date.now() + 5_000;
+  while (!(processCommandLine(pid) ?? []).some((arg) => arg.includes(marker))) {
+    assert.ok(Date.now() < deadline, `pid ${pid} did not exec ${marker}`);
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
+  }
+}
+
+/** A real live process that is provably not a perfloop (its command line is `sleep 30`). */
+function foreignHolder(): number {
   const child = spawn("sleep", ["30"], { stdio: "ignore" });
   children.push(child);
   assert.ok(child.pid, "sleep started");
-  assert.equal(processAlive(child.pid), true);
+  if (procAvailable()) awaitExec(child.pid, "sleep");
   return child.pid;
 }
+
+/** Linux exposes /proc; without it (macOS) a live pid holds the lock, as before. */
+const noProc = procAvailable() ? false : "needs /proc (Linux) to tell a perfloop from another process";
 
 /** A real pid whose process has exited and been reaped. */
 function deadPid(): number {
@@ -76,7 +102,7 @@ function writeLock(path: string, body: string, ageMs = 0): void {
   }
 }
 
-const holderBody = (pid: number) => `${JSON.stringify({ pid, started_at: new Date().toISOString() })}\n`;
+const holderBody = (pid: number, pidStart?: string | null) => `${JSON.stringify({ pid, started_at: new Date().toISOString(), ...(pidStart === undefined ? {} : { pid_start: pidStart }) })}\n`;
 
 test("the lock file is created exclusively, names the holder while the work runs, and is removed after", () => {
   const path = lockPath();
@@ -84,7 +110,8 @@ test("the lock file is created exclusively, names the holder while the work runs
   const result = withLock(path, deps, () => {
     assert.ok(existsSync(path), "held during the work");
     const body = JSON.parse(readFileSync(path, "utf8"));
-    assert.deepEqual(body, { pid: ACQUIRER_PID, started_at: new Date(deps.clock.t).toISOString() });
+    // The fake pid has no /proc entry: no start time to record.
+    assert.deepEqual(body, { pid: ACQUIRER_PID, started_at: new Date(deps.clock.t).toISOString(), pid_start: null });
 
     // Exclusive: a second acquirer (another pid, which sees this holder as alive) cannot take it
     // and does not overwrite it.
@@ -239,4 +266,47 @@ test("the acquirer's own pid in a lock file is not a live holder (left by an ear
   const deps = { ...fakeDeps(), pid: process.pid };
   assert.equal(withLock(path, deps, () => "ran"), "ran");
   assert.deepEqual(deps.sleeps, []);
+});
+
+test("the lock records the holder's start time from /proc/<pid>/stat (field 22)", { skip: noProc }, () => {
+  const path = lockPath();
+  const deps = { ...fakeDeps(), pid: process.pid };
+  const body = withLock(path, deps, () => JSON.parse(readFileSync(path, "utf8")));
+  const stat = readFileSync(`/proc/${process.pid}/stat`, "utf8");
+  const field22 = stat.slice(stat.lastIndexOf(")") + 2).split(" ")[22 - 3];
+  assert.match(String(field22), /^\d+$/);
+  assert.equal(body.pid_start, field22);
+  assert.equal(processStartTime(process.pid), field22);
+});
+
+test("a lock held by a live process that is not a perfloop is stale and taken at once", { skip: noProc }, () => {
+  const path = lockPath();
+  const holder = foreignHolder();
+  writeLock(path, holderBody(holder, processStartTime(holder)));
+  const deps = fakeDeps();
+  assert.equal(withLock(path, deps, () => JSON.parse(readFileSync(path, "utf8")).pid), ACQUIRER_PID);
+  assert.deepEqual(deps.sleeps, [], "taken without waiting");
+  assert.equal(processAlive(holder), true, "the other process is left alone");
+});
+
+test("a lock whose live pid started at another time (the pid was reused) is stale and taken at once", { skip: noProc }, () => {
+  const path = lockPath();
+  const holder = liveHolder();
+  const real = processStartTime(holder);
+  assert.ok(real);
+  writeLock(path, holderBody(holder, String(Number(real) - 1)));
+  const deps = fakeDeps();
+  assert.equal(withLock(path, deps, () => "ran"), "ran");
+  assert.deepEqual(deps.sleeps, []);
+});
+
+test("a lock held by a live perfloop with its own start time is waited on, then refused", { skip: noProc }, () => {
+  const path = lockPath();
+  const holder = liveHolder();
+  const body = holderBody(holder, processStartTime(holder));
+  writeLock(path, body);
+  const deps = fakeDeps(LOCK_WAIT_MS / 4);
+  assert.throws(() => withLock(path, deps, () => 0), (error: unknown) => error instanceof LockBusyError && error.holderPid === holder && /stop it/.test(error.hint ?? ""));
+  assert.ok(deps.sleeps.length >= 1);
+  assert.equal(readFileSync(path, "utf8"), body);
 });
