@@ -31,7 +31,7 @@ import { refuseUnsafeStateDir } from "../git/state-guard.ts";
 import { activeRunOf } from "./runtime-client.ts";
 import { parseMetric, type MetricSpec } from "./metric.ts";
 import type { RunOptions } from "./run-options.ts";
-import { checkNumber, NUMBER_FLAGS, type NumberFlag } from "../cli/number-flags.ts";
+import { checkNumber, NUMBER_FLAGS, type NumberFlag } from "./number-ranges.ts";
 
 /** The target's probe run and the preflight test run get this long. */
 export const PREFLIGHT_TIMEOUT_MS = 20 * 60_000;

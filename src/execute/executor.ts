@@ -215,7 +215,7 @@ async function executeIn(x: Execution): Promise<ExecuteReport> {
   const removed: Removed[] = [];
   const ledger: string[] = [];
   const prepared = await workspace.prepare(x.hypotheses, options.timeoutMs);
-  if (prepared.failed.size > 0 && !options.hypotheses) {
+  if (prepared.failed.size > 0 && options.hypothesesFile) {
     // A file the person gave: one that does not apply is bad input, refused before anything is written.
     const [id, reason] = [...prepared.failed][0]!;
     const more = prepared.failed.size > 1 ? ` (and ${prepared.failed.size - 1} more: ${[...prepared.failed.keys()].slice(1).join(", ")})` : "";

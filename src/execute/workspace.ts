@@ -164,7 +164,8 @@ export class Workspace {
         this.applied.set(hypothesis.id, applied);
       } catch (error) {
         // A full disk or a link in perfloop's directories is not the hypothesis's fault.
-        if (!(error instanceof PerfloopError) || error instanceof WriteError || error instanceof StateDirError) throw error;
+        // Nor is a command that changed the person's repository: that stops the run (src/confine/sandbox.ts).
+        if (!(error instanceof PerfloopError) || error instanceof WriteError || error instanceof StateDirError || error.code === "repository_changed") throw error;
         failed.set(hypothesis.id, (error as Error).message);
       }
     }

@@ -94,7 +94,7 @@ describe("perfloop execute", { skip }, () => {
 
   test("git commands run by the tests in a side tree cannot reach the person's repository", { timeout: 300_000 }, () => {
     const dir = fixtureRepo();
-    writeFileSync(join(dir, "env.json"), JSON.stringify({ version: 1, hypotheses: [{ id: "E1", description: "a knob", change: { kind: "env", set: { PERFLOOP_TEST_KNOB: "1" } } }] }));
+    writeFileSync(join(dir, "env.json"), JSON.stringify({ version: 1, hypotheses: [{ id: "E1", description: "a knob", change: { kind: "env", set: { SIDE_TREE_KNOB: "1" } } }] }));
     git(dir, "add", "-A");
     git(dir, "commit", "-qm", "env hypotheses");
     const before = personState(dir);

@@ -59,11 +59,12 @@ test("perfloop run where its files would pass PATH_MAX: one line naming the file
   git(dir, "init", "-q", "-b", "main");
   git(dir, "add", "-A");
   git(dir, "commit", "-qm", "base");
-  const slug = "s".repeat(100);
+  // The longest slug there is (src/runtime/slug.ts): its run directory passes PATH_MAX.
+  const slug = "s".repeat(64);
   const result = cli(["run", "sh work.sh", "--test", "sh test.sh", "--slug", slug, "--yes", "--project-root", dir]);
   assert.equal(result.code, 2, describe(result));
   const errors = result.stderr.trim().split("\n").filter((line) => line.startsWith("perfloop:"));
   assert.equal(errors.length, 1, result.stderr);
-  assert.match(errors[0]!, new RegExp(`^perfloop: cannot (read|write|create the directory) \\.hex-skills/optimization/(runtime/active/ln-810/)?${slug}[^ ]*: file name too long \\(ENAMETOOLONG\\) \\(${FIX.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}\\)$`));
+  assert.match(errors[0]!, new RegExp(`^perfloop: cannot (read|write|create the directory) \\.hex-skills/optimization/[^ ]*${slug}[^ ]*: file name too long \\(ENAMETOOLONG\\) \\(${FIX.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}\\)$`));
   assert.doesNotMatch(result.stderr, /internal error/);
 });

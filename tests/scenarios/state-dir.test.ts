@@ -83,7 +83,8 @@ test("a .hex-skills committed as a symbolic link is refused, naming the fix in g
   const dir = fixtureRepo(dirs, "sum-loop");
   const away = outside();
   symlinkSync(away, join(dir, ".hex-skills"));
-  git(dir, "add", ".hex-skills");
+  writeFileSync(join(dir, "h.json"), JSON.stringify({ version: 1, hypotheses: [{ id: "H1", description: "d", change: { kind: "env", set: { X: "1" } } }] }));
+  git(dir, "add", ".hex-skills", "h.json");
   git(dir, "commit", "-qm", "state elsewhere");
   const before = snapshotTree(away);
   for (const args of [RUN, ["execute", "sh work.sh", "--hypotheses", "h.json", "--test", "sh test.sh"]]) {

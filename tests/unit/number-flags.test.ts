@@ -2,7 +2,7 @@
 // text, hex, NaN, Infinity, overflowing exponents, fractions of counts, values out of range.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { checkNumber, checkNumberText, NUMBER_FLAGS } from "../../src/cli/number-flags.ts";
+import { checkNumber, checkNumberText, NUMBER_FLAGS } from "../../src/coordinator/number-ranges.ts";
 import { UsageError } from "../../src/errors.ts";
 
 describe("the documented ranges", () => {
