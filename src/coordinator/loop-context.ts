@@ -60,6 +60,12 @@ export function readStored<S extends v.GenericSchema>(schema: S, value: unknown,
   throw new CorruptStateError(runFile(run), `${what}${path ? `.${path}` : ""}: ${issue.message}`, "start a new run with perfloop run (or restore the file)");
 }
 
+/** Whether `cycle` has a profile (a checkpoint that ended the run at a failure has none). */
+export function hasProfile(run: Run, cycle = run.state.current_cycle): boolean {
+  const payload = payloadOf(run, "PHASE_2_PROFILE", cycle);
+  return payload !== null && payload.phase_failed !== true;
+}
+
 export function profileDigestOf(run: Run, cycle = run.state.current_cycle): ProfileDigest {
   const payload = payloadOf(run, "PHASE_2_PROFILE", cycle);
   return readStored(ProfileDigestSchema, payload?.digest, run, `cycle ${cycle} profile checkpoint digest`);

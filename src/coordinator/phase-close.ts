@@ -10,7 +10,7 @@ import { loadHypotheses } from "../research/hypotheses.ts";
 import type { Run } from "../runtime/store.ts";
 import { completedCycles, type CycleRecord } from "./cycle-record.ts";
 import { baselineKey } from "./digest.ts";
-import { cycleBase, payloadOf, profileDigestOf, readStored, type LoopContext } from "./loop-context.ts";
+import { cycleBase, hasProfile, payloadOf, profileDigestOf, readStored, type LoopContext } from "./loop-context.ts";
 import { feasibilityOf } from "./phase-execute.ts";
 import { storedMetric } from "./metric-schema.ts";
 import { chainedChanges, chainedRatio, change, decideStop, finalResult, targetStatus, type CycleChange } from "./outcome.ts";
@@ -32,8 +32,9 @@ function cycleChanges(records: readonly CycleRecord[]): CycleChange[] {
 
 /** The first cycle's base metrics: measured interleaved by its executor, else its profile. */
 export function firstBaseline(run: Run, records: readonly CycleRecord[]): Record<string, number | null> {
-  const profiled = profileDigestOf(run, 1).baseline;
   const measured = records[0]?.baseline ?? {};
+  // A run that ended at a failed profile has no profile: only what its executor measured, if anything.
+  const profiled = hasProfile(run, 1) ? profileDigestOf(run, 1).baseline : measured;
   const out: Record<string, number | null> = {};
   for (const [metric, value] of Object.entries(profiled)) {
     if (value === null) continue;
@@ -149,7 +150,7 @@ export async function aggregatePhase(ctx: LoopContext, run: Run): Promise<void> 
   const records = completedCycles(run);
   const keptCycles = records.filter((r) => r.commit !== null);
   const finalCommit = keptCycles.at(-1)?.commit ?? null;
-  let changes = records.length > 0 && payloadOf(run, "PHASE_2_PROFILE", 1) ? chainedChanges(firstBaseline(run, records), cycleChanges(records)) : [];
+  let changes = records.length > 0 && hasProfile(run, 1) ? chainedChanges(firstBaseline(run, records), cycleChanges(records)) : [];
   let measurement = keptCycles.length === 0 ? "nothing was kept: the baseline is the profile of the base" : keptCycles.length === 1 ? `cycle ${keptCycles[0]!.cycle}: the base and the result measured interleaved` : `chained over ${keptCycles.length} cycles`;
   let confirmation: Aggregate["confirmation"] = null;
   let ratio = keptCycles.length > 0 ? chainedRatio(cycleChanges(records)) : null;

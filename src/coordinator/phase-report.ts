@@ -15,11 +15,12 @@ import { storedMetric } from "./metric-schema.ts";
 import { renderReportMarkdown } from "../report/run-markdown.ts";
 import { RunReportSchema, type ReportCycle, type RunReport } from "../report/run-report.ts";
 import { writeFileAtomic, writeJsonAtomic } from "../runtime/atomic-fs.ts";
+import { PHASES, phaseLabel } from "../runtime/phases.ts";
 import type { Run } from "../runtime/store.ts";
 import { completedCycles } from "./cycle-record.ts";
 import { CANCELLED } from "./decisions.ts";
 import type { GateFinding } from "./gate.ts";
-import { payloadOf, profileDigestOf, type LoopContext } from "./loop-context.ts";
+import { hasProfile, payloadOf, profileDigestOf, type LoopContext } from "./loop-context.ts";
 import { chainedChanges, change } from "./outcome.ts";
 import { aggregateOf, firstBaseline, type Aggregate } from "./phase-close.ts";
 import { readRunOptions, type RunOptions } from "./run-options.ts";
@@ -52,8 +53,8 @@ export function buildReport(run: Run, projectRoot: string, merged: RunReport["me
   for (let c = 1; c <= run.state.current_cycle; c++) {
     for (const h of (payloadOf(run, "PHASE_4_RESEARCH", c)?.hypotheses as { id: string; description: string }[] | undefined) ?? []) descriptions.set(h.id, h.description);
   }
-  const hasProfile = payloadOf(run, "PHASE_2_PROFILE", 1) !== null;
-  const first = hasProfile ? firstBaseline(run, records) : {};
+  const profiled = hasProfile(run, 1);
+  const first = profiled ? firstBaseline(run, records) : {};
   const cycles: ReportCycle[] = records.map((r) => ({
     cycle: r.cycle,
     base_commit: r.base_commit,
@@ -73,7 +74,7 @@ export function buildReport(run: Run, projectRoot: string, merged: RunReport["me
     metrics: Object.keys(r.baseline).map((m) => change(m, r.baseline[m] ?? null, r.final[m] ?? null)),
     stop_reason: r.stop_reason ?? null,
   }));
-  const changes = agg?.changes ?? (hasProfile ? chainedChanges(first, records.map((r) => ({ ratio: r.ratio, baseline: r.baseline, final: r.final, kept: r.commit !== null }))) : []);
+  const changes = agg?.changes ?? (profiled ? chainedChanges(first, records.map((r) => ({ ratio: r.ratio, baseline: r.baseline, final: r.final, kept: r.commit !== null }))) : []);
   const blockCycle = records.find((r) => r.stop_reason === "WRONG_TOOL_BLOCK")?.cycle;
   const gateFindings = blockCycle ? (((payloadOf(run, "PHASE_3_WRONG_TOOL_GATE", blockCycle)?.gate as { findings?: GateFinding[] } | undefined)?.findings ?? []).map((f) => `${f.rule}: ${f.message}`)) : [];
   const paths = reportPaths(projectRoot, run.state.identifier);
@@ -81,7 +82,7 @@ export function buildReport(run: Run, projectRoot: string, merged: RunReport["me
   const context = join(dir, "context.md");
   const log = join(dir, "ln-814-log.tsv");
   const branch = agg?.branch ?? (records.some((r) => r.commit) ? `perfloop/${run.state.identifier}` : null);
-  const warnings = [...new Set([...(Array.isArray(preflight.warnings) ? preflight.warnings.map(String) : []), ...(hasProfile ? profileDigestOf(run, 1).warnings : [])])];
+  const warnings = [...new Set([...(Array.isArray(preflight.warnings) ? preflight.warnings.map(String) : []), ...(profiled ? profileDigestOf(run, 1).warnings : []), ...cycleWarnings(run)])];
   const report: RunReport = {
     version: 1,
     slug: run.state.identifier,
@@ -175,3 +176,20 @@ export function readReportFile(path: string, text: string): RunReport {
 }
 
 export { RunReportSchema };
+
+/**
+ * What each cycle's execution warned about (a candidate that left processes running, say) and the
+ * phase a run ended at after failing the same way again and again (phase-failures.ts).
+ */
+function cycleWarnings(run: Run): string[] {
+  const out: string[] = [];
+  for (let cycle = 1; cycle <= run.state.current_cycle; cycle++) {
+    const result = payloadOf(run, "PHASE_8_EXECUTE", cycle)?.execution_result as { warnings?: unknown } | undefined;
+    if (Array.isArray(result?.warnings)) for (const warning of result.warnings) out.push(`cycle ${cycle}: ${String(warning)}`);
+    for (const phase of PHASES) {
+      const payload = payloadOf(run, phase, cycle);
+      if (payload?.phase_failed === true) out.push(`cycle ${cycle}: ${phaseLabel(phase)} failed ${String(payload.failures ?? "")} times with: ${String(payload.error ?? "")}; the run was ended there`);
+    }
+  }
+  return out;
+}
