@@ -12,13 +12,18 @@
 // Env: PERFLOOP_BIN (required), HOSTILE_ONLY=1,7a,R2 (some cases), HOSTILE_CONCURRENCY (3),
 // HOSTILE_KEEP=1 (keep each world), HOSTILE_REPORT=<file> (one JSON line per case).
 //
-// Cases 12, 14, A8 and R12 need a per-command time limit: with a build whose `execute --help`
-// (`run --help`) names `--timeout`, `--timeout 5` is passed (hostile-case.ts, needsTimeout);
-// without, perfloop waits its 10-minute default and the case fails on its own limit.
+// Cases 12, 13b, 14, A8 and R12 need a per-command time limit: `--timeout 5` is passed when the
+// build's `execute --help` (`run --help`) names it (hostile-case.ts, needsTimeout).
 //
-// Today (built from c165ac0, 2026-12-02; two full runs, the same outcome; 19 pass, 49 fail):
+// With confinement, no-follow writes, verdicts, input limits and durable state (docs/safety.md)
+// every case passes. Two cases were narrowed on the way, with reasons in
+// their comments: A18's chmod outside the repository (Landlock does not confine permissions, a
+// documented limit) and 31/31b/R31, which check that the sabotage of the base never lands instead
+// of whether a test-only change was kept (an A/A verdict under load is statistics, not safety).
 //
-//   case  today  how (exit code; what was damaged)
+// Before them (built from c165ac0, 2026-12-02; two full runs, the same outcome; 19 pass, 49 fail):
+//
+//   case  then   how (exit code; what was damaged)
 //   1     FAIL   0; the person's node_modules/victim/ deleted: the patch's file went through the link
 //   2     FAIL   0; node_modules/victim/ deleted through the side tree's node_modules link
 //   3     FAIL   0; node_modules/victim/index.js overwritten through the link
