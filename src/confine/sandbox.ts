@@ -196,9 +196,11 @@ export class Sandbox {
     const left = restoreMetadata(this.fingerprint, after, changed);
     this.fingerprint = fingerprintRepository(this.options.repoDir, this.options.gitdir);
     const list = (paths: readonly string[]) => paths.slice(0, SHOWN_PATHS).join(", ") + (paths.length > SHOWN_PATHS ? ` and ${paths.length - SHOWN_PATHS} more` : "");
-    const by = what ? `a command run in a side tree (\`${what}\`)` : "a command run in a side tree";
+    // Confined, the check is throttled: the change came from one of the commands since the last one.
+    const by = !what ? "a command run in a side tree" : confined ? `a command run in a side tree (the last one: \`${what}\`)` : `a command run in a side tree (\`${what}\`)`;
     const restored = changed.filter((path) => !left.includes(path));
-    const done = [restored.length > 0 ? `perfloop put back the permissions of ${list(restored)}` : null, left.length > 0 ? `changed ${list(left)}` : null].filter(Boolean).join("; ");
+    const putBack = confined ? "the permissions" : "the permissions and times";
+    const done = [restored.length > 0 ? `perfloop put back ${putBack} of ${list(restored)}` : null, left.length > 0 ? `changed ${list(left)}` : null].filter(Boolean).join("; ");
     throw new PerfloopError("repository_changed", `${by} changed your repository: ${done}; perfloop stopped`, {
       hint: confined
         ? "Landlock confines writes but not permissions or ownership (docs/safety.md); look at the hypotheses' commands"

@@ -279,7 +279,7 @@ async function executeIn(x: Execution): Promise<ExecuteReport> {
   removed.push(...outcome.removed);
   const kept = outcome.kept;
   const final = outcome.final;
-  for (const warning of [...(final?.warnings ?? [])]) if (!x.warnings.includes(warning)) x.warnings.push(warning);
+  x.warnings.push(...rounds.leftoverWarnings());
 
   // The branch, the log, the merge.
   let branch: string | null = null;

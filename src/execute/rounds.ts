@@ -82,11 +82,26 @@ function shellSignal(exitCode: number | null): string {
 export class Rounds {
   /** Significance level of the comparisons; lowered while many subsets are judged (strike.ts). */
   alpha = SIGNIFICANCE_LEVEL;
+  /** Runs (warm-ups too) that left processes running (ended by perfloop), by the set measured ("" = the base). */
+  private readonly leftovers = new Map<string, { runs: number; of: number }>();
 
   constructor(
     private readonly workspace: Workspace,
     private readonly settings: RoundSettings,
   ) {}
+
+  /** One line per set whose target left processes running (docs/safety.md: the report says so). */
+  leftoverWarnings(): string[] {
+    return [...this.leftovers].map(([key, n]) => `${key ? `with ${key}` : "on the base"}, the target left processes running after ${n.runs} of its ${n.of} runs; perfloop ended them each time`);
+  }
+
+  private countLeftovers(ids: readonly string[], samples: readonly { leftover_processes: number | null }[]): void {
+    const leaving = samples.filter((sample) => (sample.leftover_processes ?? 0) > 0).length;
+    if (leaving === 0) return;
+    const key = ids.join(", ");
+    const seen = this.leftovers.get(key) ?? { runs: 0, of: 0 };
+    this.leftovers.set(key, { runs: seen.runs + leaving, of: seen.of + samples.length });
+  }
 
   cwdOf(side: SideName): string {
     return join(this.workspace.dir(side), this.settings.subdir);
@@ -138,6 +153,8 @@ export class Rounds {
         onProgress: (p) => settings.say("measure", `${bIds.join(", ") || "the base"}: ${p.phase === "warmup" ? "warm-up" : "round"} ${p.round} of ${p.of}: ${p.arm.toUpperCase()} ${p.last_ms.toFixed(1)} ms`),
       },
     );
+    this.countLeftovers(aIds, result.samples_a);
+    this.countLeftovers(bIds, result.samples_b);
     if (result.status === "aborted") throw new CancelledError("execute stopped while measuring");
     if (result.status === "failed") {
       const failure = result.failure;
