@@ -36,7 +36,9 @@ export const processCases: HostileCase[] = [
     removed: { HANG: /tim(e|ed) ?out|time limit/i }, kept: ["GOOD"] },
   // The target forks a daemon that outlives it (its output detached, so nothing waits on it).
   { id: "13", attack: "a change that makes the target fork a daemon (`(setsid sleep N > /dev/null 2>&1 &)` in work.sh)", expected: "exit 0; no process of the case left after perfloop exits", exits: [0],
-    hypotheses: (w) => [prepend("DAEMON", `(setsid sleep ${w.sleep} > /dev/null 2>&1 &)`)] },
+    hypotheses: (w) => [prepend("DAEMON", `(setsid sleep ${w.sleep} > /dev/null 2>&1 &)`)],
+    // The person is told (docs/safety.md): the execution's warnings name the set and the count.
+    check: (_w, ran) => (ran.code !== 0 || (ran.json?.warnings ?? []).some((w: string) => /with DAEMON, the target left processes running after \d+ of its \d+ runs/.test(w)) ? [] : [`no warning about the daemons: ${JSON.stringify(ran.json?.warnings)}`]) },
   // The same daemon keeping stdout and stderr open: the tests' `$(sh work.sh 100)` waits for it (a hang).
   { id: "13b", attack: "a change that makes the target fork a daemon holding its output open (`(setsid sleep N &)`)", expected: "exit 0; DAEMON removed (the tests time out); no process left", exits: [0],
     limitMs: 45_000, needsTimeout: true,
