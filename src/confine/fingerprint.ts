@@ -15,7 +15,7 @@ import { join, relative, sep } from "node:path";
 import { DEPENDENCY_DIRS } from "../git/deps-link.ts";
 
 /** Levels below a dependency folder that are fingerprinted (the folder, its packages, their files). */
-export const DEPENDENCY_DEPTH = 2;
+const DEPENDENCY_DEPTH = 2;
 /** Paths of the git directory (relative, POSIX) that perfloop itself writes or that hold only objects. */
 const GIT_SKIPPED = ["objects", "refs/heads/perfloop", "refs/perfloop", "logs/refs/heads/perfloop", "logs/refs/perfloop", "info/exclude"];
 const DEPENDENCY_NAMES = new Set(DEPENDENCY_DIRS.map((d) => d.name));

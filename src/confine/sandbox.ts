@@ -26,9 +26,9 @@ import { ensureDirAt } from "../runtime/state-dirs.ts";
 import { changedPaths, fingerprintRepository, restoreMetadata, type Fingerprint } from "./fingerprint.ts";
 
 /** Device files a command may open for writing (nothing is created or removed there). */
-export const WRITABLE_DEVICES = ["/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom", "/dev/tty", "/dev/ptmx", "/dev/pts"] as const;
+const WRITABLE_DEVICES = ["/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom", "/dev/tty", "/dev/ptmx", "/dev/pts"] as const;
 /** PERFLOOP_CONFINE=detect: use detection even where Landlock works (docs/safety.md). */
-export const CONFINE_SWITCH = "PERFLOOP_CONFINE";
+const CONFINE_SWITCH = "PERFLOOP_CONFINE";
 /** Confined commands: the repository's permissions and times are checked at most this often (and at the end). */
 const GUARD_INTERVAL_MS = 1_000;
 /** Paths of a changed repository listed in the error before "and N more". */

@@ -16,9 +16,9 @@ import type { Run } from "../runtime/store.ts";
 import { payloadOf, type LoopContext } from "./loop-context.ts";
 import { endCycleEarly } from "./phase-close.ts";
 
-export const FAILURE_WORKER = "perfloop-phase-failure";
+const FAILURE_WORKER = "perfloop-phase-failure";
 /** The same failure this many times in a row, and the phase is not just done again. */
-export const MAX_SAME_FAILURES = 2;
+const MAX_SAME_FAILURES = 2;
 export const PHASE_FAILED = "PHASE_FAILED";
 
 const FailureSchema = v.object({ cycle: v.number(), phase: v.string(), code: v.string(), message: v.string(), count: v.number() });

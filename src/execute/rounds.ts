@@ -25,9 +25,9 @@ import type { E2eStatus } from "./experiment-log.ts";
 import type { SideName, Workspace } from "./workspace.ts";
 
 /** A candidate may take this many times as long as the base... */
-export const TIMEOUT_FACTOR = 10;
+const TIMEOUT_FACTOR = 10;
 /** ...plus this, so that a fast command does not get a limit of a few milliseconds. */
-export const TIMEOUT_MARGIN_MS = 10_000;
+const TIMEOUT_MARGIN_MS = 10_000;
 
 /** The time limit of a candidate's run, from the base's time (or the person's `--timeout`). */
 export function candidateLimitMs(baseMs: number, overrideMs?: number): number {

@@ -29,8 +29,7 @@ const ConfinementSchema = v.union([
   v.object({ confined: v.literal(false), reason: v.string() }),
 ]);
 
-export const ReadySchema = v.object({ ready: v.literal(true), pid: v.number(), confinement: ConfinementSchema, subreaper: v.boolean() });
-export type Ready = v.InferOutput<typeof ReadySchema>;
+const ReadySchema = v.object({ ready: v.literal(true), pid: v.number(), confinement: ConfinementSchema, subreaper: v.boolean() });
 
 const SignalName = v.picklist(["SIGINT", "SIGTERM", "SIGHUP"]);
 

@@ -29,7 +29,7 @@ export const MAX_ENV_TOTAL_BYTES = 128 * KIB;
  * bisected; past a few hundred a cycle takes hours of measuring, and a file that large is more
  * likely a generator gone wrong than a plan.
  */
-export const MAX_HYPOTHESES = 200;
+const MAX_HYPOTHESES = 200;
 
 /** Separates a schema message's problem from its fix (one-line messages never contain a newline). */
 const FIX_SEPARATOR = "\n";
