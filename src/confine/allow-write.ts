@@ -4,13 +4,9 @@
  * the repository: allowing the repository, or a directory holding it, would undo the confinement.
  */
 import { statSync } from "node:fs";
-import { relative, resolve, sep } from "node:path";
+import { resolve } from "node:path";
 import { UsageError } from "../errors.ts";
-
-function within(child: string, parent: string): boolean {
-  const rel = relative(parent, child);
-  return rel === "" || (rel !== ".." && !rel.startsWith(`..${sep}`) && !rel.startsWith(sep));
-}
+import { isInside } from "../git/index.ts";
 
 /** The directories as absolute paths; a missing one, or one that is or holds or lies in the repository, is refused. */
 export function resolveAllowWrite(cwd: string, repoDir: string, dirs: readonly string[]): string[] {
@@ -19,7 +15,7 @@ export function resolveAllowWrite(cwd: string, repoDir: string, dirs: readonly s
     if (!statSync(path, { throwIfNoEntry: false })?.isDirectory()) {
       throw new UsageError(`--allow-write ${dir}: no such directory`, "name an existing directory that commands in side trees may write (a cache, for example)");
     }
-    if (within(repoDir, path) || within(path, repoDir)) {
+    if (isInside(repoDir, path) || isInside(path, repoDir)) {
       throw new UsageError(`--allow-write ${dir} would let commands write your repository`, "allow only directories outside the repository (caches such as ~/.npm or ~/.cache/go-build)");
     }
     return path;

@@ -19,9 +19,10 @@
  * working directory; a request outside every registered side tree is a bug and is refused.
  */
 import { lstatSync, rmSync, statSync } from "node:fs";
-import { basename, dirname, join, relative, resolve, sep } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import { CancelledError, PerfloopError } from "../errors.ts";
-import type { Confinement, Platform, Spawner, SpawnRequest, SpawnResult } from "../platform/index.ts";
+import { isInside } from "../git/index.ts";
+import { failedToStart, type Confinement, type Platform, type Spawner, type SpawnRequest, type SpawnResult } from "../platform/index.ts";
 import { ensureDirAt } from "../runtime/state-dirs.ts";
 import { changedPaths, fingerprintRepository, restoreMetadata, type Fingerprint } from "./fingerprint.ts";
 
@@ -110,9 +111,7 @@ export class Sandbox {
     const at = resolve(cwd);
     let best: Side | null = null;
     for (const side of this.sides.values()) {
-      const rel = relative(side.dir, at);
-      const inside = rel === "" || (!rel.startsWith(`..${sep}`) && rel !== ".." && !rel.startsWith(sep));
-      if (inside && (!best || side.dir.length > best.dir.length)) best = side;
+      if (isInside(at, side.dir) && (!best || side.dir.length > best.dir.length)) best = side;
     }
     if (!best) throw new PerfloopError("unconfined_command", `refusing to run a command in ${at}: it is not inside a side tree perfloop confines`, { hint: "this is a bug in perfloop; please report it" });
     return best;
@@ -216,23 +215,7 @@ export class Sandbox {
  * and the next command gets a new spawner.
  */
 function spawnerKilled(reason: string): SpawnResult {
-  return {
-    exitCode: null,
-    signal: null,
-    timedOut: false,
-    wallMs: 0,
-    cpuUserMs: null,
-    cpuSystemMs: null,
-    maxRssBytes: null,
-    ioReadBytes: null,
-    ioWriteBytes: null,
-    stdout: "",
-    stderr: "",
-    stdoutTruncated: false,
-    stderrTruncated: false,
-    spawnError: `the command ended perfloop's spawner that ran it (${reason})`,
-    leftoverProcesses: null,
-  };
+  return failedToStart(`the command ended perfloop's spawner that ran it (${reason})`, 0);
 }
 
 /** How commands would be confined here, without starting anything (for research: agents' commands). */

@@ -23,7 +23,7 @@ export { commitExists, resolveCommitish } from "./resolve.ts";
 export { applyChanges, diffTrees, listTree, readTreeAt, sameEntry, type TreeItem, type TreeListing } from "./tree.ts";
 export { materialize, updateWorkTree, writeChanges, WRITE_CONCURRENCY, type MaterializeOptions, type MaterializeResult, type UpdateResult } from "./materialize.ts";
 export { DEPENDENCY_DIRS, dependencyLinkSource, isDependencyCandidate, linkDependencies, privatizeDependency, type DependencyDir } from "./deps-link.ts";
-export { assertRealDir, assertRealParents, copyTree, emptyDir, entryKind, NoFollowTree, removeEntry, type EntryKind } from "./no-follow.ts";
+export { assertRealDir, assertRealParents, copyTree, emptyDir, entryKind, isInside, NoFollowTree, removeEntry, type EntryKind } from "./no-follow.ts";
 export { readWorkTree, type ReadWorkTreeOptions } from "./worktree-read.ts";
 export { BRANCH_PREFIX, branchName, commitTree, writeCommitOn, type BranchCommitResult, type CommitRequest, type CommitResult } from "./commit.ts";
 export {

@@ -6,6 +6,7 @@ import { enterQuietRuntime, replaceWithQuietProcess } from "./quiet-runtime.ts";
 import type { Platform } from "./types.ts";
 
 export { SPAWNER_COMMAND } from "./spawner-name.ts";
+export { failedToStart } from "./spawn-runner.ts";
 export type { Confinement, OutputStreamName, Platform, RuntimeName, Spawner, SpawnerConfig, SpawnRequest, SpawnResult } from "./types.ts";
 
 

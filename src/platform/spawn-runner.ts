@@ -200,7 +200,8 @@ function isDirectory(path: string): boolean {
   }
 }
 
-function failedToStart(reason: string, wallMs: number): SpawnResult {
+/** The result of a command that never ran (it could not start, or what would run it is gone). */
+export function failedToStart(reason: string, wallMs: number): SpawnResult {
   return {
     exitCode: null,
     signal: null,
