@@ -43,18 +43,20 @@ function parseJson(stdout: string, stderr: string): unknown {
   }
 }
 
-export function cli(args: string[], options: { cwd?: string; env?: Record<string, string>; input?: string } = {}): CliResult {
+export function cli(args: string[], options: { cwd?: string; env?: Record<string, string>; input?: string; timeoutMs?: number; maxBuffer?: number } = {}): CliResult & { timedOut: boolean } {
   const [command, ...prefix] = perfloopArgv();
   const result = spawnSync(command!, [...prefix, ...args], {
     cwd: options.cwd ?? REPO_ROOT,
     env: { ...process.env, NO_COLOR: "1", ...options.env },
     input: options.input ?? "",
     encoding: "utf8",
-    timeout: 60_000,
+    timeout: options.timeoutMs ?? 60_000,
+    ...(options.maxBuffer ? { maxBuffer: options.maxBuffer } : {}),
   });
   const stdout = result.stdout ?? "";
   const stderr = result.stderr ?? "";
-  return { code: result.status ?? -1, stdout, stderr, json: parseJson(stdout, stderr) };
+  const timedOut = (result.error as NodeJS.ErrnoException | undefined)?.code === "ETIMEDOUT" || result.signal === "SIGTERM";
+  return { code: result.status ?? -1, stdout, stderr, json: parseJson(stdout, stderr), timedOut };
 }
 
 /** The same, without blocking (for concurrency tests). */

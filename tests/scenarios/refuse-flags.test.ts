@@ -3,12 +3,10 @@
 // `perfloop runtime <verb>` the contract's `{"ok":false,"error":...}`), nothing on stdout, and no
 // .hex-skills directory in the repository. Runs from source (Bun, Deno) and against the binary.
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import process from "node:process";
 import { after, describe, test } from "node:test";
-import { perfloopArgv, removeDir, snapshotTree, tempDir, writeManifest } from "../helpers/cli.ts";
+import { cli, removeDir, snapshotTree, tempDir, writeManifest } from "../helpers/cli.ts";
 import { fixtureRepo, git } from "../helpers/repo.ts";
 
 const dirs: string[] = [];
@@ -19,16 +17,7 @@ const CALL_TIMEOUT_MS = 30_000;
 const LONG = "a".repeat(300);
 
 function call(args: string[], cwd: string) {
-  const [command, ...prefix] = perfloopArgv();
-  const result = spawnSync(command!, [...prefix, ...args], {
-    cwd,
-    env: { ...process.env, NO_COLOR: "1" },
-    input: "",
-    encoding: "utf8",
-    timeout: CALL_TIMEOUT_MS,
-  });
-  const timedOut = (result.error as NodeJS.ErrnoException | undefined)?.code === "ETIMEDOUT" || result.signal === "SIGTERM";
-  return { code: result.status ?? -1, stdout: result.stdout ?? "", stderr: result.stderr ?? "", timedOut };
+  return cli(args, { cwd, timeoutMs: CALL_TIMEOUT_MS });
 }
 
 const RUN = ["run", "sh work.sh", "--test", "sh test.sh"];

@@ -8,9 +8,8 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import process from "node:process";
 import { after, describe, test } from "node:test";
-import { perfloopArgv, removeDir, tempDir, type CliResult } from "../helpers/cli.ts";
+import { cli, removeDir, tempDir, type CliResult } from "../helpers/cli.ts";
 import { fixtureRepo, git } from "../helpers/repo.ts";
 
 const dirs: string[] = [];
@@ -79,17 +78,7 @@ function snapshot(dir: string): Record<string, string> {
 
 /** Runs perfloop with a time limit (a FIFO would otherwise hang the test run). */
 function call(args: string[], cwd: string): CliResult & { timedOut: boolean } {
-  const [command, ...prefix] = perfloopArgv();
-  const result = spawnSync(command!, [...prefix, ...args], {
-    cwd,
-    env: { ...process.env, NO_COLOR: "1" },
-    input: "",
-    encoding: "utf8",
-    timeout: CALL_TIMEOUT_MS,
-    maxBuffer: 64 * MIB,
-  });
-  const timedOut = (result.error as NodeJS.ErrnoException | undefined)?.code === "ETIMEDOUT" || result.signal === "SIGTERM";
-  return { code: result.status ?? -1, stdout: result.stdout ?? "", stderr: result.stderr ?? "", json: undefined, timedOut };
+  return cli(args, { cwd, timeoutMs: CALL_TIMEOUT_MS, maxBuffer: 64 * MIB });
 }
 
 interface Case {
