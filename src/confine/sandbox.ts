@@ -12,8 +12,8 @@
  *
  * Where Landlock is not available (another OS, an old kernel, a container that blocks it,
  * PERFLOOP_CONFINE=detect), the run says so once and falls back to detection: the same fingerprint
- * compared after every command, a change stopping the run with the paths named. Commands still
- * cannot reach the repository through `git` itself (GIT_CEILING_DIRECTORIES).
+ * compared after every command, a change stopping the run with the paths named. In both modes
+ * every command gets GIT_CEILING_DIRECTORIES, so that `git` finds no repository in a side tree.
  *
  * `sandbox.platform` is a Platform whose `spawn` routes each request to the side tree holding its
  * working directory; a request outside every registered side tree is a bug and is refused.
@@ -169,7 +169,9 @@ export class Sandbox {
   private async spawn(request: SpawnRequest): Promise<SpawnResult> {
     const side = this.sideOf(request.cwd);
     const spawner = await this.spawnerOf(side);
-    const env = { ...request.env, TMPDIR: side.tmp, TMP: side.tmp, TEMP: side.tmp };
+    // The side trees live inside the person's repository: git's search for a repository stops at
+    // the folder that holds them, so a `git` command there finds none instead of the person's.
+    const env = { ...request.env, TMPDIR: side.tmp, TMP: side.tmp, TEMP: side.tmp, GIT_CEILING_DIRECTORIES: dirname(side.dir) };
     const what = request.shell ?? request.argv?.join(" ") ?? "";
     this.fingerprint ??= fingerprintRepository(this.options.repoDir, this.options.gitdir);
     const result = await this.spawnIn(side, spawner, { ...request, env } as SpawnRequest);

@@ -29,8 +29,8 @@ export async function sideTree(ctx: LoopContext, name: string, commit: string): 
   await materialize(ctx.repo, commit, dir, { replace: true });
   const sandbox = new Sandbox(ctx.platform, { repoDir: ctx.repo.dir, gitdir: ctx.repo.gitdir, allowWrite: ctx.options.allow_write ?? [], notice: (message) => ctx.say(message, true), signal: ctx.signal });
   const scratch = sandbox.side(dir);
-  // git run inside the side tree must not find the person's repository (docs/git.md).
-  const tree = { dir, cwd: join(dir, ctx.options.subdir), env: { ...ctx.platform.env, GIT_CEILING_DIRECTORIES: root }, sandbox, scratch };
+  // The sandbox's commands also get GIT_CEILING_DIRECTORIES: git finds no repository there (docs/git.md).
+  const tree = { dir, cwd: join(dir, ctx.options.subdir), env: { ...ctx.platform.env }, sandbox, scratch };
   if (ctx.options.setup) {
     ctx.say(`setting up the side tree: ${ctx.options.setup}`);
     const setup = await sandbox.platform.spawn({ shell: ctx.options.setup, cwd: tree.cwd, env: tree.env, timeoutMs: SETUP_TIMEOUT_MS, maxOutputBytes: 64 * 1024 });

@@ -204,7 +204,7 @@ export async function preflight(platform: Platform, request: RunRequest): Promis
     sandbox.side(tree);
     const confined = sandbox.platform;
     const cwd = join(tree, subdir);
-    const env = { ...platform.env, GIT_CEILING_DIRECTORIES: scratch };
+    const env = platform.env;
     if (request.setup) {
       const setup = await confined.spawn({ shell: request.setup, cwd, env, timeoutMs: PREFLIGHT_TIMEOUT_MS, maxOutputBytes: 64 * 1024 });
       checkStopped();

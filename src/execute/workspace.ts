@@ -122,13 +122,9 @@ export class Workspace {
     this.current.set(side, this.baseTree);
   }
 
-  /**
-   * The environment of every command run in a side tree. The side trees live inside the person's
-   * repository, so a `git` command there (in a test script, say) would find and change the
-   * person's repository: GIT_CEILING_DIRECTORIES stops git's search at the side trees.
-   */
+  /** The environment of every command run in a side tree (the sandbox adds TMPDIR and GIT_CEILING_DIRECTORIES). */
   childEnv(extra: Record<string, string> = {}): Record<string, string | undefined> {
-    return { ...this.sandbox.platform.env, ...extra, GIT_CEILING_DIRECTORIES: this.root };
+    return { ...this.sandbox.platform.env, ...extra };
   }
 
   dir(side: SideName): string {
