@@ -16,8 +16,8 @@ import type { OutputStreamName, SpawnRequest, SpawnResult } from "./spawn-types.
 /** Time between SIGTERM and SIGKILL when a child outlives its timeout (hyperfine-like tools give 1-5 s). */
 export const KILL_GRACE_MS = 2_000;
 /**
- * After the child exits, how long its output pipes may stay open (held by a background grandchild
- * such as `server &`) before the rest of its process group is killed and reading stops.
+ * After the child exits (and what was left of its process group was ended), how long its output
+ * pipes may stay open, held by a process outside the group such as a daemon, before reading stops.
  */
 export const OUTPUT_LINGER_MS = 250;
 /** The shell that runs a person's command line, as `SHELL -c <line>`. */
@@ -155,7 +155,6 @@ export async function runChild(request: SpawnRequest, launch: Launcher): Promise
     const leftoverProcesses = endGroup(child.pid);
     const drained = Promise.all([stdout.done, stderr.done]);
     if (!(await settlesWithin(drained, OUTPUT_LINGER_MS))) {
-      signalGroup(child.pid, "SIGKILL");
       stdout.cancel();
       stderr.cancel();
       await drained;
