@@ -1,0 +1,231 @@
+/**
+ * The rule engine (docs/research.md): for each hot function the CPU profile names in a file of the
+ * person's project, every rule (index.ts) looks at the function's own code; each proposal becomes
+ * a hypothesis with a minimal patch (only the text the rule edits changes: magic-string, never a
+ * reprint of the file), the profile's evidence, and an expected impact from the function's share.
+ * A silence (a precondition that does not hold) is kept with its reason for the report.
+ *
+ * Deterministic: the same files and profile give the same hypotheses, with the same ids
+ * (`<rule>-<file stem>-<line>`), so a later cycle does not offer again what an earlier one tried.
+ * Two proposals whose edits touch the same or adjacent lines of a file cannot be merged line by
+ * line (docs/execute.md); they name each other in `conflicts_with` and are tried one against the
+ * other. A rewrite that does not parse again is dropped (a rule's bug must not become a patch).
+ */
+import MagicString from "magic-string";
+import { createTwoFilesPatch } from "diff";
+import type { File, Node } from "@babel/types";
+import { type HypothesisInput, ID_PATTERN } from "../hypotheses-schema.ts";
+import { isFunction, lineOf, type FunctionNode } from "./ast.ts";
+import { parseSource } from "./parse.ts";
+import { analyzeScopes, type ScopeInfo } from "./scope.ts";
+import type { Edit, Finding, HotEvidence, Proposal, Rule, RuleContext } from "./types.ts";
+
+/** The most a rewrite is expected to save, in percent of the run: profiles overstate single frames. */
+export const MAX_EXPECTED_IMPACT_PCT = 90;
+/** Lines of context around a patch's hunks (the `git diff` default). */
+const PATCH_CONTEXT_LINES = 3;
+const SNIPPET_CHARS = 120;
+
+export interface SourceFile {
+  path: string;
+  text: string;
+  ast: File;
+  typescript: boolean;
+  scopes: ScopeInfo;
+}
+
+/** A parsed file, or why it is not read. */
+export function loadSource(path: string, text: string): SourceFile | { error: string } {
+  const parsed = parseSource(text, path);
+  if (!parsed.ok) return { error: `${path} ${parsed.reason}` };
+  return { path, text, ast: parsed.ast, typescript: parsed.typescript, scopes: analyzeScopes(parsed.ast.program) };
+}
+
+/**
+ * The function a profile entry names: one starting on its line (the innermost whose start is at or
+ * before its column, as V8 reports a function at its parameters and JSC at its keyword), else the
+ * innermost containing the line; the program for top-level code (`(anonymous)` at line 1 or 0).
+ */
+export function locateFunction(file: SourceFile, hot: Pick<HotEvidence, "line" | "column" | "function">): FunctionNode | File["program"] | null {
+  const program = file.ast.program;
+  const starting: FunctionNode[] = [];
+  const containing: FunctionNode[] = [];
+  const visit = (node: Node) => {
+    if (isFunction(node)) {
+      const start = node.loc?.start.line ?? 0;
+      const end = node.loc?.end.line ?? 0;
+      if (start === hot.line) starting.push(node);
+      else if (start < hot.line && hot.line <= end) containing.push(node);
+    }
+    for (const key of Object.keys(node)) {
+      if (key === "loc" || key === "extra" || key.endsWith("Comments")) continue;
+      const value = (node as unknown as Record<string, unknown>)[key];
+      if (Array.isArray(value)) for (const item of value) if (item && typeof (item as Node).type === "string") visit(item as Node);
+      if (value && typeof (value as Node).type === "string") visit(value as Node);
+    }
+  };
+  visit(program);
+  if (starting.length > 0) {
+    const column = hot.column - 1;
+    const before = hot.column > 0 ? starting.filter((fn) => (fn.loc?.start.column ?? 0) <= column) : [];
+    // Walked outermost first: the last one starting at or before the column is the innermost.
+    return before.at(-1) ?? starting[0] ?? null;
+  }
+  const topLevel = hot.function === "(anonymous)" || hot.function === "" || hot.function === "(program)";
+  if (topLevel && hot.line <= 1) return program;
+  return containing.at(-1) ?? null;
+}
+
+export interface RuleHypothesis {
+  hypothesis: HypothesisInput;
+  rule: string;
+  line: number;
+}
+
+export interface RuleSilence {
+  rule: string;
+  path: string;
+  line: number;
+  function: string;
+  reason: string;
+}
+
+export interface FileProposals {
+  hypotheses: RuleHypothesis[];
+  silences: RuleSilence[];
+}
+
+/** Runs every rule on each hot function of one file. */
+export function proposeForFile(file: SourceFile, hots: readonly HotEvidence[], rules: readonly Rule[]): FileProposals {
+  const hypotheses: RuleHypothesis[] = [];
+  const silences: RuleSilence[] = [];
+  if (file.scopes.dynamic) {
+    for (const hot of hots) silences.push({ rule: "*", path: file.path, line: hot.line, function: hot.function, reason: "the file uses `with` or a direct `eval`: its names cannot be resolved" });
+    return { hypotheses, silences };
+  }
+  const seenNodes = new Set<Node>();
+  const proposals: { proposal: Proposal; hot: HotEvidence }[] = [];
+  for (const hot of hots) {
+    const fn = locateFunction(file, hot);
+    if (!fn || seenNodes.has(fn)) continue;
+    seenNodes.add(fn);
+    const ctx: RuleContext = { text: file.text, path: file.path, typescript: file.typescript, ast: file.ast, scopes: file.scopes, fn, hot };
+    for (const rule of rules) {
+      let found: Finding[];
+      try {
+        found = rule.check(ctx);
+      } catch (error) {
+        silences.push({ rule: rule.id, path: file.path, line: lineOf(fn), function: hot.function, reason: `the rule failed on this code (a perfloop bug): ${(error as Error).message}` });
+        continue;
+      }
+      for (const finding of found) {
+        if (finding.kind === "silence") silences.push({ rule: finding.rule, path: file.path, line: lineOf(finding.node), function: hot.function, reason: finding.reason });
+        else proposals.push({ proposal: finding, hot });
+      }
+    }
+  }
+  const built: { entry: RuleHypothesis; lines: [number, number] }[] = [];
+  const ids = new Set<string>();
+  for (const { proposal, hot } of proposals) {
+    const patched = applyEdits(file.text, proposal.edits);
+    if (patched === null || patched === file.text) {
+      silences.push({ rule: proposal.rule, path: file.path, line: lineOf(proposal.node), function: hot.function, reason: "its edits overlap (a perfloop bug): nothing proposed" });
+      continue;
+    }
+    const reparsed = parseSource(patched, file.path);
+    if (!reparsed.ok) {
+      silences.push({ rule: proposal.rule, path: file.path, line: lineOf(proposal.node), function: hot.function, reason: `the rewrite does not parse (a perfloop bug): ${reparsed.reason}` });
+      continue;
+    }
+    const id = uniqueId(ids, proposal.rule, file.path, lineOf(proposal.node));
+    built.push({ entry: { hypothesis: toHypothesis(id, file, proposal, hot, patched), rule: proposal.rule, line: lineOf(proposal.node) }, lines: editedLines(file.text, proposal.edits) });
+  }
+  // Proposals that touch the same or adjacent lines cannot be merged: A/B them.
+  for (let i = 0; i < built.length; i++) {
+    for (let j = i + 1; j < built.length; j++) {
+      const a = built[i]!;
+      const b = built[j]!;
+      if (a.lines[0] <= b.lines[1] + 1 && b.lines[0] <= a.lines[1] + 1) {
+        (a.entry.hypothesis.conflicts_with as string[]).push(b.entry.hypothesis.id);
+        (b.entry.hypothesis.conflicts_with as string[]).push(a.entry.hypothesis.id);
+      }
+    }
+  }
+  hypotheses.push(...built.map((b) => b.entry));
+  return { hypotheses, silences };
+}
+
+/** The text with the edits made, or null when two of them overlap. */
+export function applyEdits(text: string, edits: readonly Edit[]): string | null {
+  const sorted = [...edits].sort((a, b) => a.start - b.start || a.end - b.end);
+  for (let i = 1; i < sorted.length; i++) if (sorted[i]!.start < sorted[i - 1]!.end) return null;
+  const s = new MagicString(text);
+  for (const edit of sorted) {
+    if (edit.start === edit.end) s.appendLeft(edit.start, edit.text);
+    else s.overwrite(edit.start, edit.end, edit.text);
+  }
+  return s.toString();
+}
+
+/** 1-based first and last line of the original text the edits touch. */
+function editedLines(text: string, edits: readonly Edit[]): [number, number] {
+  const lineAt = (offset: number) => {
+    let line = 1;
+    for (let i = 0; i < offset && i < text.length; i++) if (text.charCodeAt(i) === 10) line++;
+    return line;
+  };
+  const starts = edits.map((e) => lineAt(e.start));
+  const ends = edits.map((e) => lineAt(e.end));
+  return [Math.min(...starts), Math.max(...ends)];
+}
+
+/** A git-style unified diff of one file, as `git diff` prints it (no index line). */
+export function unifiedPatch(path: string, before: string, after: string): string {
+  const body = createTwoFilesPatch(`a/${path}`, `b/${path}`, before, after, undefined, undefined, { context: PATCH_CONTEXT_LINES });
+  const lines = body.split("\n");
+  const from = lines.findIndex((line) => line.startsWith("--- "));
+  const kept = lines.slice(from).map((line) => (line.startsWith("--- ") || line.startsWith("+++ ") ? line.replace(/\t$/, "") : line));
+  return `diff --git a/${path} b/${path}\n${kept.join("\n")}`;
+}
+
+function uniqueId(ids: Set<string>, rule: string, path: string, line: number): string {
+  const stem = (path.split("/").pop() ?? path).replace(/\.[^.]+$/, "").replace(/[^A-Za-z0-9._-]/g, "_").replace(/^[._-]+/, "") || "file";
+  const base = `${rule}-${stem}`.slice(0, 64 - String(line).length - 4);
+  let id = `${base}-${line}`;
+  for (let n = 2; ids.has(id); n++) id = `${base}-${line}-${n}`;
+  ids.add(id);
+  if (!ID_PATTERN.test(id)) throw new Error(`generated id ${id} is not a valid hypothesis id`);
+  return id;
+}
+
+function share(hot: HotEvidence): number {
+  return Math.max(hot.self_pct, hot.self_with_runtime_pct);
+}
+
+function toHypothesis(id: string, file: SourceFile, proposal: Proposal, hot: HotEvidence, patched: string): HypothesisInput {
+  const line = lineOf(proposal.node);
+  const impact = Math.min(MAX_EXPECTED_IMPACT_PCT, Math.max(1, Math.round(proposal.saves * share(hot))));
+  const snippet = (file.text.split("\n")[line - 1] ?? "").trim().slice(0, SNIPPET_CHARS);
+  const selfText = hot.self_with_runtime_pct > hot.self_pct ? `${hot.self_pct}% self (${hot.self_with_runtime_pct}% with the runtime code it calls)` : `${hot.self_pct}% self`;
+  const evidence = [
+    `profile: ${hot.function} (${file.path}:${hot.line}) has ${selfText} and ${hot.total_pct}% total of the CPU samples`,
+    `pattern at ${file.path}:${line}: ${snippet}`,
+    `preconditions: ${proposal.why}`,
+  ];
+  if (proposal.caveat) evidence.push(`risk: ${proposal.caveat}`);
+  return {
+    id,
+    description: `${proposal.title} (${file.path}:${line}, in ${hot.function})`,
+    fix_level: "application",
+    bottleneck_addressed: `${hot.function} ${file.path}:${hot.line}`,
+    expected_impact: impact,
+    complexity: proposal.complexity,
+    risk: proposal.risk,
+    evidence,
+    change: { kind: "patch", diff: unifiedPatch(file.path, file.text, patched) },
+    files_to_modify: [file.path],
+    dependencies: [],
+    conflicts_with: [],
+    group: null,
+  };
+}
