@@ -20,6 +20,7 @@ const RUN_FLAGS: [string, string][] = [
   ["--e2e <cmd>", "An end-to-end check every kept change must pass too"],
   ["--hypotheses <file>", "The hypotheses file (docs/hypotheses.md), read again every cycle"],
   ["--agent <cmd>", "A command that answers with hypotheses (spec: docs/hypotheses.md, The agent protocol)"],
+  ["--no-rules", "Leave out the built-in rules' hypotheses (patches for anti-patterns in the hot functions, docs/research.md)"],
   ["--threshold <pct>", "The smallest gain that counts for you, in percent, 0 to 99 (the floor is 2%)"],
   ["--max-runs <n>", "Cap on runs per side in each comparison, 2 to 10000 (default 100)"],
   ["--runs <n>", "Profile: a fixed number of measured runs, 1 to 10000 (default adaptive)"],
@@ -53,6 +54,7 @@ const RunFlagsSchema = v.object({
   waiveGate: v.boolean(),
   merge: v.boolean(),
   allowDirty: v.boolean(),
+  rules: v.boolean(),
 });
 
 /** A flag given without its value (`--target` last) reads as `true` from cac: refuse it by name. */
@@ -86,6 +88,7 @@ export function registerRun(cli: CAC, platform: Platform, setExit: (code: number
         waiveGate: options.waiveGate === true,
         merge: options.merge === true,
         allowDirty: options.allowDirty === true,
+        rules: options.rules !== false,
       });
       if (!parsed.success) throw new UsageError(parsed.issues[0]!.message, "see perfloop run --help");
       const { preflight } = await import("../coordinator/preflight.ts");

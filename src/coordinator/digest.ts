@@ -5,6 +5,7 @@
  * history event that carries the state. Pure: a ProfileReport in, a digest out.
  */
 import * as v from "valibot";
+import type { CpuHotFunction } from "../profile/cpu-profile-parse.ts";
 import type { ProfileReport } from "../profile/profile.ts";
 
 /** Steps and hot functions kept in the digest (the summary has them all). */
@@ -42,6 +43,14 @@ export const ProfileDigestSchema = v.object({
   top_bottlenecks: v.array(v.looseObject({ step: v.string(), type: v.string(), share: num, description: v.string() })),
   steps: v.array(v.looseObject({ id: v.string(), function: v.string(), wall_time_ms: num, time_share_pct: v.optional(num), location: v.optional(v.string()) })),
   hot_functions: v.array(v.object({ function: v.string(), location: v.string(), self_pct: num, total_pct: num })),
+  /**
+   * The hot functions in the project's own files, for the rules (research/rules/propose.ts): path
+   * relative to the repository root. Absent in checkpoints written before the rules existed.
+   */
+  hot_code: v.optional(
+    v.array(v.object({ function: v.string(), path: v.string(), line: num, column: num, self_pct: num, self_with_runtime_pct: num, total_pct: num })),
+    [],
+  ),
   suspicions: v.array(v.looseObject({ category: v.string(), location: v.string(), verdict: v.string(), description: v.string(), evidence: v.string(), function: v.string() })),
   optimization_hints: v.array(v.string()),
   wrong_tool_indicators: v.array(v.string()),
@@ -54,7 +63,14 @@ export const ProfileDigestSchema = v.object({
 });
 export type ProfileDigest = v.InferOutput<typeof ProfileDigestSchema>;
 
-export function digestProfile(report: ProfileReport, commit: string): ProfileDigest {
+/** Hot functions kept for the rules (the rules look at MAX_RULE_FUNCTIONS of them at most). */
+export const DIGEST_HOT_CODE = 15;
+
+/**
+ * `subdir` is where the command runs inside the repository (`--cwd`): the profile names files
+ * relative to it, the rules and patches relative to the repository root.
+ */
+export function digestProfile(report: ProfileReport, commit: string, subdir = ""): ProfileDigest {
   const result = report.result;
   const measurement = report.measurement;
   const metrics: Record<string, MetricDigest> = {};
@@ -99,6 +115,7 @@ export function digestProfile(report: ProfileReport, commit: string): ProfileDig
     top_bottlenecks: result.top_bottlenecks.map((b) => ({ ...b })),
     steps: flatSteps(result.performance_map.steps).slice(0, DIGEST_STEPS),
     hot_functions: hot.map((h) => ({ function: h.function || "(anonymous)", location: h.location, self_pct: h.self_pct, total_pct: h.total_pct })),
+    hot_code: hotCode(cpu?.ok ? [...cpu.profile.top_by_self, ...cpu.profile.top_by_total] : [], subdir),
     suspicions: result.suspicion_stack.map((s) => ({ category: s.category, location: s.location, verdict: s.verdict, description: s.description, evidence: s.evidence, function: s.function })),
     optimization_hints: [...result.optimization_hints],
     wrong_tool_indicators: [...result.wrong_tool_indicators],
@@ -140,4 +157,20 @@ const ENDPOINT_KEYS: Record<string, string> = { latency_p50_ms: "wall_time_ms", 
 
 export function baselineKey(metric: string, kind: ProfileDigest["target_kind"]): string {
   return kind === "endpoint" ? (ENDPOINT_KEYS[metric] ?? metric) : metric;
+}
+
+/** The project's own hot functions, each once, the most expensive first, paths from the repository root. */
+function hotCode(list: readonly CpuHotFunction[], subdir: string): ProfileDigest["hot_code"] {
+  const prefix = subdir === "" || subdir === "." ? "" : `${subdir.replace(/\/+$/, "")}/`;
+  const seen = new Set<string>();
+  const out: ProfileDigest["hot_code"] = [];
+  for (const h of [...list].sort((a, b) => b.self_with_runtime_ms - a.self_with_runtime_ms || b.total_ms - a.total_ms)) {
+    if (h.flagged || !h.path || h.path.startsWith("/") || h.path.startsWith("..") || h.line <= 0) continue;
+    const key = `${h.path}:${h.line}:${h.column}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push({ function: h.function || "(anonymous)", path: `${prefix}${h.path}`, line: h.line, column: h.column, self_pct: h.self_pct, self_with_runtime_pct: h.self_with_runtime_pct, total_pct: h.total_pct });
+    if (out.length >= DIGEST_HOT_CODE) break;
+  }
+  return out;
 }

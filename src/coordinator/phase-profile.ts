@@ -88,7 +88,7 @@ async function profileIn(ctx: LoopContext, run: Run, base: string, tree: Awaited
     },
     ctx.signal,
   );
-  const digest = digestProfile(report, base);
+  const digest = digestProfile(report, base, ctx.options.subdir);
   ctx.client.recordWorker("ln-811", {
     baseline: report.result.performance_map.baseline,
     performance_map: { ...report.result.performance_map, steps: digest.steps },

@@ -1,9 +1,12 @@
 /**
  * Phases 4, 5 and 6: research (the hypotheses of this cycle), the target, and context.md.
  *
- * Research reads every source the person enabled, again in every cycle: the hypotheses file (so
- * it may be extended while a run is paused or between runs) and the agent (`--agent`, asked with
- * this cycle's context). A hypothesis an earlier cycle tried (kept or removed) is not tried
+ * Research reads every source the person enabled, again in every cycle: the built-in rules
+ * (docs/research.md: patches for anti-patterns in the profile's hot functions, on the files as the
+ * cycle's base holds them; off with `--no-rules`), the hypotheses file (so it may be extended
+ * while a run is paused or between runs) and the agent (`--agent`, asked with this cycle's
+ * context). Where each hypothesis came from is stored beside it (`origins`) for the context and
+ * the report. A hypothesis an earlier cycle tried (kept or removed) is not tried
  * again. A dependency on a hypothesis kept earlier is met by the base and dropped; a hypothesis
  * depending on one removed earlier is set aside with that reason. The result is ordered by fix
  * level (research/hypotheses-order.ts) and stored whole in the RESEARCH checkpoint, where
@@ -13,7 +16,9 @@ import { writeFileAtomic } from "../runtime/atomic-fs.ts";
 import { join, relative } from "node:path";
 import { CancelledError, UsageError } from "../errors.ts";
 import { confinementMode } from "../confine/sandbox.ts";
+import { readTextAt } from "../git/index.ts";
 import { askAgentForHypotheses } from "../research/agent.ts";
+import { proposeFromHotCode } from "../research/rules/propose.ts";
 import { loadHypotheses, orderHypotheses, parseHypotheses } from "../research/hypotheses.ts";
 import type { Hypothesis } from "../research/hypotheses-schema.ts";
 import { renderContext } from "../report/context-md.ts";
@@ -28,6 +33,9 @@ import { storedMetric } from "./metric-schema.ts";
 
 /** The improvement asked for when neither the person nor research gives a target (phase 5). */
 export const DEFAULT_TARGET = "-50%";
+
+/** The name the built-in rules go by in sources, origins and reports. */
+export const RULES_SOURCE = "built-in rules";
 
 export interface SourceReport {
   source: string;
@@ -90,16 +98,35 @@ export async function researchPhase(ctx: LoopContext, run: Run): Promise<void> {
   const sources: SourceReport[] = [];
   const skippedByAgent: { id: string; reason: string }[] = [];
   const found: Hypothesis[] = [];
+  const origins: Record<string, string> = {};
   /** Adds a source's hypotheses; returns the ids an earlier source already gave (those are ignored). */
-  const add = (list: readonly Hypothesis[]): string[] => {
+  const add = (list: readonly Hypothesis[], origin: string): string[] => {
     const ids = new Set(found.map((h) => h.id));
-    for (const h of list) if (!ids.has(h.id)) found.push(h);
+    for (const h of list) {
+      if (ids.has(h.id)) continue;
+      found.push(h);
+      origins[h.id] = origin;
+    }
     return list.filter((h) => ids.has(h.id)).map((h) => h.id);
   };
+  let ruleSilences: { rule: string; path: string; line: number; function: string; reason: string }[] = [];
+  if (ctx.options.rules) {
+    const digest = profileDigestOf(run, cycle);
+    const base = cycleBase(run, ctx.options, cycle);
+    const ruleRun = await proposeFromHotCode(digest.hot_code, (path) => readTextAt(ctx.repo, base, path), { now: () => ctx.platform.now() });
+    const list = parseHypotheses({ version: 1, hypotheses: ruleRun.hypotheses }, "the built-in rules' hypotheses");
+    add(list, RULES_SOURCE);
+    ruleSilences = ruleRun.silences;
+    const looked = ruleRun.functions === 0 ? "no hot function of the project's own JS/TS code to look at" : `looked at ${ruleRun.functions} hot function${ruleRun.functions === 1 ? "" : "s"} in ${ruleRun.files} file${ruleRun.files === 1 ? "" : "s"}`;
+    const left = ruleRun.silences.length > 0 ? `; ${ruleRun.silences.length} pattern${ruleRun.silences.length === 1 ? "" : "s"} left alone (a precondition did not hold)` : "";
+    const unread = ruleRun.unread.length > 0 ? `; not read: ${ruleRun.unread.map((u) => `${u.path} (${u.reason})`).join(", ")}` : "";
+    ctx.say(`research: built-in rules ${looked}: ${list.length} hypothes${list.length === 1 ? "is" : "es"}`);
+    sources.push({ source: RULES_SOURCE, count: list.length, error: null, note: `${looked}${left}${unread}` });
+  }
   if (ctx.options.hypotheses_file) {
     ctx.say(`research: reading ${relative(ctx.repo.dir, ctx.options.hypotheses_file) || ctx.options.hypotheses_file}`);
     const list = await loadHypotheses(ctx.options.hypotheses_file, ctx.repo.dir);
-    add(list);
+    add(list, relative(ctx.repo.dir, ctx.options.hypotheses_file) || ctx.options.hypotheses_file);
     sources.push({ source: ctx.options.hypotheses_file, count: list.length, error: null, note: null });
   }
   if (ctx.options.agent) {
@@ -126,8 +153,8 @@ export async function researchPhase(ctx: LoopContext, run: Run): Promise<void> {
     if (answer.ok) {
       const { hypotheses, refused } = await confinableOnly(ctx, answer.hypotheses);
       skippedByAgent.push(...refused);
-      const duplicates = add(hypotheses);
-      const note = [answer.note, duplicates.length ? `ignored ids already given by the file: ${duplicates.join(", ")}` : null].filter(Boolean).join("; ") || null;
+      const duplicates = add(hypotheses, `agent: ${ctx.options.agent}`);
+      const note = [answer.note, duplicates.length ? `ignored ids already given by an earlier source: ${duplicates.join(", ")}` : null].filter(Boolean).join("; ") || null;
       sources.push({ source: `agent: ${ctx.options.agent}`, count: hypotheses.length, error: null, note });
     } else {
       sources.push({ source: `agent: ${ctx.options.agent}`, count: 0, error: answer.error, note: null });
@@ -171,7 +198,7 @@ export async function researchPhase(ctx: LoopContext, run: Run): Promise<void> {
     runId: run.runId,
     slug: ctx.slug,
     kind: "optimization-research",
-    payload: { cycle, hypotheses: ordered, sources, skipped },
+    payload: { cycle, hypotheses: ordered, sources, skipped, origins: originsOf(ordered, origins), rule_silences: ruleSilences },
     nowMs: ctx.platform.now(),
     pid: ctx.platform.pid,
   });
@@ -187,8 +214,14 @@ export async function researchPhase(ctx: LoopContext, run: Run): Promise<void> {
     sources,
     skipped,
     reordered,
+    origins: originsOf(ordered, origins),
+    rule_silences: ruleSilences,
     summary_path: summary.path,
   });
+}
+
+function originsOf(list: readonly Hypothesis[], origins: Readonly<Record<string, string>>): Record<string, string> {
+  return Object.fromEntries(list.map((h) => [h.id, origins[h.id] ?? "unknown"]));
 }
 
 /** A patch read from a file carries its text (`diff`) and its `path`; the stored form is the text alone. */

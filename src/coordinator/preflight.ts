@@ -57,6 +57,8 @@ export interface RunRequest {
   e2e?: string;
   hypotheses?: string;
   agent?: string;
+  /** The built-in rules (default on). */
+  rules?: boolean;
   thresholdPct?: number;
   maxRuns?: number;
   runs?: number;
@@ -173,7 +175,7 @@ export async function preflight(platform: Platform, request: RunRequest): Promis
   }
   const warnings: string[] = [];
   if (blocking.length > 0) warnings.push(`the run starts from HEAD (${base.slice(0, 7)}); uncommitted changes are not included`);
-  if (!hypothesesFile && !request.agent) warnings.push("no hypotheses source (--hypotheses or --agent): the run profiles and reports, and changes nothing");
+  if (!hypothesesFile && !request.agent && request.rules === false) warnings.push("no hypotheses source (--no-rules, and neither --hypotheses nor --agent): the run profiles and reports, and changes nothing");
 
   const discovered = request.test ? null : discoverTestCommand(start) ?? (start === repo.dir ? null : discoverTestCommand(repo.dir));
   const testCommand = request.test ?? discovered?.command;
@@ -246,6 +248,7 @@ export async function preflight(platform: Platform, request: RunRequest): Promis
     e2e: request.e2e ?? null,
     hypotheses_file: hypothesesFile,
     agent: request.agent ?? null,
+    rules: request.rules !== false,
     threshold_pct: threshold ?? null,
     max_runs: maxRuns ?? null,
     runs: runs ?? null,

@@ -30,6 +30,8 @@ export const RunOptionsSchema = v.object({
   /** Absolute path of the hypotheses file, read again at every cycle's research. */
   hypotheses_file: nullableString,
   agent: nullableString,
+  /** The built-in rules propose hypotheses (docs/research.md); `--no-rules` turns them off. */
+  rules: v.optional(v.boolean(), true),
   /** The person's smallest gain that counts, percent. */
   threshold_pct: nullableNumber,
   max_runs: nullableNumber,

@@ -20,7 +20,7 @@ export {
   type Identity,
 } from "./repo.ts";
 export { commitExists, resolveCommitish } from "./resolve.ts";
-export { applyChanges, diffTrees, listTree, readTreeAt, sameEntry, type TreeItem, type TreeListing } from "./tree.ts";
+export { applyChanges, diffTrees, listTree, readTextAt, readTreeAt, sameEntry, type TreeItem, type TreeListing } from "./tree.ts";
 export { materialize, updateWorkTree, writeChanges, WRITE_CONCURRENCY, type MaterializeOptions, type MaterializeResult, type UpdateResult } from "./materialize.ts";
 export { DEPENDENCY_DIRS, dependencyLinkSource, isDependencyCandidate, linkDependencies, privatizeDependency, type DependencyDir } from "./deps-link.ts";
 export { assertRealDir, assertRealParents, copyTree, emptyDir, entryKind, isInside, NoFollowTree, removeEntry, type EntryKind } from "./no-follow.ts";

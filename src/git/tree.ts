@@ -153,3 +153,24 @@ export function isSafeTreePath(path: string): boolean {
   if (path === "" || path.startsWith("/") || path.includes("\\") || path.includes("\0")) return false;
   return path.split("/").every((part) => part !== "" && part !== "." && part !== ".." && part.toLowerCase() !== ".git");
 }
+
+/**
+ * The text of one regular file at a commit, or null when the path is not a regular file there
+ * (missing, a directory, a symlink, a submodule) or is not UTF-8 text. Read-only, like readTreeAt.
+ */
+export async function readTextAt(repo: GitRepo, commit: string, path: string): Promise<string | null> {
+  const git = await loadGit();
+  const reading: GitRepo = { ...repo, gitFs: objectSnapshotFs(repo.fs, repo.gitdir) };
+  const slash = path.lastIndexOf("/");
+  const dir = slash < 0 ? "" : path.slice(0, slash);
+  const name = path.slice(slash + 1);
+  try {
+    const { tree } = await git.readTree({ ...gitArgs(reading), oid: commit, ...(dir ? { filepath: dir } : {}) });
+    const entry = tree.find((item) => item.path === name);
+    if (!entry || entry.type !== "blob" || (entry.mode !== "100644" && entry.mode !== "100755")) return null;
+    const { blob } = await git.readBlob({ ...gitArgs(reading), oid: entry.oid });
+    return new TextDecoder("utf-8", { fatal: true }).decode(blob);
+  } catch {
+    return null;
+  }
+}

@@ -23,6 +23,7 @@ const DIGEST: ProfileDigest = {
   top_bottlenecks: [{ step: "1", type: "cpu", share: 0.65, description: "parse: JSON parsing of the whole file" }],
   steps: [{ id: "1", function: "parse|lex", wall_time_ms: 800, time_share_pct: 64.83, location: "src/a.ts:3" }],
   hot_functions: [{ function: "parse", location: "src/a.ts:3:1", self_pct: 70, total_pct: 80 }],
+  hot_code: [],
   suspicions: [
     { category: "n+1", location: "src/hot.ts:12", verdict: "confirmed", description: "a query per row", evidence: "loop around db.get", function: "load" },
     { category: "sync-io", location: "src/b.ts:4", verdict: "dismissed", description: "readFileSync once", evidence: "outside the loop", function: "init" },

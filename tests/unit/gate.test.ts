@@ -27,6 +27,7 @@ function digest(overrides: Partial<ProfileDigest> = {}): ProfileDigest {
     top_bottlenecks: [],
     steps: [],
     hot_functions: [],
+    hot_code: [],
     suspicions: [],
     optimization_hints: [],
     wrong_tool_indicators: [],
