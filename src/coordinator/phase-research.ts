@@ -18,6 +18,7 @@ import { CancelledError, UsageError } from "../errors.ts";
 import { confinementMode } from "../confine/sandbox.ts";
 import { readTextAt } from "../git/index.ts";
 import { askAgentForHypotheses } from "../research/agent.ts";
+import { researchTarget } from "../research/research-target.ts";
 import { proposeFromHotCode } from "../research/rules/propose.ts";
 import { loadHypotheses, orderHypotheses, parseHypotheses } from "../research/hypotheses.ts";
 import type { Hypothesis } from "../research/hypotheses-schema.ts";
@@ -76,8 +77,17 @@ export function contextInput(ctx: LoopContext, run: Run, hypotheses: readonly Hy
     digest: profileDigestOf(run, cycle),
     gate: { verdict: String(gate.gate_verdict ?? "?"), findings: ((gate.gate as { findings?: GateFinding[] } | undefined)?.findings ?? []) },
     hypotheses,
+    origins: hypotheses ? researchOrigins(run) : undefined,
+    ruleSilences: hypotheses ? ruleSilencesOf(run) : undefined,
     previous: completedCycles(run).filter((c) => c.cycle < cycle),
   };
+}
+
+function ruleSilencesOf(run: Run): { rule: string; path: string; line: number; function: string; reason: string }[] {
+  const list = (payloadOf(run, "PHASE_4_RESEARCH") ?? {}).rule_silences;
+  if (!Array.isArray(list)) return [];
+  return list.filter((q): q is { rule: string; path: string; line: number; function: string; reason: string } =>
+    typeof q === "object" && q !== null && typeof q.rule === "string" && typeof q.path === "string" && typeof q.line === "number" && typeof q.function === "string" && typeof q.reason === "string");
 }
 
 /**
@@ -230,6 +240,13 @@ function inlineChange(change: Hypothesis["change"]): Hypothesis["change"] {
   return change;
 }
 
+/** Where each of this cycle's hypotheses came from (empty for checkpoints written before origins existed). */
+export function researchOrigins(run: Run): Record<string, string> {
+  const origins = (payloadOf(run, "PHASE_4_RESEARCH") ?? {}).origins;
+  if (typeof origins !== "object" || origins === null || Array.isArray(origins)) return {};
+  return Object.fromEntries(Object.entries(origins as Record<string, unknown>).filter((entry): entry is [string, string] => typeof entry[1] === "string"));
+}
+
 /** The hypotheses research stored for this cycle, validated again. */
 export function researchedHypotheses(run: Run): Hypothesis[] {
   const payload = payloadOf(run, "PHASE_4_RESEARCH") ?? {};
@@ -243,7 +260,9 @@ export function researchedHypotheses(run: Run): Hypothesis[] {
 
 /**
  * Phase 5: the person's target wins; else, on a terminal, the person is asked (with the baseline
- * shown); else 50% better than the baseline (DEFAULT_TARGET). Later cycles keep cycle 1's target.
+ * shown and the research target as the answer Enter gives); else the research target when its
+ * confidence is medium or high (research/research-target.ts); else 50% better than the baseline
+ * (DEFAULT_TARGET). Later cycles keep cycle 1's target.
  */
 export async function targetPhase(ctx: LoopContext, run: Run): Promise<void> {
   const cycle = run.state.current_cycle;
@@ -257,8 +276,16 @@ export async function targetPhase(ctx: LoopContext, run: Run): Promise<void> {
     return;
   }
   const timeMetric = ctx.options.target_spec.kind === "endpoint" ? "latency_p50_ms" : "wall_time_ms";
-  let chosen: MetricSpec = parseMetric(DEFAULT_TARGET, { flag: "--target", defaultTimeMetric: timeMetric });
+  let fallback = DEFAULT_TARGET;
   let source = "default: 50% better than the baseline";
+  const researched = researchTarget(researchedHypotheses(run), researchOrigins(run), RULES_SOURCE);
+  if (researched && researched.confidence !== "low") {
+    fallback = `-${researched.saving_pct}%`;
+    source = researched.basis;
+  } else if (researched) {
+    source = `default: 50% better than the baseline (the research target -${researched.saving_pct}% has low confidence: ${researched.basis})`;
+  }
+  let chosen: MetricSpec = parseMetric(fallback, { flag: "--target", defaultTimeMetric: timeMetric });
   if (ctx.asker.interactive) {
     const digest = profileDigestOf(run, cycle);
     const wall = digest.metrics[timeMetric === "wall_time_ms" ? "wall_time_ms" : "latency_ms"] ?? Object.values(digest.metrics)[0];
@@ -266,8 +293,8 @@ export async function targetPhase(ctx: LoopContext, run: Run): Promise<void> {
       wall ? `median ${wall.unit === "ms" ? `${wall.median.toFixed(1)} ms` : `${wall.median} ${wall.unit}`} (95% CI ${wall.ci[0].toFixed(1)} .. ${wall.ci[1].toFixed(1)}, n ${wall.n})` : "no main metric",
       `bottleneck: ${digest.classification}: ${digest.bottleneck_detail}`,
     ]);
-    const answer = await ctx.asker.text("What should it reach? (e.g. 200ms, -40%, 2x; Enter for -50%)", {
-      placeholder: DEFAULT_TARGET,
+    const answer = await ctx.asker.text(`What should it reach? (e.g. 200ms, -40%, 2x; Enter for ${fallback})`, {
+      placeholder: fallback,
       check: (value) => {
         if (value.trim() === "") return undefined;
         try {
@@ -285,7 +312,7 @@ export async function targetPhase(ctx: LoopContext, run: Run): Promise<void> {
     }
   }
   ctx.say(`target: ${describeMetric(chosen)} (${source})`);
-  ctx.client.checkpoint("PHASE_5_SET_TARGET", { target_metric: chosen, target_source: source });
+  ctx.client.checkpoint("PHASE_5_SET_TARGET", { target_metric: chosen, target_source: source, research_target: researched });
 }
 
 /** Phase 6: context.md, rewritten every cycle (it holds the previous cycles). */

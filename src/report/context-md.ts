@@ -26,8 +26,15 @@ export interface ContextInput {
   gate: { verdict: string; findings: readonly GateFinding[] } | null;
   /** null before research (the context an agent researches from). */
   hypotheses: readonly Hypothesis[] | null;
+  /** Where each hypothesis came from (the built-in rules, the file, the agent), by id. */
+  origins?: Readonly<Record<string, string>>;
+  /** Patterns the built-in rules found and left alone, with the precondition that failed. */
+  ruleSilences?: readonly { rule: string; path: string; line: number; function: string; reason: string }[];
   previous: readonly CycleRecord[];
 }
+
+/** Patterns left alone listed in context.md, at most. */
+const MAX_LISTED_SILENCES = 20;
 
 const LABELS: Record<string, string> = {
   wall_time_ms: "wall time",
@@ -126,16 +133,23 @@ export function renderContext(input: ContextInput): string {
     out.push("## Hypotheses", "");
     if (input.hypotheses.length === 0) out.push("- none");
     else {
-      out.push("| id | level | change | files | expected | depends on | conflicts with | evidence |", "|---|---|---|---|---|---|---|---|");
+      out.push("| id | from | level | change | files | expected | depends on | conflicts with | evidence |", "|---|---|---|---|---|---|---|---|---|");
       for (const h of input.hypotheses) {
         const files = h.files_to_modify.join(", ") || (h.change.kind === "env" ? `env ${Object.keys(h.change.set).join(", ")}` : "-");
         const impact = h.expected_impact === null ? "-" : String(h.expected_impact);
         out.push(
-          `| ${h.id} | ${h.fix_level} | ${cell(`${h.change.kind}: ${h.description}`)} | ${cell(files)} | ${cell(impact)} | ${h.dependencies.join(", ") || "-"} | ${[...h.conflicts_with, ...(h.group ? [`group ${h.group}`] : [])].join(", ") || "-"} | ${cell(h.evidence.join("; ") || "none")} |`,
+          `| ${h.id} | ${cell(input.origins?.[h.id] ?? "-")} | ${h.fix_level} | ${cell(`${h.change.kind}: ${h.description}`)} | ${cell(files)} | ${cell(impact)} | ${h.dependencies.join(", ") || "-"} | ${[...h.conflicts_with, ...(h.group ? [`group ${h.group}`] : [])].join(", ") || "-"} | ${cell(h.evidence.join("; ") || "none")} |`,
         );
       }
     }
     out.push("");
+    const silences = input.ruleSilences ?? [];
+    if (silences.length > 0) {
+      out.push("### Left alone by the built-in rules", "");
+      for (const q of silences.slice(0, MAX_LISTED_SILENCES)) out.push(`- ${q.path}:${q.line} (${q.function}), ${q.rule}: ${q.reason}`);
+      if (silences.length > MAX_LISTED_SILENCES) out.push(`- and ${silences.length - MAX_LISTED_SILENCES} more (in the research summary)`);
+      out.push("");
+    }
   }
   out.push("## Previous cycles", "");
   if (input.previous.length === 0) out.push("- none: this is the first cycle");

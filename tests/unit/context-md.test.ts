@@ -175,9 +175,9 @@ describe("renderContext", () => {
 
   test("hypotheses: conflicts, dependencies, impact, evidence, pipes escaped", () => {
     const all = lines(md);
-    assert.ok(all.includes("| id | level | change | files | expected | depends on | conflicts with | evidence |"));
-    assert.ok(all.includes("| H1 | application | edit: parse lazily \\| skip unused keys | src/a.ts | 3x | - | H2 | parse is 70% self time; keys unused |"), md);
-    assert.ok(all.includes("| H2 | configuration | env: more parser threads | env PARSER_THREADS | 40 | - | H1 | none |"), md);
+    assert.ok(all.includes("| id | from | level | change | files | expected | depends on | conflicts with | evidence |"));
+    assert.ok(all.includes("| H1 | - | application | edit: parse lazily \\| skip unused keys | src/a.ts | 3x | - | H2 | parse is 70% self time; keys unused |"), md);
+    assert.ok(all.includes("| H2 | - | configuration | env: more parser threads | env PARSER_THREADS | 40 | - | H1 | none |"), md);
     assert.ok(!md.includes("lazily | skip"), "the pipe in the description is escaped");
   });
 
@@ -192,9 +192,10 @@ describe("renderContext", () => {
       },
       "test",
     );
-    const all = lines(renderContext(context({ hypotheses: list })));
-    assert.ok(all.includes("| A | configuration | env: a | env A | - | - | group threads | none |"));
-    assert.ok(all.includes("| B | configuration | env: b | env B | - | A | - | because |"));
+    const all = lines(renderContext(context({ hypotheses: list, origins: { A: "built-in rules" }, ruleSilences: [{ rule: "set-membership", path: "src/a.js", line: 3, function: "f", reason: "`xs`: declared with var" }] })));
+    assert.ok(all.includes("- src/a.js:3 (f), set-membership: `xs`: declared with var"));
+    assert.ok(all.includes("| A | built-in rules | configuration | env: a | env A | - | - | group threads | none |"));
+    assert.ok(all.includes("| B | - | configuration | env: b | env B | - | A | - | because |"));
   });
 
   test("hypotheses: an empty list says none", () => {
