@@ -8,6 +8,7 @@ import { registerCompare } from "./compare.ts";
 import { registerDemo } from "./demo.ts";
 import { registerExecute } from "./execute.ts";
 import { registerProfile } from "./profile.ts";
+import { registerResearch } from "./research.ts";
 import { registerReport, registerResume } from "./resume.ts";
 import { registerRun } from "./run.ts";
 import { registerRuntime } from "./runtime.ts";
@@ -55,6 +56,7 @@ export function buildApp(platform: Platform): App {
   registerReport(cli, platform);
   registerDemo(cli, platform, setExit);
   registerProfile(cli, platform);
+  registerResearch(cli, platform);
   registerCompare(cli, platform);
   registerExecute(cli, platform);
   registerStatus(cli, platform);

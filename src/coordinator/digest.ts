@@ -5,7 +5,7 @@
  * history event that carries the state. Pure: a ProfileReport in, a digest out.
  */
 import * as v from "valibot";
-import type { CpuHotFunction } from "../profile/cpu-profile-parse.ts";
+import { hotEvidenceFrom } from "../research/rules/propose.ts";
 import type { ProfileReport } from "../profile/profile.ts";
 
 /** Steps and hot functions kept in the digest (the summary has them all). */
@@ -115,7 +115,7 @@ export function digestProfile(report: ProfileReport, commit: string, subdir = ""
     top_bottlenecks: result.top_bottlenecks.map((b) => ({ ...b })),
     steps: flatSteps(result.performance_map.steps).slice(0, DIGEST_STEPS),
     hot_functions: hot.map((h) => ({ function: h.function || "(anonymous)", location: h.location, self_pct: h.self_pct, total_pct: h.total_pct })),
-    hot_code: hotCode(cpu?.ok ? [...cpu.profile.top_by_self, ...cpu.profile.top_by_total] : [], subdir),
+    hot_code: hotEvidenceFrom(cpu?.ok ? [...cpu.profile.top_by_self, ...cpu.profile.top_by_total] : [], subdir, DIGEST_HOT_CODE),
     suspicions: result.suspicion_stack.map((s) => ({ category: s.category, location: s.location, verdict: s.verdict, description: s.description, evidence: s.evidence, function: s.function })),
     optimization_hints: [...result.optimization_hints],
     wrong_tool_indicators: [...result.wrong_tool_indicators],
@@ -159,18 +159,3 @@ export function baselineKey(metric: string, kind: ProfileDigest["target_kind"]):
   return kind === "endpoint" ? (ENDPOINT_KEYS[metric] ?? metric) : metric;
 }
 
-/** The project's own hot functions, each once, the most expensive first, paths from the repository root. */
-function hotCode(list: readonly CpuHotFunction[], subdir: string): ProfileDigest["hot_code"] {
-  const prefix = subdir === "" || subdir === "." ? "" : `${subdir.replace(/\/+$/, "")}/`;
-  const seen = new Set<string>();
-  const out: ProfileDigest["hot_code"] = [];
-  for (const h of [...list].sort((a, b) => b.self_with_runtime_ms - a.self_with_runtime_ms || b.total_ms - a.total_ms)) {
-    if (h.flagged || !h.path || h.path.startsWith("/") || h.path.startsWith("..") || h.line <= 0) continue;
-    const key = `${h.path}:${h.line}:${h.column}`;
-    if (seen.has(key)) continue;
-    seen.add(key);
-    out.push({ function: h.function || "(anonymous)", path: `${prefix}${h.path}`, line: h.line, column: h.column, self_pct: h.self_pct, self_with_runtime_pct: h.self_with_runtime_pct, total_pct: h.total_pct });
-    if (out.length >= DIGEST_HOT_CODE) break;
-  }
-  return out;
-}

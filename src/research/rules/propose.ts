@@ -5,6 +5,7 @@
  * JS/TS, or larger than the parser takes are not read. Functions whose share of the profile is
  * below MIN_RULE_SHARE_PCT are left alone: a rewrite there could not be measured.
  */
+import type { CpuHotFunction } from "../../profile/cpu-profile-parse.ts";
 import type { HypothesisInput } from "../hypotheses-schema.ts";
 import { loadSource, proposeForFile, type RuleSilence } from "./engine.ts";
 import { RULES } from "./index.ts";
@@ -70,4 +71,24 @@ export async function proposeFromHotCode(
   }
   run.elapsed_ms = Math.round((now() - started) * 1000) / 1000;
   return run;
+}
+
+/**
+ * The project's own hot functions of a CPU profile as the rules' evidence: each once, the most
+ * expensive first, at most `limit`; `subdir` (where the command ran, relative to the repository
+ * root) is put before the profile's paths so they name files from the repository root.
+ */
+export function hotEvidenceFrom(list: readonly CpuHotFunction[], subdir: string, limit: number): HotEvidence[] {
+  const prefix = subdir === "" || subdir === "." ? "" : `${subdir.replace(/\/+$/, "")}/`;
+  const seen = new Set<string>();
+  const out: HotEvidence[] = [];
+  for (const h of [...list].sort((a, b) => b.self_with_runtime_ms - a.self_with_runtime_ms || b.total_ms - a.total_ms)) {
+    if (h.flagged || !h.path || h.path.startsWith("/") || h.path.startsWith("..") || h.line <= 0) continue;
+    const key = `${h.path}:${h.line}:${h.column}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push({ function: h.function || "(anonymous)", path: `${prefix}${h.path}`, line: h.line, column: h.column, self_pct: h.self_pct, self_with_runtime_pct: h.self_with_runtime_pct, total_pct: h.total_pct });
+    if (out.length >= limit) break;
+  }
+  return out;
 }
