@@ -10,7 +10,7 @@ const SKIPPED_KEYS = new Set(["type", "start", "end", "loc", "range", "extra", "
 /** The child nodes of `node`, in source order of their keys. */
 export function childrenOf(node: Node): Node[] {
   const out: Node[] = [];
-  for (const key of Object.keys(node)) {
+  for (const key in node) {
     if (SKIPPED_KEYS.has(key)) continue;
     const value = (node as unknown as Record<string, unknown>)[key];
     if (Array.isArray(value)) {

@@ -15,7 +15,7 @@ import MagicString from "magic-string";
 import { createTwoFilesPatch } from "diff";
 import type { File, Node } from "@babel/types";
 import { type HypothesisInput, ID_PATTERN } from "../hypotheses-schema.ts";
-import { isFunction, lineOf, type FunctionNode } from "./ast.ts";
+import { isFunction, lineOf, walk, type FunctionNode } from "./ast.ts";
 import { parseSource } from "./parse.ts";
 import { analyzeScopes, type ScopeInfo } from "./scope.ts";
 import type { Edit, Finding, HotEvidence, Proposal, Rule, RuleContext } from "./types.ts";
@@ -48,32 +48,34 @@ export function loadSource(path: string, text: string): SourceFile | { error: st
  */
 export function locateFunction(file: SourceFile, hot: Pick<HotEvidence, "line" | "column" | "function">): FunctionNode | File["program"] | null {
   const program = file.ast.program;
-  const starting: FunctionNode[] = [];
-  const containing: FunctionNode[] = [];
-  const visit = (node: Node) => {
-    if (isFunction(node)) {
-      const start = node.loc?.start.line ?? 0;
-      const end = node.loc?.end.line ?? 0;
-      if (start === hot.line) starting.push(node);
-      else if (start < hot.line && hot.line <= end) containing.push(node);
-    }
-    for (const key of Object.keys(node)) {
-      if (key === "loc" || key === "extra" || key.endsWith("Comments")) continue;
-      const value = (node as unknown as Record<string, unknown>)[key];
-      if (Array.isArray(value)) for (const item of value) if (item && typeof (item as Node).type === "string") visit(item as Node);
-      if (value && typeof (value as Node).type === "string") visit(value as Node);
-    }
-  };
-  visit(program);
+  const functions = functionsOf(program);
+  const starting = functions.filter((fn) => (fn.loc?.start.line ?? 0) === hot.line);
   if (starting.length > 0) {
     const column = hot.column - 1;
     const before = hot.column > 0 ? starting.filter((fn) => (fn.loc?.start.column ?? 0) <= column) : [];
-    // Walked outermost first: the last one starting at or before the column is the innermost.
+    // In source order, outermost first: the last one starting at or before the column is the innermost.
     return before.at(-1) ?? starting[0] ?? null;
   }
   const topLevel = hot.function === "(anonymous)" || hot.function === "" || hot.function === "(program)";
   if (topLevel && hot.line <= 1) return program;
+  const containing = functions.filter((fn) => (fn.loc?.start.line ?? 0) < hot.line && hot.line <= (fn.loc?.end.line ?? 0));
   return containing.at(-1) ?? null;
+}
+
+/** Every function of a program, in source order (outer before inner), computed once. */
+const FUNCTIONS = new WeakMap<Node, FunctionNode[]>();
+
+function functionsOf(program: Node): FunctionNode[] {
+  let list = FUNCTIONS.get(program);
+  if (!list) {
+    const found: FunctionNode[] = [];
+    walk(program, (node) => {
+      if (isFunction(node)) found.push(node);
+    });
+    list = found;
+    FUNCTIONS.set(program, list);
+  }
+  return list;
 }
 
 export interface RuleHypothesis {
@@ -171,7 +173,7 @@ export function applyEdits(text: string, edits: readonly Edit[]): string | null 
 function editedLines(text: string, edits: readonly Edit[]): [number, number] {
   const lineAt = (offset: number) => {
     let line = 1;
-    for (let i = 0; i < offset && i < text.length; i++) if (text.charCodeAt(i) === 10) line++;
+    for (let i = text.indexOf("\n"); i >= 0 && i < offset; i = text.indexOf("\n", i + 1)) line++;
     return line;
   };
   const starts = edits.map((e) => lineAt(e.start));

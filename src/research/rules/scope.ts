@@ -11,7 +11,7 @@
  * References that resolve to no declaration are globals (`JSON`, `Math`, …) and are kept by name.
  */
 import type { Identifier, Node } from "@babel/types";
-import { childrenOf, isFunction } from "./ast.ts";
+import { isFunction } from "./ast.ts";
 
 export type BindingKind = "var" | "let" | "const" | "param" | "function" | "class" | "import" | "catch" | "enum";
 
@@ -194,14 +194,20 @@ function functionScope(scope: Scope): Scope {
   return s;
 }
 
+const SKIPPED_KEYS = new Set(["type", "start", "end", "loc", "range", "extra", "leadingComments", "trailingComments", "innerComments", "comments", "tokens"]);
+
+function isNodeValue(value: unknown): value is Node {
+  return typeof value === "object" && value !== null && typeof (value as { type?: unknown }).type === "string";
+}
+
 function childEntries(node: Node): [string, Node][] {
   const out: [string, Node][] = [];
-  const children = new Set(childrenOf(node));
-  for (const key of Object.keys(node)) {
+  for (const key in node) {
+    if (SKIPPED_KEYS.has(key)) continue;
     const value = (node as unknown as Record<string, unknown>)[key];
     if (Array.isArray(value)) {
-      for (const item of value) if (children.has(item as Node)) out.push([key, item as Node]);
-    } else if (children.has(value as Node)) out.push([key, value as Node]);
+      for (const item of value) if (isNodeValue(item)) out.push([key, item]);
+    } else if (isNodeValue(value)) out.push([key, value]);
   }
   return out;
 }

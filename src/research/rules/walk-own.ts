@@ -22,17 +22,31 @@ export function walkOwn(ctx: RuleContext, visit: (node: Node, ancestors: readonl
   );
 }
 
-/** The ancestors of `target` from `root` (root first), or [] when it is the root or not found. */
+/** Each node's parent, per program (computed once, on first use). */
+const PARENTS = new WeakMap<Node, WeakMap<Node, Node>>();
+
+function parentsOf(root: Node): WeakMap<Node, Node> {
+  let parents = PARENTS.get(root);
+  if (!parents) {
+    const map = new WeakMap<Node, Node>();
+    walk(root, (node, ancestors) => {
+      const parent = ancestors[ancestors.length - 1];
+      if (parent) map.set(node, parent);
+    });
+    parents = map;
+    PARENTS.set(root, parents);
+  }
+  return parents;
+}
+
+/** The ancestors of `target` from `root` (root first), or [] when it is the root or not under it. */
 export function ancestorsOf(root: Node, target: Node): Node[] {
   if (root === target) return [];
-  let found: Node[] = [];
-  walk(root, (node, ancestors) => {
-    if (found.length > 0) return false;
-    if (node === target) {
-      found = [...ancestors];
-      return false;
-    }
-    return (node.start ?? 0) <= (target.start ?? 0) && (target.end ?? 0) <= (node.end ?? 0);
-  });
-  return found;
+  const parents = parentsOf(root);
+  const out: Node[] = [];
+  for (let node = parents.get(target); node; node = parents.get(node)) {
+    out.push(node);
+    if (node === root) return out.reverse();
+  }
+  return [];
 }
