@@ -3,17 +3,25 @@
  * found in the source of the hot functions, each with its evidence and a verdict.
  *
  * For each hot function whose file is inside the project root (resolved with realpath, so a
- * symlink cannot lead outside; node_modules is skipped: not the person's code), the function's
- * lines (suspicion-scan.ts) are scanned for:
- *  - sync_fs_in_hot_path: `readFileSync`, `existsSync`, `statSync`… anywhere in the function
- *  - json_in_loop: `JSON.parse` / `JSON.stringify` inside a loop
- *  - regexp_in_loop: `new RegExp(` inside a loop
- *  - await_in_loop: `await` inside a `for`/`while` body (not `for await`)
- *  - quadratic_search: `.includes(` `.indexOf(` `.find(` `.findIndex(` `.some(` `.filter(` inside a loop
- *  - string_concat_in_loop: `s += "…"` (or `s += x` for a variable declared as a string, or
- *    `s = s + …`) inside a loop
- *  - date_intl_in_loop: `new Date(`, `new Intl.*`, `Intl.*(`, `toLocale*String(` inside a loop
- *  - spread_in_reduce: `...acc` inside a `.reduce(` callback whose accumulator is `acc`
+ * symlink cannot lead outside; node_modules is skipped: not the person's code), the file is parsed
+ * once with the rule engine's parser (research/rules: `loadSource`, the same tree the rules patch,
+ * so the evidence and the fix come from one place) and the function's node is found from the
+ * profile's line and column (`locateFunction`). Its own code (research/rules/walk-own.ts: without
+ * the functions defined in it, which are profiled on their own, but with iteration callbacks such as
+ * `xs.map((x) => …)`, which run as a loop) is matched node by node (suspicion-nodes.ts) for:
+ *  - sync_fs_in_hot_path: a call to `readFileSync`, `existsSync`, `statSync`… anywhere in the function
+ *  - json_in_loop: a call to `JSON.parse` / `JSON.stringify` (JSON the global) inside a loop
+ *  - regexp_in_loop: `new RegExp(…)` / `RegExp(…)` (the global) inside a loop
+ *  - await_in_loop: `await` inside a `for`/`while`/`do` (not `for await`), not in a callback
+ *  - quadratic_search: `.includes(` `.indexOf(` `.find(` `.findIndex(` `.some(` `.filter(` inside a
+ *    loop, unless the receiver is known to be a string
+ *  - string_concat_in_loop: `s += "…"`, `s += x` / `s = s + …` for a string binding declared
+ *    outside the loop, inside a loop
+ *  - date_intl_in_loop: `new Date(…)`, `new Intl.*(…)`, `Intl.*(…)`, `.toLocale*String(…)` inside a loop
+ *  - spread_in_reduce: a spread of the accumulator inside a `.reduce(` callback
+ * Loops are `for`/`while`/`do` bodies (with their test and update, not a `for` init or the
+ * iterable of `for…of`, which run once) and iteration callbacks. Comments, strings, template text
+ * and regex literals are not code: nothing in them matches. A file that does not parse gives none.
  *
  * Verdict: "confirmed" when the function's self share of the profile (with the runtime code it
  * calls directly, when the profile gives it) is at least SUSPICION_CONFIRM_SELF_PCT, or, for patterns whose cost lands in a callee (fs, JSON and Intl
@@ -21,13 +29,17 @@
  * SUSPICION_CONFIRM_TOTAL_PCT. `await` costs waiting, which CPU samples do not see: it is
  * confirmed when the caller says the run mostly waits (`waitPct` >= AWAIT_CONFIRM_WAIT_PCT).
  * Otherwise "dismissed": the pattern is there, but the profile does not show it costing time.
- * A line scan, not a parser: `includes` on a string and on an array look the same, and a
- * pattern in a nested function defined inside a loop counts as in the loop.
+ * Syntax, not types: `xs.includes(x)` on a string parameter without a type looks like one on an array.
  */
 import { readFileSync, realpathSync } from "node:fs";
 import { isAbsolute, relative, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
-import { findLoops, functionLines, loopAt, type LoopRange, maskSource } from "./suspicion-scan.ts";
+import type { Node } from "@babel/types";
+import { loadSource, locateFunction, type SourceFile } from "../research/rules/engine.ts";
+import { lineOf } from "../research/rules/ast.ts";
+import type { RuleContext } from "../research/rules/types.ts";
+import { walkOwn } from "../research/rules/walk-own.ts";
+import { matchNode, type NodeMatch } from "./suspicion-nodes.ts";
 import type { HotFunction, Step } from "./types.ts";
 
 export type SuspicionCategory =
@@ -67,64 +79,8 @@ export const AWAIT_CONFIRM_WAIT_PCT = 30;
 /** Hot functions whose source is read, at most. */
 export const MAX_SCANNED_FUNCTIONS = 15;
 const SNIPPET_CHARS = 160;
-
-interface Pattern {
-  category: SuspicionCategory;
-  regex: RegExp;
-  /** Whether it only counts inside a loop. */
-  inLoop: boolean;
-  /** Whether its cost lands in a callee frame (total share confirms). */
-  callee: boolean;
-  what: string;
-  advice: string;
-}
-
-const PATTERNS: Pattern[] = [
-  {
-    category: "sync_fs_in_hot_path",
-    regex: /\b(?:readFileSync|writeFileSync|appendFileSync|existsSync|statSync|lstatSync|readdirSync|openSync|readSync|writeSync|accessSync|mkdirSync|realpathSync)\s*\(/g,
-    inLoop: false,
-    callee: true,
-    what: "a synchronous file-system call in a hot function",
-    advice: "read once outside the hot path and reuse the result (a cache or a Map), or batch the calls",
-  },
-  {
-    category: "json_in_loop",
-    regex: /\bJSON\.(?:parse|stringify)\s*\(/g,
-    inLoop: true,
-    callee: true,
-    what: "JSON parsed or serialised on every iteration",
-    advice: "parse or serialise once outside the loop and keep the value",
-  },
-  {
-    category: "regexp_in_loop",
-    regex: /\bnew\s+RegExp\s*\(/g,
-    inLoop: true,
-    callee: true,
-    what: "a RegExp built on every iteration",
-    advice: "build the RegExp once outside the loop",
-  },
-  {
-    category: "quadratic_search",
-    regex: /\.(?:includes|indexOf|lastIndexOf|find|findIndex|some|filter)\s*\(/g,
-    inLoop: true,
-    callee: false,
-    what: "a linear search inside a loop (quadratic when both grow)",
-    advice: "index the searched collection once in a Set or Map and look up in O(1)",
-  },
-  {
-    category: "date_intl_in_loop",
-    regex: /\bnew\s+Date\s*\(|\bnew\s+Intl\.\w+|\bIntl\.\w+\s*\(|\.toLocale(?:Date|Time)?String\s*\(/g,
-    inLoop: true,
-    callee: true,
-    what: "a Date or Intl object made on every iteration",
-    advice: "create the Date/Intl formatter once outside the loop and reuse it",
-  },
-];
-
-const AWAIT_ADVICE = "start independent calls together (Promise.all with a concurrency limit) or batch them into one request";
-const CONCAT_ADVICE = "collect the parts in an array and join once, or build the string with one template";
-const SPREAD_ADVICE = "mutate the accumulator (push, or assign a key) instead of copying it on every iteration";
+/** Characters kept before the pattern when its line is too long to quote whole (minified code). */
+const SNIPPET_LEAD_CHARS = 40;
 
 export interface SuspicionOptions {
   /** Steps of the performance map: a suspicion in a step's function lists that step. */
@@ -134,7 +90,7 @@ export interface SuspicionOptions {
   maxFunctions?: number;
 }
 
-/** Scans the hot functions' source for known anti-patterns. Unreadable files are skipped. */
+/** Scans the hot functions' source for known anti-patterns. Unreadable or unparsable files are skipped. */
 export function suspicionsFromSource(projectRoot: string, hotFunctions: readonly HotFunction[], options: SuspicionOptions = {}): Suspicion[] {
   let root: string;
   try {
@@ -142,22 +98,22 @@ export function suspicionsFromSource(projectRoot: string, hotFunctions: readonly
   } catch {
     return [];
   }
-  const seen = new Set<string>();
+  const seen = new Set<Node>();
   const found: Suspicion[] = [];
-  const files = new Map<string, string | null>();
+  const files = new Map<string, SourceFile | null>();
   let scanned = 0;
   for (const hot of hotFunctions) {
     if (scanned >= (options.maxFunctions ?? MAX_SCANNED_FUNCTIONS)) break;
     const file = fileInProject(root, projectRoot, hot);
     if (!file || hot.line <= 0) continue;
-    const key = `${file.rel}:${hot.line}`;
-    if (seen.has(key)) continue;
-    seen.add(key);
-    if (!files.has(file.real)) files.set(file.real, readText(file.real));
-    const text = files.get(file.real);
-    if (text === null || text === undefined) continue;
+    if (!files.has(file.real)) files.set(file.real, readSource(file.real, file.rel));
+    const source = files.get(file.real);
+    if (!source) continue;
+    const fn = locateFunction(source, { line: hot.line, column: hotColumn(hot), function: hot.function });
+    if (!fn || seen.has(fn)) continue;
+    seen.add(fn);
     scanned++;
-    found.push(...scanFunction(text, file.rel, hot, options));
+    found.push(...scanFunction(source, fn, file.rel, hot, options));
   }
   return found;
 }
@@ -188,83 +144,54 @@ function fileInProject(root: string, projectRoot: string, hot: HotFunction): { r
   return { real, rel: posix };
 }
 
-function scanFunction(text: string, rel: string, hot: HotFunction, options: SuspicionOptions): Suspicion[] {
-  const lines = text.split("\n");
-  const masked = maskSource(text).split("\n");
-  const header = hot.line - 1;
-  if (header >= lines.length) return [];
-  const [first, last] = functionLines(masked, header);
-  const loops = findLoops(masked, first, last);
-  const results: Suspicion[] = [];
-  const add = (category: SuspicionCategory, line: number, what: string, advice: string, callee: boolean, loop: LoopRange | null) => {
-    if (results.some((item) => item.category === category && item.line === line + 1)) return;
-    results.push(makeSuspicion({ category, rel, line, snippet: lines[line] ?? "", what, advice, callee, loop, hot, options }));
+/** 1-based column of the function's start as the profile gives it (CpuHotFunction.column, else the location's), 0 when unknown. */
+function hotColumn(hot: HotFunction): number {
+  const column = (hot as HotFunction & { column?: number }).column;
+  if (typeof column === "number") return column;
+  const match = /:\d+:(\d+)$/.exec(hot.location);
+  return match ? Number(match[1]) : 0;
+}
+
+function scanFunction(source: SourceFile, fn: RuleContext["fn"], rel: string, hot: HotFunction, options: SuspicionOptions): Suspicion[] {
+  const ctx: RuleContext = {
+    text: source.text,
+    path: rel,
+    typescript: source.typescript,
+    ast: source.ast,
+    scopes: source.scopes,
+    fn,
+    hot: { function: hot.function, path: rel, line: hot.line, column: hotColumn(hot), self_pct: hot.self_pct, self_with_runtime_pct: selfShare(hot), total_pct: hot.total_pct },
   };
-
-  const stringVars = new Set<string>();
-  for (let l = first; l <= last; l++) {
-    for (const match of (masked[l] as string).matchAll(/\b(?:let|var)\s+([\w$]+)\s*(?::\s*string\s*)?=\s*["'`]|\b(?:let|var)\s+([\w$]+)\s*:\s*string\b/g)) {
-      stringVars.add((match[1] ?? match[2]) as string);
-    }
+  const matches: NodeMatch[] = [];
+  try {
+    walkOwn(ctx, (node, ancestors) => {
+      const match = matchNode(node, ancestors, source.scopes);
+      if (match) matches.push(match);
+    });
+  } catch {
+    return []; // a perfloop bug on unusual code must not fail the profile
   }
-
-  for (let l = first; l <= last; l++) {
-    const line = masked[l] as string;
-    for (const pattern of PATTERNS) {
-      for (const match of line.matchAll(pattern.regex)) {
-        const loop = loopAt(loops, l, match.index as number);
-        if (pattern.inLoop && !loop) continue;
-        add(pattern.category, l, pattern.what, pattern.advice, pattern.callee, loop);
-      }
-    }
-    for (const match of line.matchAll(/\bawait\b/g)) {
-      const loop = loopAt(
-        loops.filter((item) => (item.kind === "for" || item.kind === "while" || item.kind === "do") && !item.forAwait),
-        l,
-        match.index as number,
-      );
-      if (loop) add("await_in_loop", l, "an await on every iteration: independent calls run one after another", AWAIT_ADVICE, true, loop);
-    }
-    for (const match of line.matchAll(/([\w$]+)\s*\+=\s*(\S)|([\w$]+)\s*=\s*([\w$]+)\s*\+/g)) {
-      const target = match[1] ?? match[3];
-      const stringy = match[1] !== undefined ? `"'\``.includes(match[2] as string) || stringVars.has(target as string) : match[3] === match[4] && stringVars.has(target as string);
-      const loop = loopAt(loops, l, match.index as number);
-      if (stringy && loop) add("string_concat_in_loop", l, "a string grown by concatenation on every iteration", CONCAT_ADVICE, false, loop);
-    }
-    for (const match of line.matchAll(/\.reduce(?:Right)?\s*\(\s*(?:async\s*)?\(?\s*([\w$]+)/g)) {
-      const acc = match[1] as string;
-      const loop = loops.find((item) => item.kind === "callback" && item.headerLine === l && item.name.startsWith("reduce"));
-      const end = loop?.endLine ?? l;
-      const spread = new RegExp(`\\.\\.\\.\\s*${acc.replace(/\$/g, "\\$")}\\b`);
-      for (let k = l; k <= end; k++) {
-        const from = k === l ? (match.index as number) + match[0].length : 0;
-        if (spread.test((masked[k] as string).slice(from))) {
-          add("spread_in_reduce", k, `the accumulator \`${acc}\` copied by a spread on every iteration (quadratic)`, SPREAD_ADVICE, false, loop ?? null);
-          break;
-        }
-      }
-    }
+  const lines = source.text.split("\n");
+  const results: Suspicion[] = [];
+  for (const match of matches) {
+    const line = lineOf(match.node);
+    if (results.some((item) => item.category === match.category && item.line === line)) continue;
+    results.push(makeSuspicion(match, rel, line, snippetAt(lines[line - 1] ?? "", match.node.loc?.start.column ?? 0), hot, options));
   }
   return results.sort((a, b) => a.line - b.line || a.category.localeCompare(b.category));
 }
 
-interface SuspicionParts {
-  category: SuspicionCategory;
-  rel: string;
-  line: number;
-  snippet: string;
-  what: string;
-  advice: string;
-  callee: boolean;
-  loop: LoopRange | null;
-  hot: HotFunction;
-  options: SuspicionOptions;
+/** The line, trimmed; around the pattern when the line is too long to quote (minified code). */
+function snippetAt(lineText: string, column: number): string {
+  const text = lineText.replace(/\r$/, "");
+  if (text.trim().length <= SNIPPET_CHARS) return text.trim();
+  const from = Math.max(0, column - SNIPPET_LEAD_CHARS);
+  return text.slice(from, from + SNIPPET_CHARS).trim();
 }
 
-function makeSuspicion(parts: SuspicionParts): Suspicion {
-  const { category, rel, line, what, advice, callee, loop, hot, options } = parts;
-  const snippet = parts.snippet.trim().slice(0, SNIPPET_CHARS);
-  const where = loop ? ` inside the ${loop.kind === "callback" ? `.${loop.name}() callback` : `${loop.name} loop`} at line ${loop.headerLine + 1}` : "";
+function makeSuspicion(match: NodeMatch, rel: string, line: number, snippet: string, hot: HotFunction, options: SuspicionOptions): Suspicion {
+  const { category, what, advice, callee, loop } = match;
+  const where = loop ? ` inside the ${loop.label} at line ${loop.line}` : "";
   const shares = `${hot.function} has ${hot.self_pct}% self and ${hot.total_pct}% total time in the CPU profile`;
   let confirmed: boolean;
   let why: string;
@@ -287,14 +214,14 @@ function makeSuspicion(parts: SuspicionParts): Suspicion {
   const affected = (options.steps ?? []).filter((step) => step.location !== undefined && sameFunction(step.location, rel, hot.line)).map((step) => step.id);
   return {
     category,
-    location: `${rel}:${line + 1}`,
+    location: `${rel}:${line}`,
     description: `${what} in ${hot.function}${where}`,
     verdict: confirmed ? "confirmed" : "dismissed",
-    evidence: `line ${line + 1}: \`${snippet}\`${where}; ${shares}`,
-    verification_note: `${why}. Found by a line scan of the source, not a parser: read the line before changing it.`,
+    evidence: `line ${line}: \`${snippet}\`${where}; ${shares}`,
+    verification_note: `${why}. Found on the parsed source (syntax and scopes, not types): read the code before changing it.`,
     ...(affected.length > 0 ? { affected_steps: affected } : {}),
     function: hot.function,
-    line: line + 1,
+    line,
     snippet,
     advice,
   };
@@ -316,9 +243,17 @@ function sameFunction(location: string, rel: string, line: number): boolean {
   return match !== null && match[1] === rel && Number(match[2]) === line;
 }
 
-function readText(path: string): string | null {
+/** The file parsed (with its scopes), or null when it cannot be read or does not parse. */
+function readSource(path: string, rel: string): SourceFile | null {
+  let text: string;
   try {
-    return readFileSync(path, "utf8");
+    text = readFileSync(path, "utf8");
+  } catch {
+    return null;
+  }
+  try {
+    const loaded = loadSource(rel, text);
+    return "error" in loaded ? null : loaded;
   } catch {
     return null;
   }
