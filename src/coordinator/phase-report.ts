@@ -50,8 +50,12 @@ export function buildReport(run: Run, projectRoot: string, merged: RunReport["me
   const spec = storedMetric(targetPayload?.target_metric) ?? storedMetric(payloadOf(run, "PHASE_1_PARSE_INPUT")?.target_metric);
   const observed = storedMetric(payloadOf(run, "PHASE_1_PARSE_INPUT")?.observed_metric);
   const descriptions = new Map<string, string>();
+  const origins = new Map<string, string>();
   for (let c = 1; c <= run.state.current_cycle; c++) {
-    for (const h of (payloadOf(run, "PHASE_4_RESEARCH", c)?.hypotheses as { id: string; description: string }[] | undefined) ?? []) descriptions.set(h.id, h.description);
+    const research = payloadOf(run, "PHASE_4_RESEARCH", c);
+    for (const h of (research?.hypotheses as { id: string; description: string }[] | undefined) ?? []) descriptions.set(h.id, h.description);
+    const from = research?.origins;
+    if (from && typeof from === "object" && !Array.isArray(from)) for (const [id, origin] of Object.entries(from)) if (typeof origin === "string") origins.set(id, origin);
   }
   const profiled = hasProfile(run, 1);
   const first = profiled ? firstBaseline(run, records) : {};
@@ -62,8 +66,8 @@ export function buildReport(run: Run, projectRoot: string, merged: RunReport["me
     gate: String(payloadOf(run, "PHASE_3_WRONG_TOOL_GATE", r.cycle)?.gate_verdict ?? "") || null,
     validation: String(payloadOf(run, "PHASE_7_VALIDATE_PLAN", r.cycle)?.validation_verdict ?? "") || null,
     planned: r.planned,
-    kept: r.kept.map((id) => ({ id, description: descriptions.get(id) ?? "" })),
-    removed: r.removed,
+    kept: r.kept.map((id) => ({ id, description: descriptions.get(id) ?? "", origin: origins.get(id) ?? null })),
+    removed: r.removed.map((x) => ({ ...x, origin: origins.get(x.id) ?? null })),
     ratio: r.ratio,
     ratio_ci: r.ratio_ci,
     p_value: r.p_value,

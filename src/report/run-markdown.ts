@@ -91,9 +91,9 @@ function cycleSection(cycle: ReportCycle): string[] {
   lines.push(`- Measured: ${cycle.ratio === null ? "nothing" : `${formatRatioPct(cycle.ratio)}, ${describeRatio({ ...cycle, ratio: cycle.ratio })}`}`);
   if (cycle.stop_reason) lines.push(`- Stopped here: ${describeStop(cycle.stop_reason)} (${cycle.stop_reason})`);
   lines.push("");
-  if (cycle.kept.length > 0) lines.push("Kept:", "", ...table(["hypothesis", "description"], cycle.kept.map((k) => [k.id, k.description || "-"]), []), "");
+  if (cycle.kept.length > 0) lines.push("Kept:", "", ...table(["hypothesis", "from", "description"], cycle.kept.map((k) => [k.id, k.origin ?? "-", k.description || "-"]), []), "");
   else lines.push("Kept: nothing.", "");
-  if (cycle.removed.length > 0) lines.push("Removed:", "", ...cycle.removed.map((r) => `- ${r.id}: ${r.reason.replace(/\r?\n/g, " ")}`), "");
+  if (cycle.removed.length > 0) lines.push("Removed:", "", ...cycle.removed.map((r) => `- ${r.id}${r.origin ? ` (${r.origin})` : ""}: ${r.reason.replace(/\r?\n/g, " ")}`), "");
   if (cycle.metrics.length > 0) lines.push("Metrics of this cycle, its base against its result:", "", ...metricsTable(cycle.metrics), "");
   return lines;
 }

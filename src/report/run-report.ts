@@ -23,8 +23,9 @@ export const ReportCycleSchema = v.object({
   gate: nullableString,
   validation: nullableString,
   planned: v.array(v.string()),
-  kept: v.array(v.object({ id: v.string(), description: v.string() })),
-  removed: v.array(v.object({ id: v.string(), reason: v.string() })),
+  /** `origin`: where the hypothesis came from (the built-in rules, a file, an agent); absent in older reports. */
+  kept: v.array(v.object({ id: v.string(), description: v.string(), origin: v.optional(nullableString, null) })),
+  removed: v.array(v.object({ id: v.string(), reason: v.string(), origin: v.optional(nullableString, null) })),
   ratio: nullableNumber,
   ratio_ci: v.nullable(v.tuple([v.number(), v.number()])),
   p_value: nullableNumber,

@@ -105,10 +105,10 @@ const targetMet = report({
       cycle: 1,
       commit: C1,
       planned: ["H1", "H2", "H3"],
-      kept: [{ id: "H1", description: "replace the `sort | uniq` pipeline with a Set" }],
+      kept: [{ id: "H1", description: "replace the `sort | uniq` pipeline with a Set", origin: "built-in rules" }],
       removed: [
-        { id: "H2", reason: "breaks the tests: 2 failed" },
-        { id: "H3", reason: "no significant gain" },
+        { id: "H2", reason: "breaks the tests: 2 failed", origin: "perf/hypotheses.json" },
+        { id: "H3", reason: "no significant gain", origin: null },
       ],
       ratio: 0.375,
       ratio_ci: [0.366, 0.384],
@@ -170,8 +170,8 @@ const twoCycles = report({
   merged: { kind: "fast-forward", into: "main", before: BASE, after: MERGED },
   merge_hint: null,
   cycles: [
-    cycle({ cycle: 1, commit: C1, planned: ["H1"], kept: [{ id: "H1", description: "sort once" }], ratio: 0.8, ratio_ci: [0.78, 0.82], p_value: 0.0004, runs: [20, 20], improvement_pct: 20, metrics: [SORT_METRICS[0]!] }),
-    cycle({ cycle: 2, base_commit: C1, commit: C2, planned: ["H4", "H5"], kept: [{ id: "H4", description: "stream the input" }], removed: [{ id: "H5", reason: "slower: +3.1%" }], ratio: 0.875, ratio_ci: [0.85, 0.9], p_value: 0.012, runs: [24, 24], improvement_pct: 12.5, stop_reason: "MAX_CYCLES" }),
+    cycle({ cycle: 1, commit: C1, planned: ["H1"], kept: [{ id: "H1", description: "sort once", origin: null }], ratio: 0.8, ratio_ci: [0.78, 0.82], p_value: 0.0004, runs: [20, 20], improvement_pct: 20, metrics: [SORT_METRICS[0]!] }),
+    cycle({ cycle: 2, base_commit: C1, commit: C2, planned: ["H4", "H5"], kept: [{ id: "H4", description: "stream the input", origin: null }], removed: [{ id: "H5", reason: "slower: +3.1%", origin: null }], ratio: 0.875, ratio_ci: [0.85, 0.9], p_value: 0.012, runs: [24, 24], improvement_pct: 12.5, stop_reason: "MAX_CYCLES" }),
   ],
   gap_analysis: "target wall time < 500ms not met: reached 30.0% (1.43x); it asks for 500.0 and the result is 700.0; stopped by MAX_CYCLES; removed: H5 (slower). Next: profile the result",
 });
@@ -216,7 +216,7 @@ test("the headline says what the run achieved", () => {
     [diagnostic, "**Diagnostic:** the wrong-tool gate blocked cycle 1, nothing was changed."],
     [twoCycles, "**Improved:** wall time -30.0% (1.43x) after 2 cycles; the target (wall time at most 500 ms) was not met."],
     [unfinished, "**Unfinished:** 0 cycles completed so far; continue with perfloop resume --slug wip."],
-    [report({ slug: "none", stop_reason: "PLATEAU", final_result: "NO_IMPROVEMENT", cycles: [cycle({ cycle: 1, removed: [{ id: "H1", reason: "no significant gain" }] })] }), "**No improvement:** no hypothesis gave a significant gain in 1 cycle."],
+    [report({ slug: "none", stop_reason: "PLATEAU", final_result: "NO_IMPROVEMENT", cycles: [cycle({ cycle: 1, removed: [{ id: "H1", reason: "no significant gain", origin: null }] })] }), "**No improvement:** no hypothesis gave a significant gain in 1 cycle."],
   ];
   for (const [fixture, headline] of cases) {
     const lines = renderReportMarkdown(fixture).split("\n");
@@ -232,9 +232,9 @@ test("a cycle shows its commits, verdicts, kept and removed hypotheses and its r
   assert.ok(lines.includes(`- Base \`${BASE.slice(0, 12)}\` → commit \`${C1.slice(0, 12)}\``));
   assert.ok(lines.includes("- Gate: PROCEED; validation: GO"));
   assert.ok(lines.includes("- Measured: -62.5%, ratio 0.375, 95% CI 0.366-0.384, p < 0.0001, n 20+20"));
-  assert.ok(lines.includes("| H1 | replace the `sort \\| uniq` pipeline with a Set |"), lines.join("\n"));
+  assert.ok(lines.includes("| H1 | built-in rules | replace the `sort \\| uniq` pipeline with a Set |"), lines.join("\n"));
   assert.ok(!markdown.includes("sort | uniq"), "an unescaped pipe in a table cell");
-  assert.ok(lines.includes("- H2: breaks the tests: 2 failed"));
+  assert.ok(lines.includes("- H2 (perf/hypotheses.json): breaks the tests: 2 failed"));
   assert.ok(lines.includes("- H3: no significant gain"));
   assert.ok(lines.includes("| CPU time | 100 ms | 110 ms | +10.0% | 1.10x slower |"));
   const second = section(renderReportMarkdown(twoCycles), "### Cycle 2");
