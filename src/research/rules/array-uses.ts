@@ -26,6 +26,8 @@ export type UseKind =
   | "iterate"
   /** `[...x]` or `f(...x)`. */
   | "spread"
+  /** `return x`: the function ends; what the caller does with the array happens after. */
+  | "return"
   /** Anything else: written, passed, returned, stored, mutated, called. */
   | "other";
 
@@ -44,6 +46,7 @@ export function classifyUse(ref: Reference): Use {
   const great = ref.ancestors[ref.ancestors.length - 3];
   if (ref.write || !parent) return { kind: "other", ref, node: ref.id };
   if (parent.type === "ForOfStatement" && parent.right === ref.id) return { kind: "iterate", ref, node: parent };
+  if (parent.type === "ReturnStatement" && parent.argument === ref.id) return { kind: "return", ref, node: parent };
   if (parent.type === "SpreadElement" && grand && (grand.type === "ArrayExpression" || grand.type === "CallExpression")) return { kind: "spread", ref, node: parent };
   if (parent.type === "MemberExpression" && parent.object === ref.id) {
     const assigned = (grand?.type === "AssignmentExpression" && grand.left === parent) || grand?.type === "UpdateExpression" || (grand?.type === "UnaryExpression" && grand.operator === "delete");

@@ -8,8 +8,9 @@
  *    arguments that are plain reads not mentioning `xs` (the Set adds the same values; one computed
  *    argument is evaluated once into a const), reads
  *    (`length`, `xs[i]`, `for…of`, spread, non-mutating methods, iteration callbacks with at most two
- *    parameters, which cannot reach the array); anything else (passed, returned, stored, spliced,
- *    assigned) and the rule is silent;
+ *    parameters, which cannot reach the array), and `return xs` from the function that declares it
+ *    (the Set is that call's own and ends with it); anything else (passed, stored, spliced,
+ *    assigned, a module-level array returned) and the rule is silent;
  *  - a constant array (never pushed to) of fewer than MIN_CONSTANT_ELEMENTS elements is left alone:
  *    scanning a few elements is as fast as hashing.
  * Why it is the same program: `includes` compares with SameValueZero, as `Set.prototype.has` does;
@@ -97,7 +98,9 @@ function check(ctx: RuleContext): Finding[] {
       continue;
     }
     const uses = binding.references.map(classifyUse);
-    const bad = uses.find((use) => use.kind === "other");
+    // Returning a module-level array hands it to code that may change it while the Set lives on.
+    const local = binding.scope.node.type !== "Program";
+    const bad = uses.find((use) => use.kind === "other" || (use.kind === "return" && !local));
     if (bad) {
       findings.push(silence(`used in a way the Set cannot follow (${describeUse(bad, ctx)}: passed, stored, assigned or changed)`));
       continue;
