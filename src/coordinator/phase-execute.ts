@@ -8,6 +8,7 @@
 import { join } from "node:path";
 import { CancelledError } from "../errors.ts";
 import { runExecute, type ExecuteReport } from "../execute/executor.ts";
+import { readUntracked } from "../git/index.ts";
 import { Workspace } from "../execute/workspace.ts";
 import { splitContested } from "../research/hypotheses.ts";
 import type { Run } from "../runtime/store.ts";
@@ -133,6 +134,7 @@ export async function executePhase(ctx: LoopContext, run: Run): Promise<void> {
       subdir: ctx.options.subdir,
       allowWrite: ctx.options.allow_write,
       timeoutMs: ctx.options.timeout_s ? ctx.options.timeout_s * 1000 : undefined,
+      untracked: readUntracked((payloadOf(run, "PHASE_0_PREFLIGHT")?.checks as Record<string, unknown> | undefined)?.untracked),
     },
     (event) => ctx.say(`execute ${event.stage}: ${event.message}`),
     ctx.signal,

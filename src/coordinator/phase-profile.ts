@@ -6,7 +6,7 @@
  * and measured there, so a command that writes files (a build) touches only perfloop's copy.
  */
 import { join } from "node:path";
-import { materialize } from "../git/index.ts";
+import { materialize, nameUntrackedIn, readUntracked } from "../git/index.ts";
 import { ensureDirAt } from "../runtime/state-dirs.ts";
 import { runProfile } from "../profile/profile.ts";
 import type { Phase } from "../runtime/phases.ts";
@@ -50,11 +50,20 @@ export async function profilePhase(ctx: LoopContext, run: Run): Promise<void> {
   const cycle = run.state.current_cycle;
   const base = cycleBase(run, ctx.options, cycle);
   ctx.say(`checking out ${base.slice(0, 7)} into a side tree for the profile`);
-  const tree = await sideTree(ctx, "profile", base);
   try {
-    await profileIn(ctx, run, base, tree);
-  } finally {
-    await tree.sandbox.close();
+    const tree = await sideTree(ctx, "profile", base);
+    try {
+      await profileIn(ctx, run, base, tree);
+    } finally {
+      await tree.sandbox.close();
+    }
+  } catch (error) {
+    // A failure for want of a file the person has but never committed (preflight's list): named.
+    if (!(error instanceof CancelledError)) {
+      const checks = payloadOf(run, "PHASE_0_PREFLIGHT")?.checks as Record<string, unknown> | undefined;
+      nameUntrackedIn(error, readUntracked(checks?.untracked), { subdir: ctx.options.subdir, root: join(slugDir(ctx), "worktree", "profile") });
+    }
+    throw error;
   }
 }
 

@@ -5,8 +5,9 @@
  *  1. a git repository with a commit; the target parsed; the metrics parsed; the cycle settings;
  *  2. the slug (derived from the target when not given) is free: no unfinished run, no branch
  *     `perfloop/<slug>` from an earlier run;
- *  3. the work tree is clean (the run's own input files, such as the hypotheses file, may be
- *     uncommitted);
+ *  3. no tracked file is changed (the run's own input files, such as the hypotheses file, may be
+ *     uncommitted); untracked files do not refuse, side trees never have them: said once, and
+ *     named when a command fails for want of one;
  *  4. the hypotheses file reads and validates;
  *  5. the test command (given, or discovered) passes, and the target runs once successfully, on
  *     the base commit, in a temporary side tree outside the repository.
@@ -20,7 +21,7 @@ import { CancelledError, UsageError } from "../errors.ts";
 import { confinementHint } from "../confine/hint.ts";
 import { resolveAllowWrite } from "../confine/allow-write.ts";
 import { Sandbox } from "../confine/sandbox.ts";
-import { branchName, currentBranch, dirtyPaths, headCommit, materialize, openRepo, type GitRepo } from "../git/index.ts";
+import { branchName, currentBranch, headCommit, materialize, nameUntrackedIn, openRepo, treeStatus, untrackedNotice, withoutInputs, type GitRepo, type UntrackedFiles } from "../git/index.ts";
 import type { Platform } from "../platform/index.ts";
 import { requireProjectRoot } from "../profile/project-root.ts";
 import { parseTarget, slugFromTarget } from "../profile/target.ts";
@@ -39,6 +40,8 @@ export const PREFLIGHT_TIMEOUT_MS = 20 * 60_000;
 const PREFLIGHT_PREFIX = "perfloop-preflight-";
 /** Lines of a failing probe's output quoted in the error. */
 const PROBE_TAIL_LINES = 8;
+/** Lines of a failing probe's output kept in the error's data (output_tail). */
+const OUTPUT_TAIL_LINES = 60;
 export const DEFAULT_MAX_CYCLES = 3;
 export const DEFAULT_PLATEAU_PCT = 5;
 
@@ -86,7 +89,7 @@ export interface Preflight {
   observed: MetricSpec | null;
   target: MetricSpec | null;
   /** What preflight checked, for the checkpoint and the report. */
-  checks: { tests_ms: number; probe_ms: number; dirty_ignored: string[] };
+  checks: { tests_ms: number; probe_ms: number; dirty_ignored: string[]; untracked: UntrackedFiles };
   warnings: string[];
 }
 
@@ -166,15 +169,19 @@ export async function preflight(platform: Platform, request: RunRequest): Promis
   if (hypothesesFile) inputs.add(relative(repo.dir, hypothesesFile));
   for (const h of hypotheses) if (h.change.kind === "patch" && h.change.path) inputs.add(h.change.path);
   const base = await headCommit(repo);
-  const dirty = await dirtyPaths(repo);
-  const ignored = dirty.filter((d) => inputs.has(d.path));
-  const blocking = dirty.filter((d) => !inputs.has(d.path));
+  const status = await treeStatus(repo);
+  const ignored = status.dirty.filter((d) => inputs.has(d.path));
+  const blocking = status.changed.filter((d) => !inputs.has(d.path));
   if (blocking.length > 0 && !request.allowDirty) {
     const shown = blocking.slice(0, 10).map((d) => `${d.status.trim()} ${d.path}`).join(", ") + (blocking.length > 10 ? ` and ${blocking.length - 10} more` : "");
     throw new UsageError(`the work tree has uncommitted changes: ${shown}`, "commit or stash them first, or pass --allow-dirty (the run then starts from HEAD without them)");
   }
+  // Untracked files do not refuse: the side trees start from the base commit and never see them.
+  const untracked = withoutInputs(status.untracked, inputs);
   const warnings: string[] = [];
   if (blocking.length > 0) warnings.push(`the run starts from HEAD (${base.slice(0, 7)}); uncommitted changes are not included`);
+  const notice = untrackedNotice(untracked);
+  if (notice) warnings.push(notice);
   if (!hypothesesFile && !request.agent && request.rules === false) warnings.push("no hypotheses source (--no-rules, and neither --hypotheses nor --agent): the run profiles and reports, and changes nothing");
 
   const discovered = request.test ? null : discoverTestCommand(start) ?? (start === repo.dir ? null : discoverTestCommand(repo.dir));
@@ -210,7 +217,7 @@ export async function preflight(platform: Platform, request: RunRequest): Promis
     if (request.setup) {
       const setup = await confined.spawn({ shell: request.setup, cwd, env, timeoutMs: PREFLIGHT_TIMEOUT_MS, maxOutputBytes: 64 * 1024 });
       checkStopped();
-      if (setup.spawnError || setup.exitCode !== 0) throw new UsageError(`the setup command \`${request.setup}\` failed on the base commit (${setup.spawnError ?? `exit ${setup.exitCode}`}): ${tailOf(setup.stdout, setup.stderr)}`, confinementHint(`${setup.stdout}\n${setup.stderr}`) ?? "fix --setup; it prepares each side tree (e.g. npm ci)");
+      if (setup.spawnError || setup.exitCode !== 0) throw new UsageError(`the setup command \`${request.setup}\` failed on the base commit (${setup.spawnError ?? `exit ${setup.exitCode}`}): ${tailOf(setup.stdout, setup.stderr)}`, confinementHint(`${setup.stdout}\n${setup.stderr}`) ?? "fix --setup; it prepares each side tree (e.g. npm ci)", { output_tail: outputTail(setup.stdout, setup.stderr) });
     }
     const tests = await checkTestCommand(confined, { command: testCommand, cwd, env, timeoutMs: PREFLIGHT_TIMEOUT_MS });
     checkStopped();
@@ -221,13 +228,15 @@ export async function preflight(platform: Platform, request: RunRequest): Promis
       probeMs = probe.wallMs;
       if (probe.spawnError || probe.timedOut || probe.exitCode !== 0) {
         const how = probe.spawnError ? `could not start (${probe.spawnError})` : probe.timedOut ? "did not finish in time" : probe.exitCode === 127 ? "was not found (exit 127)" : `fails (${probe.exitCode === null ? `ended by ${probe.signal}` : `exit ${probe.exitCode}`})`;
-        throw new UsageError(`the target \`${targetSpec.command}\` ${how} on the base commit: ${tailOf(probe.stdout, probe.stderr)}`, confinementHint(`${probe.stdout}\n${probe.stderr}`) ?? "check the command: it runs with /bin/sh -c at the same place in a clean checkout of HEAD");
+        throw new UsageError(`the target \`${targetSpec.command}\` ${how} on the base commit: ${tailOf(probe.stdout, probe.stderr)}`, confinementHint(`${probe.stdout}\n${probe.stderr}`) ?? "check the command: it runs with /bin/sh -c at the same place in a clean checkout of HEAD", { output_tail: outputTail(probe.stdout, probe.stderr) });
       }
       if (probe.leftoverProcesses) warnings.push(`the target left ${probe.leftoverProcesses} process(es) running after it exited on the base commit; perfloop ends them after every run`);
     }
   } catch (error) {
     // A command ended by the person's Ctrl-C fails: that is the stop, not a finding about it.
     if (stopped.signal.aborted) throw new CancelledError("stopped during preflight; nothing was written");
+    // A failure for want of a file the person has but never committed: named (src/git/untracked.ts).
+    nameUntrackedIn(error, untracked, { subdir, root: join(scratch, "tree") });
     throw error;
   } finally {
     await sandbox.close();
@@ -265,7 +274,12 @@ export async function preflight(platform: Platform, request: RunRequest): Promis
     stack: detectStack(start),
     inputs: [...inputs].sort(),
   };
-  return { repo, slug, options, observed, target, checks: { tests_ms: testsMs, probe_ms: probeMs, dirty_ignored: ignored.map((d) => d.path) }, warnings };
+  return { repo, slug, options, observed, target, checks: { tests_ms: testsMs, probe_ms: probeMs, dirty_ignored: ignored.map((d) => d.path), untracked }, warnings };
+}
+
+/** More of a failing command's output than the message quotes, for naming a missing untracked file (src/git/untracked.ts). */
+function outputTail(stdout: string, stderr: string): string {
+  return `${stdout}\n${stderr}`.split("\n").filter((line) => line.trim()).slice(-OUTPUT_TAIL_LINES).join("\n");
 }
 
 function tailOf(stdout: string, stderr: string): string {

@@ -14,9 +14,9 @@
  * Every round is appended to the experiment log; the summary envelope holds the per-metric table.
  */
 import * as fs from "node:fs";
-import { join } from "node:path";
+import { join, relative, resolve } from "node:path";
 import { CancelledError, PerfloopError, UsageError } from "../errors.ts";
-import { commitTree, ensureExcluded, mergeIntoCurrent, openRepo, recordTried, requireClean, resolveCommitish, writeCommitOn, type GitRepo } from "../git/index.ts";
+import { commitTree, ensureExcluded, mergeIntoCurrent, nameUntrackedIn, NO_UNTRACKED, openRepo, recordTried, requireClean, resolveCommitish, writeCommitOn, type GitRepo, type UntrackedFiles } from "../git/index.ts";
 import type { Verdict } from "../measure/index.ts";
 import type { Platform } from "../platform/index.ts";
 import type { AbCompared } from "../profile/ab-sampler.ts";
@@ -59,6 +59,11 @@ export interface ExecuteOptions {
   e2e?: string;
   slug?: string;
   allowDirty?: boolean;
+  /**
+   * The person's untracked files, when `base` is given (the coordinator's preflight collected
+   * them): a base check that fails for want of one names it. Without `base` they are read here.
+   */
+  untracked?: UntrackedFiles;
   setup?: string;
   /** Whole-run budget in minutes; checked between rounds. */
   budgetMinutes?: number;
@@ -141,13 +146,16 @@ export async function runExecute(platform: Platform, options: ExecuteOptions, on
   if (!options.test.trim()) throw new UsageError("--test needs a command", 'e.g. --test "npm test": the tests decide whether a change is safe');
   const repo: GitRepo = await openRepo(fs, options.projectRoot);
   await refuseUnsafeStateDir(repo);
-  const clean: { base: string; warning?: string } = options.base
-    ? { base: await resolveCommitish(repo, options.base) }
-    : await requireClean(repo, { allowDirty: options.allowDirty });
   const source = options.hypothesesFile ?? "the research summary";
   if (!options.hypotheses && !options.hypothesesFile) throw new UsageError("no hypotheses given", "pass --hypotheses <file> (docs/hypotheses.md)");
   const hypotheses = orderHypotheses(options.hypotheses ? [...options.hypotheses] : await loadHypotheses(options.hypothesesFile!, repo.dir));
   if (hypotheses.length === 0) throw new UsageError(`${source} holds no hypotheses`, "add at least one (docs/hypotheses.md)");
+  // The hypotheses file and its patches are read from the person's tree: not named as left out.
+  const inputs = new Set(hypotheses.flatMap((h) => (h.change.kind === "patch" && h.change.path ? [h.change.path] : [])));
+  if (options.hypothesesFile) inputs.add(relative(repo.dir, resolve(platform.cwd, options.hypothesesFile)).split("\\").join("/"));
+  const clean: { base: string; warning?: string; notice?: string; untracked: UntrackedFiles } = options.base
+    ? { base: await resolveCommitish(repo, options.base), untracked: options.untracked ?? NO_UNTRACKED }
+    : await requireClean(repo, { allowDirty: options.allowDirty, inputs });
   const allowWrite = resolveAllowWrite(platform.cwd, repo.dir, options.allowWrite ?? []);
 
   const slug = safe(options.slug ?? "execute");
@@ -158,10 +166,13 @@ export async function runExecute(platform: Platform, options: ExecuteOptions, on
     if (signal?.aborted) throw new CancelledError("execute stopped; the person's tree is untouched and the side trees are replaced by the next run");
     if (platform.now() > deadline) throw new PerfloopError("budget_spent", `the time budget of ${options.budgetMinutes} min is spent`, { hint: "raise --budget or give fewer hypotheses" });
   };
+  // Untracked files do not refuse: side trees start from the base and never see them (said once).
+  if (clean.notice) say("prepare", clean.notice);
   say("prepare", `applying ${hypotheses.length} hypotheses to the base, each on its own`);
   const workspace = await Workspace.create(platform, repo, clean.base, join(slugDir, "worktree"), { allowWrite, notice: (message) => say("confine", message), signal });
   try {
-    return await executeIn({ platform, options, repo, base: clean.base, warnings: clean.warning ? [clean.warning] : [], source, hypotheses, slug, logPath: join(slugDir, "ln-814-log.tsv"), workspace, say, checkpoint, signal });
+    const warnings = [clean.warning, clean.notice].filter((text): text is string => text !== undefined);
+    return await executeIn({ platform, options, repo, base: clean.base, warnings, untracked: clean.untracked, source, hypotheses, slug, logPath: join(slugDir, "ln-814-log.tsv"), workspace, say, checkpoint, signal });
   } finally {
     await workspace.close();
   }
@@ -173,6 +184,8 @@ interface Execution {
   repo: GitRepo;
   base: string;
   warnings: string[];
+  /** The person's untracked files: a base check that fails for want of one names it. */
+  untracked: UntrackedFiles;
   /** Where the hypotheses came from, for messages. */
   source: string;
   hypotheses: readonly Hypothesis[];
@@ -192,18 +205,18 @@ async function checkBase(x: Execution): Promise<{ testsMs: number; targetMs: num
   x.say("baseline", `checking the base: ${options.test}`);
   const tests = await workspace.run(options.test, cwd, {}, limit);
   if (tests.exitCode !== 0) {
-    throw new UsageError(`the tests fail on the base commit (${tests.timedOut ? "timed out" : `exit ${tests.exitCode}`}): ${failureGist(tests.tail)}`, confinementHint(tests.tail) ?? "fix the tests first, or pass the right --test");
+    throw new UsageError(`the tests fail on the base commit (${tests.timedOut ? "timed out" : `exit ${tests.exitCode}`}): ${failureGist(tests.tail)}`, confinementHint(tests.tail) ?? "fix the tests first, or pass the right --test", { output_tail: tests.tail });
   }
   let e2e: boolean | null = null;
   if (options.e2e) {
     const run = await workspace.run(options.e2e, cwd, {}, limit);
     e2e = run.exitCode === 0;
-    if (!e2e) throw new UsageError(`the e2e command fails on the base commit: ${options.e2e}: ${failureGist(run.tail)}`, confinementHint(run.tail) ?? "fix it first, or leave out --e2e");
+    if (!e2e) throw new UsageError(`the e2e command fails on the base commit: ${options.e2e}: ${failureGist(run.tail)}`, confinementHint(run.tail) ?? "fix it first, or leave out --e2e", { output_tail: run.tail });
   }
   x.say("baseline", `timing the target once on the base: ${options.target}`);
   const probe = await workspace.run(options.target, cwd, {}, limit);
   if (probe.exitCode !== 0) {
-    throw new UsageError(`the target fails on the base commit (${probe.timedOut ? "timed out" : `exit ${probe.exitCode}`}): ${failureGist(probe.tail)}`, confinementHint(probe.tail) ?? "check the command: it runs with /bin/sh -c in a clean checkout of the base");
+    throw new UsageError(`the target fails on the base commit (${probe.timedOut ? "timed out" : `exit ${probe.exitCode}`}): ${failureGist(probe.tail)}`, confinementHint(probe.tail) ?? "check the command: it runs with /bin/sh -c in a clean checkout of the base", { output_tail: probe.tail });
   }
   if (probe.leftoverProcesses) x.warnings.push(`the target left ${probe.leftoverProcesses} process(es) running on the base; perfloop ends them after every run (docs/safety.md)`);
   return { testsMs: tests.wallMs, targetMs: probe.wallMs, e2e };
@@ -226,8 +239,14 @@ async function executeIn(x: Execution): Promise<ExecuteReport> {
   const usable = x.hypotheses.filter((h) => !prepared.failed.has(h.id));
   await ensureExcluded(repo);
   say("prepare", "materializing the side work trees");
-  await workspace.materializeSides(options.setup ? { command: options.setup, subdir } : undefined);
-  const base = await checkBase(x);
+  let base: Awaited<ReturnType<typeof checkBase>>;
+  try {
+    await workspace.materializeSides(options.setup ? { command: options.setup, subdir } : undefined);
+    base = await checkBase(x);
+  } catch (error) {
+    if (!(error instanceof CancelledError)) nameUntrackedIn(error, x.untracked, { subdir, root: workspace.dir("base") });
+    throw error;
+  }
   const overridden = options.timeoutMs !== undefined;
   const limit = (baseMs: number) => {
     const ms = candidateLimitMs(baseMs, options.timeoutMs);

@@ -15,10 +15,22 @@ export {
   PERFLOOP_DIR,
   readIdentity,
   requireClean,
+  treeStatus,
   type CleanCheck,
   type DirtyPath,
   type Identity,
+  type TreeStatus,
 } from "./repo.ts";
+export {
+  explainUntracked,
+  mentionedUntracked,
+  nameUntrackedIn,
+  NO_UNTRACKED,
+  readUntracked,
+  untrackedNotice,
+  withoutInputs,
+  type UntrackedFiles,
+} from "./untracked.ts";
 export { commitExists, resolveCommitish } from "./resolve.ts";
 export { applyChanges, diffTrees, listTree, readTextAt, readTreeAt, sameEntry, type TreeItem, type TreeListing } from "./tree.ts";
 export { materialize, updateWorkTree, writeChanges, WRITE_CONCURRENCY, type MaterializeOptions, type MaterializeResult, type UpdateResult } from "./materialize.ts";

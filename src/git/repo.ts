@@ -1,5 +1,5 @@
 /**
- * The person's repository: find its root, check that its tree is clean, keep perfloop's own
+ * The person's repository: find its root, check that its tracked files are unchanged, keep perfloop's own
  * files out of `git status`, and read the identity perfloop commits with.
  *
  * Nothing here writes the person's HEAD, index or files. The dirty check runs isomorphic-git's
@@ -11,6 +11,7 @@ import { isAbsolute, join, resolve } from "node:path";
 import { PerfloopError, UsageError } from "../errors.ts";
 import { gitArgs, gitErrorCode, gitPlainArgs, loadGit, type GitRepo, type NodeFs } from "./iso.ts";
 import { syncBackedFs } from "./sync-fs.ts";
+import { collectUntracked, untrackedNotice, withoutInputs, type UntrackedFiles } from "./untracked.ts";
 
 /** perfloop's own directory in the person's tree (spec/runtime-contract.md). */
 export const PERFLOOP_DIR = ".hex-skills";
@@ -99,6 +100,20 @@ export interface DirtyPath {
  * not ignored (.gitignore, .git/info/exclude). perfloop's own directory never counts.
  */
 export async function dirtyPaths(repo: GitRepo): Promise<DirtyPath[]> {
+  return (await treeStatus(repo)).dirty;
+}
+
+/** One status walk of the person's tree: what `dirtyPaths` lists, split, and the untracked files as a run records them. */
+export interface TreeStatus {
+  /** Everything `git status --porcelain` would list, untracked files ("??") too. */
+  dirty: DirtyPath[];
+  /** Changes to tracked files: modified, staged, added, deleted. These refuse a run. */
+  changed: DirtyPath[];
+  /** The untracked files (untracked.ts): they do not refuse a run; side trees do not have them. */
+  untracked: UntrackedFiles;
+}
+
+export async function treeStatus(repo: GitRepo): Promise<TreeStatus> {
   const git = await loadGit();
   await headCommit(repo);
   const rows = await git.statusMatrix({
@@ -107,11 +122,16 @@ export async function dirtyPaths(repo: GitRepo): Promise<DirtyPath[]> {
     filter: (path) => path !== PERFLOOP_DIR && !path.startsWith(`${PERFLOOP_DIR}/`),
   });
   const dirty: DirtyPath[] = [];
+  const untracked: string[] = [];
+  const tracked: string[] = [];
   for (const [path, head, workdir, stage] of rows) {
+    const status = porcelainStatus(head, workdir, stage);
+    if (status === "??") untracked.push(path);
+    else tracked.push(path);
     if (head === 1 && workdir === 1 && stage === 1) continue;
-    dirty.push({ path, status: porcelainStatus(head, workdir, stage) });
+    dirty.push({ path, status });
   }
-  return dirty;
+  return { dirty, changed: dirty.filter((entry) => entry.status !== "??"), untracked: collectUntracked(untracked, tracked) };
 }
 
 /**
@@ -129,19 +149,30 @@ export function porcelainStatus(head: number, workdir: number, stage: number): s
 export interface CleanCheck {
   /** The base perfloop works from: HEAD's commit. */
   base: string;
+  /** The changes to tracked files (untracked files are not among them). */
   dirty: DirtyPath[];
+  /** The untracked files: they never refuse, and side trees do not have them. */
+  untracked: UntrackedFiles;
   /** Set when the tree is dirty and that was allowed: what the person should know. */
   warning?: string;
+  /** Set when there are untracked files: the one line that says they are not included. */
+  notice?: string;
 }
 
 /**
- * Refuses a dirty tree (UsageError, exit 2) unless `allowDirty`; then the base is still HEAD
- * and the warning says that uncommitted changes are not part of it.
+ * Refuses changes to tracked files (modified, staged, deleted: UsageError, exit 2) unless
+ * `allowDirty`; then the base is still HEAD and the warning says that uncommitted changes are not
+ * part of it. Untracked files never refuse: side trees start from the base commit and never see
+ * them, and the notice says so once (leaving out `inputs`, the run's own files, such as the
+ * hypotheses file).
  */
-export async function requireClean(repo: GitRepo, options: { allowDirty?: boolean } = {}): Promise<CleanCheck> {
+export async function requireClean(repo: GitRepo, options: { allowDirty?: boolean; inputs?: ReadonlySet<string> } = {}): Promise<CleanCheck> {
   const base = await headCommit(repo);
-  const dirty = await dirtyPaths(repo);
-  if (dirty.length === 0) return { base, dirty };
+  const status = await treeStatus(repo);
+  const dirty = status.changed;
+  const untracked = options.inputs ? withoutInputs(status.untracked, options.inputs) : status.untracked;
+  const notice = untrackedNotice(untracked) ?? undefined;
+  if (dirty.length === 0) return { base, dirty, untracked, ...(notice ? { notice } : {}) };
   const listed = describeDirty(dirty);
   if (!options.allowDirty) {
     throw new UsageError(
@@ -153,7 +184,9 @@ export async function requireClean(repo: GitRepo, options: { allowDirty?: boolea
   return {
     base,
     dirty,
+    untracked,
     warning: `the base is HEAD (${base.slice(0, 7)}); uncommitted changes are not included: ${listed}`,
+    ...(notice ? { notice } : {}),
   };
 }
 

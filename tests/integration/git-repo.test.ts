@@ -52,7 +52,7 @@ test("a clean tree passes; ignored files and perfloop's own directory do not mak
   assertUntouched(before, dir, "the dirty check");
 });
 
-test("dirty: modified, staged, untracked and deleted files are found and named; allowDirty warns instead", async () => {
+test("dirty: modified, staged, untracked and deleted files are found; tracked changes are named and refused, allowDirty warns instead", async () => {
   const dir = fixture();
   const repo = await open(dir);
   appendFileSync(join(dir, "README.md"), "edited\n");
@@ -69,10 +69,26 @@ test("dirty: modified, staged, untracked and deleted files are found and named; 
     "?? notes.txt",
     "A  src/staged.js",
   ]);
-  await assert.rejects(requireClean(repo), isUsage(/uncommitted changes: .*README\.md.*notes\.txt/));
+  await assert.rejects(requireClean(repo), (error: unknown) => isUsage(/uncommitted changes: .*README\.md/)(error) && !String((error as Error).message).includes("notes.txt"));
   const allowed = await requireClean(repo, { allowDirty: true });
   assert.equal(allowed.base, git(dir, "rev-parse", "HEAD").trim());
   assert.match(allowed.warning ?? "", /base is HEAD \([0-9a-f]{7}\); uncommitted changes are not included/);
+  assert.deepEqual(allowed.untracked.files, ["notes.txt"]);
+  assertUntouched(before, dir, "the dirty check");
+});
+
+test("untracked files alone do not refuse: the check names them once in its notice", async () => {
+  const dir = fixture();
+  const repo = await open(dir);
+  write(dir, "notes.txt", "mine\n");
+  write(dir, "scratch/a.txt", "a\n");
+  write(dir, "scratch/b/c.txt", "c\n");
+  const before = snapshotPerson(dir);
+  const check = await requireClean(repo);
+  assert.deepEqual(check.dirty, []);
+  assert.equal(check.warning, undefined);
+  assert.deepEqual(check.untracked, { count: 3, files: ["notes.txt", "scratch/a.txt", "scratch/b/c.txt"], dirs: ["scratch/"] });
+  assert.equal(check.notice, "3 untracked files (notes.txt, scratch/) are not included: side trees start from the base commit (commit what the run needs)");
   assertUntouched(before, dir, "the dirty check");
 });
 
