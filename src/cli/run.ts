@@ -20,6 +20,9 @@ const RUN_FLAGS: [string, string][] = [
   ["--e2e <cmd>", "An end-to-end check every kept change must pass too"],
   ["--hypotheses <file>", "The hypotheses file (docs/hypotheses.md), read again every cycle"],
   ["--agent <cmd>", "A command that answers with hypotheses (spec: docs/hypotheses.md, The agent protocol)"],
+  ["--knob <NAME=a,b,c>", "Try each value of an environment variable, one against the other (repeatable; docs/research.md)"],
+  ["--try-branch <ref>", "Try a branch's own changes (since it forked) as one hypothesis (repeatable)"],
+  ["--try-commit <rev>", "Try one commit's change as one hypothesis (repeatable)"],
   ["--no-rules", "Leave out the built-in rules' hypotheses (patches for anti-patterns in the hot functions, docs/research.md)"],
   ["--threshold <pct>", "The smallest gain that counts for you, in percent, 0 to 99 (the floor is 2%)"],
   ["--max-runs <n>", "Cap on runs per side in each comparison, 2 to 10000 (default 100)"],
@@ -109,6 +112,9 @@ export function registerRun(cli: CAC, platform: Platform, setExit: (code: number
         requests: numberFlag(args, NUMBER_FLAGS.requests),
         concurrency: numberFlag(args, NUMBER_FLAGS.concurrency),
         allowWrite: rawOptions(args, "allow-write"),
+        knobs: rawOptions(args, "knob"),
+        tryBranches: rawOptions(args, "try-branch"),
+        tryCommits: rawOptions(args, "try-commit"),
         timeoutS: numberFlag(args, NUMBER_FLAGS.timeout),
       });
       const { startAndDrive } = await import("./start-run.ts");

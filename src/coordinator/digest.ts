@@ -56,7 +56,15 @@ export const ProfileDigestSchema = v.object({
   wrong_tool_indicators: v.array(v.string()),
   wrong_tool_evidence: v.array(v.object({ indicator: v.string(), reason: v.string() })),
   /** attempted: the command is run by a JS runtime perfloop can profile. */
-  cpu_profile: v.object({ attempted: v.boolean(), ok: v.boolean(), reason: v.nullable(v.string()) }),
+  cpu_profile: v.object({
+    attempted: v.boolean(),
+    ok: v.boolean(),
+    reason: v.nullable(v.string()),
+    /** The runtime that ran the CPU profile (node, deno, bun); absent in older checkpoints. */
+    runtime: v.optional(v.nullable(v.string()), null),
+    /** Self time per frame category over the whole profile, for the knobs; absent in older checkpoints. */
+    categories: v.optional(v.nullable(v.object({ duration_ms: num, self_ms_by_category: v.record(v.string(), num) })), null),
+  }),
   endpoint_errors: nullableNum,
   warnings: v.array(v.string()),
   summary_path: v.string(),
@@ -120,7 +128,15 @@ export function digestProfile(report: ProfileReport, commit: string, subdir = ""
     optimization_hints: [...result.optimization_hints],
     wrong_tool_indicators: [...result.wrong_tool_indicators],
     wrong_tool_evidence: result.wrong_tool_evidence.map((e) => ({ indicator: e.indicator, reason: e.reason })),
-    cpu_profile: cpu ? { attempted: cpu.ok || cpu.runtime !== null, ok: cpu.ok, reason: cpu.ok ? null : cpu.reason } : { attempted: false, ok: false, reason: null },
+    cpu_profile: cpu
+      ? {
+          attempted: cpu.ok || cpu.runtime !== null,
+          ok: cpu.ok,
+          reason: cpu.ok ? null : cpu.reason,
+          runtime: cpu.runtime ?? null,
+          categories: cpu.ok ? { duration_ms: cpu.profile.duration_ms, self_ms_by_category: { ...cpu.profile.self_ms_by_category } } : null,
+        }
+      : { attempted: false, ok: false, reason: null, runtime: null, categories: null },
     endpoint_errors: endpointErrors,
     warnings: [...report.warnings],
     summary_path: report.summary_path,

@@ -1,9 +1,11 @@
 /**
  * Phases 4, 5 and 6: research (the hypotheses of this cycle), the target, and context.md.
  *
- * Research reads every source the person enabled, again in every cycle: the built-in rules
+ * Research reads every source the person enabled, again in every cycle: the knobs (environment
+ * settings from the stack and the profile, and `--knob`), the built-in rules
  * (docs/research.md: patches for anti-patterns in the profile's hot functions, on the files as the
- * cycle's base holds them; off with `--no-rules`), the hypotheses file (so it may be extended
+ * cycle's base holds them; off with `--no-rules`), `--try-branch`/`--try-commit` (each ref's own
+ * change as a patch on the cycle's base: try-refs.ts), the hypotheses file (so it may be extended
  * while a run is paused or between runs) and the agent (`--agent`, asked with this cycle's
  * context). Where each hypothesis came from is stored beside it (`origins`) for the context and
  * the report. A hypothesis an earlier cycle tried (kept or removed) is not tried
@@ -12,12 +14,16 @@
  * level (research/hypotheses-order.ts) and stored whole in the RESEARCH checkpoint, where
  * validation and execution read it back through the hypotheses schema.
  */
+import { readFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
+import * as v from "valibot";
 import { writeFileAtomic } from "../runtime/atomic-fs.ts";
 import { join, relative } from "node:path";
 import { CancelledError, UsageError } from "../errors.ts";
 import { confinementMode } from "../confine/sandbox.ts";
 import { readTextAt } from "../git/index.ts";
 import { askAgentForHypotheses } from "../research/agent.ts";
+import { knobFlagHypotheses, parseKnobFlag, proposeKnobs } from "../research/knobs.ts";
 import { researchTarget } from "../research/research-target.ts";
 import { proposeFromHotCode } from "../research/rules/propose.ts";
 import { loadHypotheses, orderHypotheses, parseHypotheses } from "../research/hypotheses.ts";
@@ -31,12 +37,29 @@ import type { GateFinding } from "./gate.ts";
 import { cycleBase, payloadOf, profileDigestOf, slugDir, type LoopContext } from "./loop-context.ts";
 import { describeMetric, parseMetric, type MetricSpec } from "./metric.ts";
 import { storedMetric } from "./metric-schema.ts";
+import { tryRefHypotheses } from "./try-refs.ts";
 
 /** The improvement asked for when neither the person nor research gives a target (phase 5). */
 export const DEFAULT_TARGET = "-50%";
 
-/** The name the built-in rules go by in sources, origins and reports. */
+/** The names the built-in sources go by in sources, origins and reports. */
 export const RULES_SOURCE = "built-in rules";
+const KNOBS_SOURCE = "knobs";
+const OWN_SOURCE = "--try-branch/--try-commit";
+
+function knobRuntime(runtime: string | null | undefined): "node" | "deno" | "bun" | null {
+  return runtime === "node" || runtime === "deno" || runtime === "bun" ? runtime : null;
+}
+
+/** package.json `scripts` where the command runs, to see through `npm run`; null when unreadable. */
+function packageScripts(dir: string): Record<string, string> | null {
+  try {
+    const parsed = v.safeParse(v.object({ scripts: v.optional(v.record(v.string(), v.string())) }), JSON.parse(readFileSync(join(dir, "package.json"), "utf8")));
+    return parsed.success ? (parsed.output.scripts ?? null) : null;
+  } catch {
+    return null;
+  }
+}
 
 export interface SourceReport {
   source: string;
@@ -119,10 +142,31 @@ export async function researchPhase(ctx: LoopContext, run: Run): Promise<void> {
     }
     return list.filter((h) => ids.has(h.id)).map((h) => h.id);
   };
+  const digest = profileDigestOf(run, cycle);
+  const base = cycleBase(run, ctx.options, cycle);
+  // Knobs first: configuration is the best fix level (docs/research.md, Knobs).
+  const given = knobFlagHypotheses(ctx.options.knobs);
+  const givenNames = [...new Set(ctx.options.knobs.map((flag) => parseKnobFlag(flag).name))];
+  const stackKnobs = proposeKnobs({
+    command: ctx.options.target_spec.kind === "command" ? ctx.options.target_spec.command : ctx.options.target,
+    stack: ctx.options.stack,
+    profile: digest,
+    runtime: knobRuntime(digest.cpu_profile.runtime),
+    categories: digest.cpu_profile.categories ?? null,
+    env: ctx.platform.env,
+    scripts: packageScripts(join(ctx.repo.dir, ctx.options.subdir)),
+    cpu_count: availableParallelism(),
+    given_knobs: givenNames,
+  });
+  const knobList = parseHypotheses({ version: 1, hypotheses: [...given, ...stackKnobs.hypotheses] }, "the knobs");
+  if (knobList.length > 0 || stackKnobs.notes.length > 0) {
+    add(knobList, KNOBS_SOURCE);
+    const notes = [...stackKnobs.notes.map((n) => n.text), ...stackKnobs.skipped.map((k) => `${k.knob} not proposed: ${k.reason}`)];
+    sources.push({ source: KNOBS_SOURCE, count: knobList.length, error: null, note: notes.join("; ") || null });
+    for (const note of stackKnobs.notes) ctx.say(`research: ${note.text}`);
+  }
   let ruleSilences: { rule: string; path: string; line: number; function: string; reason: string }[] = [];
   if (ctx.options.rules) {
-    const digest = profileDigestOf(run, cycle);
-    const base = cycleBase(run, ctx.options, cycle);
     const ruleRun = await proposeFromHotCode(digest.hot_code, (path) => readTextAt(ctx.repo, base, path), { now: () => ctx.platform.now() });
     const list = parseHypotheses({ version: 1, hypotheses: ruleRun.hypotheses }, "the built-in rules' hypotheses");
     add(list, RULES_SOURCE);
@@ -132,6 +176,13 @@ export async function researchPhase(ctx: LoopContext, run: Run): Promise<void> {
     const unread = ruleRun.unread.length > 0 ? `; not read: ${ruleRun.unread.map((u) => `${u.path} (${u.reason})`).join(", ")}` : "";
     ctx.say(`research: built-in rules ${looked}: ${list.length} hypothes${list.length === 1 ? "is" : "es"}`);
     sources.push({ source: RULES_SOURCE, count: list.length, error: null, note: `${looked}${left}${unread}` });
+  }
+  if (ctx.options.try_refs.length > 0) {
+    const tried = await tryRefHypotheses(ctx.repo, base, ctx.options.try_refs);
+    const list = parseHypotheses({ version: 1, hypotheses: tried.hypotheses }, "--try-branch and --try-commit");
+    add(list, OWN_SOURCE);
+    sources.push({ source: OWN_SOURCE, count: list.length, error: null, note: tried.skipped.map((x) => x.reason).join("; ") || null });
+    for (const x of tried.skipped) ctx.say(`research: ${x.reason}`);
   }
   if (ctx.options.hypotheses_file) {
     ctx.say(`research: reading ${relative(ctx.repo.dir, ctx.options.hypotheses_file) || ctx.options.hypotheses_file}`);
@@ -212,7 +263,6 @@ export async function researchPhase(ctx: LoopContext, run: Run): Promise<void> {
     nowMs: ctx.platform.now(),
     pid: ctx.platform.pid,
   });
-  const digest = profileDigestOf(run, cycle);
   ctx.client.recordWorker("ln-812", {
     hypotheses: ordered.map((h) => ({ id: h.id, description: h.description, fix_level: h.fix_level })),
     local_codebase_findings: digest.optimization_hints,

@@ -21,12 +21,15 @@ import { CancelledError, UsageError } from "../errors.ts";
 import { confinementHint } from "../confine/hint.ts";
 import { resolveAllowWrite } from "../confine/allow-write.ts";
 import { Sandbox } from "../confine/sandbox.ts";
-import { branchName, currentBranch, headCommit, materialize, nameUntrackedIn, openRepo, treeStatus, untrackedNotice, withoutInputs, type GitRepo, type UntrackedFiles } from "../git/index.ts";
+import { branchName, currentBranch, headCommit, materialize, nameUntrackedIn, openRepo, resolveCommitish, treeStatus, untrackedNotice, withoutInputs, type GitRepo, type UntrackedFiles } from "../git/index.ts";
 import type { Platform } from "../platform/index.ts";
 import { requireProjectRoot } from "../profile/project-root.ts";
 import { parseTarget, slugFromTarget } from "../profile/target.ts";
 import { checkTestCommand, discoverTestCommand } from "../profile/test-command.ts";
 import { loadHypotheses } from "../research/hypotheses.ts";
+import { knobFlagHypotheses } from "../research/knobs.ts";
+import { ownCandidates } from "../research/own-candidates.ts";
+import type { TryRefOption } from "./try-refs.ts";
 import { safe } from "../runtime/paths.ts";
 import { refuseUnsafeStateDir } from "../git/state-guard.ts";
 import { activeRunOf } from "./runtime-client.ts";
@@ -62,6 +65,11 @@ export interface RunRequest {
   agent?: string;
   /** The built-in rules (default on). */
   rules?: boolean;
+  /** `--knob` values as typed. */
+  knobs?: readonly string[];
+  /** `--try-branch` and `--try-commit` refs as typed. */
+  tryBranches?: readonly string[];
+  tryCommits?: readonly string[];
   thresholdPct?: number;
   maxRuns?: number;
   runs?: number;
@@ -124,6 +132,23 @@ export function detectStack(dir: string): string[] {
   return [...new Set(marks.filter(([file]) => existsSync(join(dir, file))).map(([, name]) => name))];
 }
 
+/** Each `--try-branch` / `--try-commit` resolved to a commit (an unknown ref is bad input), checked by the ids it will get. */
+async function resolveTryRefs(repo: GitRepo, branches: readonly string[], commits: readonly string[]): Promise<TryRefOption[]> {
+  ownCandidates({ branches: [...branches], commits: [...commits] }); // refuses a ref that cannot be one, or one given twice
+  const out: TryRefOption[] = [];
+  for (const [flag, refs] of [["--try-branch", branches], ["--try-commit", commits]] as const) {
+    for (const ref of refs) {
+      try {
+        out.push({ flag, ref, commit: await resolveCommitish(repo, ref) });
+      } catch (error) {
+        if (error instanceof UsageError) throw new UsageError(`${flag} ${ref}: ${error.message}`, error.hint ?? "name a branch, a tag or a commit of this repository");
+        throw error;
+      }
+    }
+  }
+  return out;
+}
+
 export async function preflight(platform: Platform, request: RunRequest): Promise<Preflight> {
   const start = resolve(platform.cwd, request.start);
   requireProjectRoot(start);
@@ -182,7 +207,11 @@ export async function preflight(platform: Platform, request: RunRequest): Promis
   if (blocking.length > 0) warnings.push(`the run starts from HEAD (${base.slice(0, 7)}); uncommitted changes are not included`);
   const notice = untrackedNotice(untracked);
   if (notice) warnings.push(notice);
-  if (!hypothesesFile && !request.agent && request.rules === false) warnings.push("no hypotheses source (--no-rules, and neither --hypotheses nor --agent): the run profiles and reports, and changes nothing");
+  const knobs = [...(request.knobs ?? [])];
+  knobFlagHypotheses(knobs); // refuses a bad --knob now, with the flag named
+  const tryRefs = await resolveTryRefs(repo, request.tryBranches ?? [], request.tryCommits ?? []);
+  const otherSource = knobs.length > 0 || tryRefs.length > 0;
+  if (!hypothesesFile && !request.agent && request.rules === false && !otherSource) warnings.push("no hypotheses source (--no-rules, and neither --hypotheses nor --agent): the run profiles and reports, and changes nothing");
 
   const discovered = request.test ? null : discoverTestCommand(start) ?? (start === repo.dir ? null : discoverTestCommand(repo.dir));
   const testCommand = request.test ?? discovered?.command;
@@ -258,6 +287,8 @@ export async function preflight(platform: Platform, request: RunRequest): Promis
     hypotheses_file: hypothesesFile,
     agent: request.agent ?? null,
     rules: request.rules !== false,
+    knobs,
+    try_refs: tryRefs,
     threshold_pct: threshold ?? null,
     max_runs: maxRuns ?? null,
     runs: runs ?? null,

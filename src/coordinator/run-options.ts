@@ -32,6 +32,10 @@ export const RunOptionsSchema = v.object({
   agent: nullableString,
   /** The built-in rules propose hypotheses (docs/research.md); `--no-rules` turns them off. */
   rules: v.optional(v.boolean(), true),
+  /** `--knob NAME=a,b,c` as typed (research/knobs.ts reads them again every cycle). */
+  knobs: v.optional(v.array(v.string()), []),
+  /** `--try-branch` / `--try-commit`, resolved to commits at preflight (coordinator/try-refs.ts). */
+  try_refs: v.optional(v.array(v.object({ flag: v.picklist(["--try-branch", "--try-commit"]), ref: v.string(), commit: v.string() })), []),
   /** The person's smallest gain that counts, percent. */
   threshold_pct: nullableNumber,
   max_runs: nullableNumber,

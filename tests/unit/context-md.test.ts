@@ -31,7 +31,7 @@ const DIGEST: ProfileDigest = {
   optimization_hints: [],
   wrong_tool_indicators: [],
   wrong_tool_evidence: [],
-  cpu_profile: { attempted: true, ok: true, reason: null },
+  cpu_profile: { attempted: true, ok: true, reason: null, runtime: null, categories: null },
   endpoint_errors: null,
   warnings: [],
   summary_path: ".perfloop/summary.json",
@@ -224,7 +224,7 @@ describe("renderContext", () => {
   });
 
   test("no hot functions: the CPU profile's reason", () => {
-    const out = renderContext(context({ digest: { ...DIGEST, hot_functions: [], cpu_profile: { attempted: true, ok: false, reason: "the inspector did not start" } } }));
+    const out = renderContext(context({ digest: { ...DIGEST, hot_functions: [], cpu_profile: { attempted: true, ok: false, reason: "the inspector did not start", runtime: null, categories: null } } }));
     assert.ok(lines(out).includes("No CPU profile: the inspector did not start"));
   });
 

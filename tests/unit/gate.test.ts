@@ -32,7 +32,7 @@ function digest(overrides: Partial<ProfileDigest> = {}): ProfileDigest {
     optimization_hints: [],
     wrong_tool_indicators: [],
     wrong_tool_evidence: [],
-    cpu_profile: { attempted: false, ok: false, reason: null },
+    cpu_profile: { attempted: false, ok: false, reason: null, runtime: null, categories: null },
     endpoint_errors: null,
     warnings: [],
     summary_path: ".perfloop/summary.json",
@@ -103,10 +103,10 @@ describe("each rule at its boundary", () => {
     // C4
     { name: "C4: Unknown bottleneck", digest: digest({ classification: "Unknown", bottleneck_detail: "no signal dominates" }), computed: "CONCERNS", rules: ["C4"], message: /^the bottleneck could not be classified: no signal dominates$/ },
     // C5
-    { name: "C5: a CPU profile that failed", digest: digest({ cpu_profile: { attempted: true, ok: false, reason: "the inspector did not start" } }), computed: "CONCERNS", rules: ["C5"], message: /^no CPU profile: the inspector did not start$/ },
-    { name: "C5: failed without a reason", digest: digest({ cpu_profile: { attempted: true, ok: false, reason: null } }), computed: "CONCERNS", rules: ["C5"], message: /^no CPU profile: it failed$/ },
-    { name: "C5 not: not attempted", digest: digest({ cpu_profile: { attempted: false, ok: false, reason: "not a JS runtime" } }), computed: "PROCEED", rules: [] },
-    { name: "C5 not: a profile that worked", digest: digest({ cpu_profile: { attempted: true, ok: true, reason: null } }), computed: "PROCEED", rules: [] },
+    { name: "C5: a CPU profile that failed", digest: digest({ cpu_profile: { attempted: true, ok: false, reason: "the inspector did not start", runtime: null, categories: null } }), computed: "CONCERNS", rules: ["C5"], message: /^no CPU profile: the inspector did not start$/ },
+    { name: "C5: failed without a reason", digest: digest({ cpu_profile: { attempted: true, ok: false, reason: null, runtime: null, categories: null } }), computed: "CONCERNS", rules: ["C5"], message: /^no CPU profile: it failed$/ },
+    { name: "C5 not: not attempted", digest: digest({ cpu_profile: { attempted: false, ok: false, reason: "not a JS runtime", runtime: null, categories: null } }), computed: "PROCEED", rules: [] },
+    { name: "C5 not: a profile that worked", digest: digest({ cpu_profile: { attempted: true, ok: true, reason: null, runtime: null, categories: null } }), computed: "PROCEED", rules: [] },
     // endpoints
     { name: "endpoint: nothing fires", digest: endpoint(), computed: "PROCEED", rules: [] },
     { name: "endpoint B3: no request succeeded", digest: endpoint({ metrics: {}, endpoint_errors: 100 }), computed: "BLOCK", rules: ["B3"], message: /^no request succeeded \(100 errors\): there is nothing to optimize until the endpoint answers$/ },
