@@ -166,11 +166,13 @@ export async function researchPhase(ctx: LoopContext, run: Run): Promise<void> {
     for (const note of stackKnobs.notes) ctx.say(`research: ${note.text}`);
   }
   let ruleSilences: { rule: string; path: string; line: number; function: string; reason: string }[] = [];
+  let rulesElapsedMs: number | null = null;
   if (ctx.options.rules) {
     const ruleRun = await proposeFromHotCode(digest.hot_code, (path) => readTextAt(ctx.repo, base, path), { now: () => ctx.platform.now() });
     const list = parseHypotheses({ version: 1, hypotheses: ruleRun.hypotheses }, "the built-in rules' hypotheses");
     add(list, RULES_SOURCE);
     ruleSilences = ruleRun.silences;
+    rulesElapsedMs = ruleRun.elapsed_ms;
     const looked = ruleRun.functions === 0 ? "no hot function of the project's own JS/TS code to look at" : `looked at ${ruleRun.functions} hot function${ruleRun.functions === 1 ? "" : "s"} in ${ruleRun.files} file${ruleRun.files === 1 ? "" : "s"}`;
     const left = ruleRun.silences.length > 0 ? `; ${ruleRun.silences.length} pattern${ruleRun.silences.length === 1 ? "" : "s"} left alone (a precondition did not hold)` : "";
     const unread = ruleRun.unread.length > 0 ? `; not read: ${ruleRun.unread.map((u) => `${u.path} (${u.reason})`).join(", ")}` : "";
@@ -259,7 +261,7 @@ export async function researchPhase(ctx: LoopContext, run: Run): Promise<void> {
     runId: run.runId,
     slug: ctx.slug,
     kind: "optimization-research",
-    payload: { cycle, hypotheses: ordered, sources, skipped, origins: originsOf(ordered, origins), rule_silences: ruleSilences },
+    payload: { cycle, hypotheses: ordered, sources, skipped, origins: originsOf(ordered, origins), rule_silences: ruleSilences, rules_elapsed_ms: rulesElapsedMs },
     nowMs: ctx.platform.now(),
     pid: ctx.platform.pid,
   });
