@@ -128,8 +128,12 @@ export function proposeForFile(file: SourceFile, hots: readonly HotEvidence[], r
   }
   const built: { entry: RuleHypothesis; lines: [number, number] }[] = [];
   const ids = new Set<string>();
+  const made = new Set<string>();
   for (const { proposal, hot } of proposals) {
     const patched = applyEdits(file.text, proposal.edits);
+    // The same rewrite found from two hot functions (a callback and the function around it) is one hypothesis.
+    if (patched !== null && made.has(patched)) continue;
+    if (patched !== null) made.add(patched);
     if (patched === null || patched === file.text) {
       silences.push({ rule: proposal.rule, path: file.path, line: lineOf(proposal.node), function: hot.function, reason: "its edits overlap (a perfloop bug): nothing proposed" });
       continue;

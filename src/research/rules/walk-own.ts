@@ -7,7 +7,7 @@ import type { Node } from "@babel/types";
 import { isFunction, isIterationCallback, walk } from "./ast.ts";
 import type { RuleContext } from "./types.ts";
 
-/** Calls `visit` for each node of the function's own code, with its ancestors from the file's root. */
+/** Calls `visit` for each node of the function's own code, with its ancestors from the file's root (a live array: copy it to keep it). */
 export function walkOwn(ctx: RuleContext, visit: (node: Node, ancestors: readonly Node[]) => void): void {
   const prefix = ancestorsOf(ctx.ast.program, ctx.fn);
   const fn = ctx.fn;
