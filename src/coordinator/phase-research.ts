@@ -14,18 +14,12 @@
  * level (research/hypotheses-order.ts) and stored whole in the RESEARCH checkpoint, where
  * validation and execution read it back through the hypotheses schema.
  */
-import { readFileSync } from "node:fs";
-import { availableParallelism } from "node:os";
-import * as v from "valibot";
 import { writeFileAtomic } from "../runtime/atomic-fs.ts";
 import { join, relative } from "node:path";
 import { CancelledError, UsageError } from "../errors.ts";
 import { confinementMode } from "../confine/sandbox.ts";
-import { readTextAt } from "../git/index.ts";
 import { askAgentForHypotheses } from "../research/agent.ts";
-import { knobFlagHypotheses, parseKnobFlag, proposeKnobs } from "../research/knobs.ts";
 import { researchTarget } from "../research/research-target.ts";
-import { proposeFromHotCode } from "../research/rules/propose.ts";
 import { loadHypotheses, orderHypotheses, parseHypotheses } from "../research/hypotheses.ts";
 import type { Hypothesis } from "../research/hypotheses-schema.ts";
 import { renderContext } from "../report/context-md.ts";
@@ -37,29 +31,10 @@ import type { GateFinding } from "./gate.ts";
 import { cycleBase, payloadOf, profileDigestOf, slugDir, type LoopContext } from "./loop-context.ts";
 import { describeMetric, parseMetric, type MetricSpec } from "./metric.ts";
 import { storedMetric } from "./metric-schema.ts";
-import { tryRefHypotheses } from "./try-refs.ts";
+import { builtInSources, RULES_SOURCE } from "./research-builtin.ts";
 
 /** The improvement asked for when neither the person nor research gives a target (phase 5). */
 export const DEFAULT_TARGET = "-50%";
-
-/** The names the built-in sources go by in sources, origins and reports. */
-export const RULES_SOURCE = "built-in rules";
-const KNOBS_SOURCE = "knobs";
-const OWN_SOURCE = "--try-branch/--try-commit";
-
-function knobRuntime(runtime: string | null | undefined): "node" | "deno" | "bun" | null {
-  return runtime === "node" || runtime === "deno" || runtime === "bun" ? runtime : null;
-}
-
-/** package.json `scripts` where the command runs, to see through `npm run`; null when unreadable. */
-function packageScripts(dir: string): Record<string, string> | null {
-  try {
-    const parsed = v.safeParse(v.object({ scripts: v.optional(v.record(v.string(), v.string())) }), JSON.parse(readFileSync(join(dir, "package.json"), "utf8")));
-    return parsed.success ? (parsed.output.scripts ?? null) : null;
-  } catch {
-    return null;
-  }
-}
 
 export interface SourceReport {
   source: string;
@@ -142,50 +117,9 @@ export async function researchPhase(ctx: LoopContext, run: Run): Promise<void> {
     }
     return list.filter((h) => ids.has(h.id)).map((h) => h.id);
   };
-  const digest = profileDigestOf(run, cycle);
-  const base = cycleBase(run, ctx.options, cycle);
-  // Knobs first: configuration is the best fix level (docs/research.md, Knobs).
-  const given = knobFlagHypotheses(ctx.options.knobs);
-  const givenNames = [...new Set(ctx.options.knobs.map((flag) => parseKnobFlag(flag).name))];
-  const stackKnobs = proposeKnobs({
-    command: ctx.options.target_spec.kind === "command" ? ctx.options.target_spec.command : ctx.options.target,
-    stack: ctx.options.stack,
-    profile: digest,
-    runtime: knobRuntime(digest.cpu_profile.runtime),
-    categories: digest.cpu_profile.categories ?? null,
-    env: ctx.platform.env,
-    scripts: packageScripts(join(ctx.repo.dir, ctx.options.subdir)),
-    cpu_count: availableParallelism(),
-    given_knobs: givenNames,
-  });
-  const knobList = parseHypotheses({ version: 1, hypotheses: [...given, ...stackKnobs.hypotheses] }, "the knobs");
-  if (knobList.length > 0 || stackKnobs.notes.length > 0) {
-    add(knobList, KNOBS_SOURCE);
-    const notes = [...stackKnobs.notes.map((n) => n.text), ...stackKnobs.skipped.map((k) => `${k.knob} not proposed: ${k.reason}`)];
-    sources.push({ source: KNOBS_SOURCE, count: knobList.length, error: null, note: notes.join("; ") || null });
-    for (const note of stackKnobs.notes) ctx.say(`research: ${note.text}`);
-  }
-  let ruleSilences: { rule: string; path: string; line: number; function: string; reason: string }[] = [];
-  let rulesElapsedMs: number | null = null;
-  if (ctx.options.rules) {
-    const ruleRun = await proposeFromHotCode(digest.hot_code, (path) => readTextAt(ctx.repo, base, path), { now: () => ctx.platform.now() });
-    const list = parseHypotheses({ version: 1, hypotheses: ruleRun.hypotheses }, "the built-in rules' hypotheses");
-    add(list, RULES_SOURCE);
-    ruleSilences = ruleRun.silences;
-    rulesElapsedMs = ruleRun.elapsed_ms;
-    const looked = ruleRun.functions === 0 ? "no hot function of the project's own JS/TS code to look at" : `looked at ${ruleRun.functions} hot function${ruleRun.functions === 1 ? "" : "s"} in ${ruleRun.files} file${ruleRun.files === 1 ? "" : "s"}`;
-    const left = ruleRun.silences.length > 0 ? `; ${ruleRun.silences.length} pattern${ruleRun.silences.length === 1 ? "" : "s"} left alone (a precondition did not hold)` : "";
-    const unread = ruleRun.unread.length > 0 ? `; not read: ${ruleRun.unread.map((u) => `${u.path} (${u.reason})`).join(", ")}` : "";
-    ctx.say(`research: built-in rules ${looked}: ${list.length} hypothes${list.length === 1 ? "is" : "es"}`);
-    sources.push({ source: RULES_SOURCE, count: list.length, error: null, note: `${looked}${left}${unread}` });
-  }
-  if (ctx.options.try_refs.length > 0) {
-    const tried = await tryRefHypotheses(ctx.repo, base, ctx.options.try_refs);
-    const list = parseHypotheses({ version: 1, hypotheses: tried.hypotheses }, "--try-branch and --try-commit");
-    add(list, OWN_SOURCE);
-    sources.push({ source: OWN_SOURCE, count: list.length, error: null, note: tried.skipped.map((x) => x.reason).join("; ") || null });
-    for (const x of tried.skipped) ctx.say(`research: ${x.reason}`);
-  }
+  const builtIn = await builtInSources(ctx, run, add);
+  sources.push(...builtIn.sources);
+  const { ruleSilences, rulesElapsedMs } = builtIn;
   if (ctx.options.hypotheses_file) {
     ctx.say(`research: reading ${relative(ctx.repo.dir, ctx.options.hypotheses_file) || ctx.options.hypotheses_file}`);
     const list = await loadHypotheses(ctx.options.hypotheses_file, ctx.repo.dir);
@@ -267,7 +201,7 @@ export async function researchPhase(ctx: LoopContext, run: Run): Promise<void> {
   });
   ctx.client.recordWorker("ln-812", {
     hypotheses: ordered.map((h) => ({ id: h.id, description: h.description, fix_level: h.fix_level })),
-    local_codebase_findings: digest.optimization_hints,
+    local_codebase_findings: profileDigestOf(run, cycle).optimization_hints,
     sources: sources.map((s) => ({ ...s })),
   });
   ctx.client.checkpoint("PHASE_4_RESEARCH", {
