@@ -45,6 +45,12 @@ const cases: [string, "low" | "medium", string[], string[]][] = [
     ["  return Object.entries(object).reduce((acc, [key, value]) => ({ ...acc, [value]: key }), {});"],
     [`  return Object.entries(object).reduce((acc, [key, value]) => { ${DEFINE("acc", "value", "key")}; return acc; }, {});`],
   ],
+  [
+    "countBy",
+    "medium",
+    ["  return words.reduce((acc, w) => ({ ...acc, [w]: (acc[w] || 0) + 1 }), {});"],
+    [`  return words.reduce((acc, w) => { ${DEFINE("acc", "w", "(acc[w] || 0) + 1")}; return acc; }, {});`],
+  ],
 ];
 
 for (const [fn, risk, removedLines, addedLines] of cases) {
@@ -70,7 +76,8 @@ const silent: [string, string, RegExp][] = [
   ["the initial array has holes", "function f(xs) { return xs.reduce((acc, x) => [...acc, x], [1, , 2]); }", /holes/],
   ["an array starts an object accumulator", "function f(xs) { return xs.reduce((acc, x) => ({ ...acc, [x]: 1 }), []); }", /initial value is an array/],
   ["the spread is not first", "function f(xs) { return xs.reduce((acc, x) => ({ [x]: 1, ...acc }), {}); }", /not the first property/],
-  ["the accumulator is read again", "function f(xs) { return xs.reduce((acc, x) => ({ ...acc, [x]: acc.n }), {}); }", /used elsewhere in the callback/],
+  ["the accumulator is read after a property is set", "function f(xs) { return xs.reduce((acc, x) => ({ ...acc, [x]: 1, n: acc.n }), {}); }", /used elsewhere in the callback/],
+  ["the accumulator is passed on in the first property", "function f(xs) { return xs.reduce((acc, x) => ({ ...acc, [x]: g(acc) }), {}); }", /used elsewhere in the callback/],
   ["the accumulator is stored", "function f(xs) { const all = []; return xs.reduce((acc, x) => { all.push(acc); return { ...acc, [x]: 1 }; }, {}); }", /used elsewhere.*all\.push\(acc\)/],
   ["a plain __proto__ key", "function f(xs) { return xs.reduce((acc, x) => ({ ...acc, __proto__: x }), {}); }", /`__proto__:` property sets the new object's prototype/],
   ["a second spread (object)", "function f(xs) { return xs.reduce((acc, x) => ({ ...acc, ...x }), {}); }", /second spread/],

@@ -13,9 +13,12 @@
  * Preconditions (docs/research.md):
  *  - reduce: the initial value is a fresh `{}` / `[]` literal written in the call (a `{} as T`
  *    cast is fine); the callback is an inline arrow or function expression, not async or a
- *    generator, not using `arguments`, whose first parameter is used exactly once: as the FIRST
- *    element of the literal it returns (or as `acc.concat(…)`). Then every accumulator but the last
- *    is seen only by the next call, so one object grown in place is the same program;
+ *    generator, not using `arguments`, whose first parameter is used as the FIRST element of the
+ *    literal it returns (or as `acc.concat(…)`) and otherwise only read by member reads evaluated
+ *    before anything changes (any element of an array growth, which push() evaluates first; the
+ *    first property after an object spread, as in the counting idiom
+ *    `({ ...acc, [k]: (acc[k] || 0) + 1 })`). Then every accumulator but the last is seen only by
+ *    the next call, so one object grown in place is the same program;
  *  - loop: `out` is a `let` of this function initialized with a fresh literal, assigned only by
  *    these self-appends (statements whose value is not used), never referenced from a nested
  *    function; inside the loop it is only read by `.length`, index or property reads and `in`;
@@ -92,6 +95,27 @@ function returnsOf(cb: Callback): { expr: Node; statement: ReturnStatement | nul
   return out;
 }
 
+/**
+ * A read of the accumulator that sees the same values before and after the rewrite: a member read
+ * (`acc[k]`, `acc.n`, not called, assigned or deleted) evaluated before the rewrite changes
+ * anything. In an array growth every element is evaluated before push() runs; in an object
+ * growth, the first property after the spread is (its key and value come before the first
+ * assignment), so `({ ...acc, [k]: (acc[k] || 0) + 1 })`, the counting idiom, qualifies.
+ */
+function readBeforeGrowth(growth: Growth, ref: Reference): boolean {
+  const parent = ref.ancestors[ref.ancestors.length - 1];
+  const grand = ref.ancestors[ref.ancestors.length - 2];
+  if (!parent || parent.type !== "MemberExpression" || parent.object !== ref.id) return false;
+  if (grand && ((grand.type === "CallExpression" && grand.callee === parent) || (grand.type === "AssignmentExpression" && grand.left === parent) || grand.type === "UpdateExpression" || (grand.type === "UnaryExpression" && grand.operator === "delete"))) return false;
+  const inside = (node: Node | null | undefined) => Boolean(node && (node.start ?? 0) <= (ref.id.start ?? 0) && (ref.id.end ?? 0) <= (node.end ?? 0));
+  if (growth.kind === "array") return growth.node.elements.some((e) => e !== null && e.type !== "SpreadElement" && inside(e));
+  if (growth.kind === "object") {
+    const spreadAt = growth.node.properties.findIndex((p) => p.type === "SpreadElement" && p.argument === growth.self);
+    return spreadAt === 0 && inside(growth.node.properties[1]);
+  }
+  return false;
+}
+
 function checkReduce(ctx: RuleContext, call: Extract<Node, { type: "CallExpression" }>): Finding | null {
   const method = calledMethod(call);
   if (method !== "reduce" && method !== "reduceRight") return null;
@@ -111,7 +135,7 @@ function checkReduce(ctx: RuleContext, call: Extract<Node, { type: "CallExpressi
   if (!init || init.type === "SpreadElement" || init.type === "ArgumentPlaceholder") return silence(`${method}() has no initial value: the accumulator starts as an element of the array, not a fresh literal`);
   const fresh = freshLiteralProblem(ctx, init, growth.kind);
   if (fresh) return silence(fresh);
-  const other = acc.references.find((r) => r.id !== growth.self);
+  const other = acc.references.find((r) => r.id !== growth.self && !readBeforeGrowth(growth, r));
   if (other) return silence(`the accumulator is used elsewhere in the callback (${lineText(ctx, other.ancestors[other.ancestors.length - 1] ?? other.id)}): an earlier accumulator would be observable`);
   if (cb.type === "FunctionExpression" && (ctx.scopes.globals.get("arguments") ?? []).some((r) => within(cb, r.id))) return silence("the callback reads `arguments`, which holds the accumulator");
   if (ctx.typescript && growth.kind === "object" && !typed(call, cb, init)) return silence("TypeScript: the accumulator's type is inferred from `{}`, where assigning a property does not type-check (give it a type: `{} as Record<K, V>`)");

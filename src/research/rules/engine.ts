@@ -15,7 +15,8 @@ import MagicString from "magic-string";
 import { createTwoFilesPatch } from "diff";
 import type { File, Node } from "@babel/types";
 import { type HypothesisInput, ID_PATTERN } from "../hypotheses-schema.ts";
-import { isFunction, lineOf, walk, type FunctionNode } from "./ast.ts";
+import { isFunction, isIterationCallback, lineOf, walk, type FunctionNode } from "./ast.ts";
+import { ancestorsOf } from "./walk-own.ts";
 import { parseSource } from "./parse.ts";
 import { analyzeScopes, type ScopeInfo } from "./scope.ts";
 import type { Edit, Finding, HotEvidence, Proposal, Rule, RuleContext } from "./types.ts";
@@ -60,6 +61,20 @@ export function locateFunction(file: SourceFile, hot: Pick<HotEvidence, "line" |
   if (topLevel && hot.line <= 1) return program;
   const containing = functions.filter((fn) => (fn.loc?.start.line ?? 0) < hot.line && hot.line <= (fn.loc?.end.line ?? 0));
   return containing.at(-1) ?? null;
+}
+
+/**
+ * An iteration callback (`xs.reduce((acc, x) => …)`) is part of the loop its call makes: the
+ * rules look at the function around the call, whose own code holds the callback.
+ */
+function ownerOf(file: SourceFile, fn: FunctionNode | File["program"] | null): FunctionNode | File["program"] | null {
+  let current = fn;
+  while (current && current.type !== "Program") {
+    const ancestors = ancestorsOf(file.ast.program, current);
+    if (!isIterationCallback(current, ancestors[ancestors.length - 1])) return current;
+    current = [...ancestors].reverse().find((n): n is FunctionNode => isFunction(n)) ?? file.ast.program;
+  }
+  return current;
 }
 
 /** Every function of a program, in source order (outer before inner), computed once. */
@@ -108,7 +123,7 @@ export function proposeForFile(file: SourceFile, hots: readonly HotEvidence[], r
   const seenNodes = new Set<Node>();
   const proposals: { proposal: Proposal; hot: HotEvidence }[] = [];
   for (const hot of hots) {
-    const fn = locateFunction(file, hot);
+    const fn = ownerOf(file, locateFunction(file, hot));
     if (!fn || seenNodes.has(fn)) continue;
     seenNodes.add(fn);
     const ctx: RuleContext = { text: file.text, path: file.path, typescript: file.typescript, ast: file.ast, scopes: file.scopes, fn, hot };
