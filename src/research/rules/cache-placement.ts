@@ -61,10 +61,11 @@ export function moduleCacheDeclaration(ctx: RuleContext, at: Node, decls: readon
   const comments = statement.leadingComments ?? [];
   for (let k = comments.length - 1; k >= 0; k--) {
     const comment = comments[k]!;
-    if (!/^[ \t]*(?:\r?\n)?[ \t]*$/.test(text.slice(comment.end, pos))) break;
-    const lineStart = text.lastIndexOf("\n", comment.start - 1) + 1;
-    if (!/^[ \t]*$/.test(text.slice(lineStart, comment.start))) break;
-    pos = comment.start;
+    const start = comment.start ?? pos;
+    if (!/^[ \t]*(?:\r?\n)?[ \t]*$/.test(text.slice(comment.end ?? pos, pos))) break;
+    const lineStart = text.lastIndexOf("\n", start - 1) + 1;
+    if (!/^[ \t]*$/.test(text.slice(lineStart, start))) break;
+    pos = start;
   }
   return insertBefore(ctx, pos, declarationText(ctx, "var", decls));
 }
