@@ -20,7 +20,7 @@ import { ancestorsOf } from "./walk-own.ts";
 
 export interface CacheDeclaration {
   name: string;
-  /** The TypeScript type of the cached value (used in .ts files only). */
+  /** The TypeScript type of the cached value (used in .ts files only; `| undefined` is added unless it is `any`). */
   type: string;
 }
 
@@ -40,7 +40,7 @@ export function usesSemicolons(ctx: RuleContext): boolean {
 }
 
 function declarationText(ctx: RuleContext, keyword: "var" | "let", decls: readonly CacheDeclaration[]): string {
-  const names = decls.map((d) => (ctx.typescript ? `${d.name}: ${d.type} | undefined` : d.name));
+  const names = decls.map((d) => (ctx.typescript ? `${d.name}: ${d.type === "any" ? "any" : `${d.type} | undefined`}` : d.name));
   return `${keyword} ${names.join(", ")}${usesSemicolons(ctx) ? ";" : ""}`;
 }
 
