@@ -3,9 +3,13 @@
  * preconditions, rewrite, why it is safe and when it stays silent).
  */
 import { accumulatingSpread } from "./accumulating-spread.ts";
+import { intlHoist } from "./intl-hoist.ts";
+import { jsonParseOnce } from "./json-parse-once.ts";
 import { queueShift } from "./queue-shift.ts";
+import { readOnce } from "./read-once.ts";
+import { regexpHoist } from "./regexp-hoist.ts";
 import { setLookup } from "./set-lookup.ts";
 import { setMembership } from "./set-membership.ts";
 import type { Rule } from "./types.ts";
 
-export const RULES: readonly Rule[] = [setMembership, setLookup, accumulatingSpread, queueShift];
+export const RULES: readonly Rule[] = [setMembership, setLookup, accumulatingSpread, queueShift, regexpHoist, intlHoist, jsonParseOnce, readOnce];
