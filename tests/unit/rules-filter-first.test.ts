@@ -26,7 +26,7 @@ for (const { fn, risk, caveat, removed, added } of VARIANTS) {
     assert.equal(found.hypotheses.length, 1, JSON.stringify(found.silences));
     const h = found.hypotheses[0]!.hypothesis;
     assert.equal(h.risk, risk);
-    if (caveat) assert.match(h.evidence.join("\n"), caveat);
+    if (caveat) assert.match((h.evidence as string[]).join("\n"), caveat);
     const diff = (h.change as { diff: string }).diff;
     applyAndTest(dirs, "filter-first", FILE, diff);
     assert.deepEqual(changedLines(diff), { removed: [removed], added: [added] });
@@ -69,7 +69,7 @@ const silent: [string, string, RegExp][] = [
 for (const [name, text, reason] of silent) {
   test(`silent when ${name}`, () => {
     const found = findingsFor(filterFirst, "x.js", text, "f");
-    assert.equal(found.hypotheses.length, 0, (found.hypotheses[0]?.hypothesis.change as { diff?: string } | undefined)?.diff);
+    assert.equal(found.hypotheses.length, 0, (found.hypotheses[0]?.hypothesis.change as { diff?: string } | undefined)?.diff ?? "");
     assert.ok(found.silences.some((s) => reason.test(s.reason)), JSON.stringify(found.silences));
   });
 }

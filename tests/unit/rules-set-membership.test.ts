@@ -49,7 +49,7 @@ const silent: [string, string, RegExp][] = [
 for (const [name, text, reason] of silent) {
   test(`silent when ${name}`, () => {
     const found = findingsFor(setMembership, "x.js", text, "f");
-    assert.equal(found.hypotheses.length, 0, (found.hypotheses[0]?.hypothesis.change as { diff?: string } | undefined)?.diff);
+    assert.equal(found.hypotheses.length, 0, (found.hypotheses[0]?.hypothesis.change as { diff?: string } | undefined)?.diff ?? "");
     assert.ok(found.silences.some((s) => reason.test(s.reason)), JSON.stringify(found.silences));
   });
 }

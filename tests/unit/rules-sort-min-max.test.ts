@@ -89,7 +89,7 @@ for (const { fn, risk, removed, added } of VARIANTS) {
     assert.equal(found.hypotheses.length, 1, JSON.stringify(found.silences));
     const h = found.hypotheses[0]!.hypothesis;
     assert.equal(h.risk, risk);
-    if (risk !== "low") assert.match(h.evidence.join("\n"), /implementation-defined/);
+    if (risk !== "low") assert.match((h.evidence as string[]).join("\n"), /implementation-defined/);
     assert.ok(typeof h.expected_impact === "number" && h.expected_impact > 0);
     const diff = (h.change as { diff: string }).diff;
     applyAndTest(dirs, "sort-min-max", FILE, diff);
@@ -116,10 +116,18 @@ const silent: [string, string, RegExp][] = [
 for (const [name, text, reason] of silent) {
   test(`silent when ${name}`, () => {
     const found = findingsFor(sortMinMax, "x.js", text, "f");
-    assert.equal(found.hypotheses.length, 0, (found.hypotheses[0]?.hypothesis.change as { diff?: string } | undefined)?.diff);
+    assert.equal(found.hypotheses.length, 0, (found.hypotheses[0]?.hypothesis.change as { diff?: string } | undefined)?.diff ?? "");
     assert.ok(found.silences.some((s) => reason.test(s.reason)), JSON.stringify(found.silences));
   });
 }
+
+test("parentheses around the receiver, the comparator or the sorted copy", () => {
+  const text = "function f(xs) {\n  return [(xs.slice()).sort(((a, b) => a - b))[0], ([...xs].sort((a, b) => b - a)).at(-1)];\n}\n";
+  const found = findingsFor(sortMinMax, "x.js", text, "f");
+  assert.equal(found.hypotheses.length, 1, JSON.stringify(found.silences));
+  const { added } = changedLines((found.hypotheses[0]!.hypothesis.change as { diff: string }).diff);
+  assert.equal(added[0], "  return [sortedFirst((xs.slice()), (a, b) => a - b), sortedLast([...xs], (a, b) => b - a)];");
+});
 
 test("a sort whose result is used whole is not the pattern: no finding", () => {
   const found = findingsFor(sortMinMax, "x.js", "function f(xs) { const s = xs.slice().sort((a, b) => a - b); return s[0] + s.length; }", "f");

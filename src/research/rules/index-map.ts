@@ -89,6 +89,10 @@ function lookupOf(ctx: RuleContext, call: Call): Lookup | string {
     });
     return found;
   };
+  // A `function` callback has its own `this` and `arguments`: the key, moved out of it, would read others.
+  let ownContext = false;
+  if (cb.type !== "ArrowFunctionExpression") walk(key, (x) => !(ownContext ||= x.type === "ThisExpression" || (x.type === "Identifier" && x.name === "arguments")));
+  if (ownContext) return `the ${method}() callback is a function whose key reads its own \`this\` or \`arguments\``;
   if (prop === null || !isPureRead(key) || mentionsParam(key)) return `the ${method}() callback is not \`(x) => x.<key> === <value>\` with a plain read as the value`;
   if (prop === "length" || prop === "__proto__" || /^\d+$/.test(prop)) return `the key \`${prop}\` is a length, an index or the prototype`;
   const binding = receiver.type === "Identifier" ? ctx.scopes.bindingOf.get(receiver) : undefined;

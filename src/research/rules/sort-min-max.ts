@@ -179,11 +179,10 @@ function check(ctx: RuleContext): Finding[] {
       helpers.set(key, helper);
     }
     const callee = occ.sortCall.callee as Extract<Node, { type: "MemberExpression" }>;
-    // The receiver ends at the `.` before `sort`: parentheses around it stay with it.
+    // The receiver runs from the member's start (its own parentheses included) to the `.` before `sort`.
     const dot = ctx.text.lastIndexOf(".", callee.property.start ?? 0);
-    edits.push({ start: occ.whole.start ?? 0, end: occ.whole.start ?? 0, text: `${helper.name}(` });
-    edits.push({ start: dot, end: cmp.start ?? 0, text: ", " });
-    edits.push({ start: cmp.end ?? 0, end: occ.whole.end ?? 0, text: ")" });
+    const receiverText = ctx.text.slice(callee.start ?? 0, dot);
+    edits.push({ start: occ.whole.start ?? 0, end: occ.whole.end ?? 0, text: `${helper.name}(${receiverText}, ${textOf(ctx, cmp)})` });
   }
   edits.push(appendFunctions(ctx, [...helpers.values()].map((h) => h.lines)));
   const unproven = accepted.filter((x) => !x.consistent);
