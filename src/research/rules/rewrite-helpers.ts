@@ -14,7 +14,7 @@ export function textOf(ctx: RuleContext, node: Node): string {
   return ctx.text.slice(node.start ?? 0, node.end ?? 0);
 }
 
-export interface FileStyle {
+interface FileStyle {
   /** One level of indentation: a tab or some spaces. */
   indent: string;
   /** Whether statements end with `;`. */
@@ -93,21 +93,11 @@ export function writtenIn(binding: Binding, node: Node): boolean {
   return binding.references.some((r) => r.write && inside(node, r.id));
 }
 
-/** Whether the binding is referenced inside `node`. */
-export function mentionedIn(binding: Binding, node: Node): boolean {
-  return binding.references.some((r) => inside(node, r.id));
-}
-
 export function inside(outer: Node, inner: Node): boolean {
   return (outer.start ?? 0) <= (inner.start ?? 0) && (inner.end ?? 0) <= (outer.end ?? 0);
 }
 
-/** Whether the binding is declared inside the function (or program) `fn`, not in a function around it. */
-export function declaredIn(binding: Binding, fn: Node): boolean {
-  return inside(fn, binding.id);
-}
-
-/** The identifiers inside `node` that are references (resolved or global), outside nested functions too. */
+/** The bindings and globals the identifiers inside `node` refer to (nested functions included). */
 export function referencedBindings(ctx: RuleContext, node: Node): { bindings: Binding[]; globals: string[] } {
   const bindings: Binding[] = [];
   const globals: string[] = [];
