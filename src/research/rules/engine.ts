@@ -141,7 +141,7 @@ export function proposeForFile(file: SourceFile, hots: readonly HotEvidence[], r
       }
     }
   }
-  const built: { entry: RuleHypothesis; lines: [number, number] }[] = [];
+  const built: { entry: RuleHypothesis; lines: [number, number][] }[] = [];
   const ids = new Set<string>();
   const made = new Set<string>();
   for (const { proposal, hot } of proposals) {
@@ -166,7 +166,7 @@ export function proposeForFile(file: SourceFile, hots: readonly HotEvidence[], r
     for (let j = i + 1; j < built.length; j++) {
       const a = built[i]!;
       const b = built[j]!;
-      if (a.lines[0] <= b.lines[1] + 1 && b.lines[0] <= a.lines[1] + 1) {
+      if (touching(a.lines, b.lines)) {
         (a.entry.hypothesis.conflicts_with as string[]).push(b.entry.hypothesis.id);
         (b.entry.hypothesis.conflicts_with as string[]).push(a.entry.hypothesis.id);
       }
@@ -188,16 +188,19 @@ export function applyEdits(text: string, edits: readonly Edit[]): string | null 
   return s.toString();
 }
 
-/** 1-based first and last line of the original text the edits touch. */
-function editedLines(text: string, edits: readonly Edit[]): [number, number] {
+/** 1-based first and last line of the original text each edit touches. */
+function editedLines(text: string, edits: readonly Edit[]): [number, number][] {
   const lineAt = (offset: number) => {
     let line = 1;
     for (let i = text.indexOf("\n"); i >= 0 && i < offset; i = text.indexOf("\n", i + 1)) line++;
     return line;
   };
-  const starts = edits.map((e) => lineAt(e.start));
-  const ends = edits.map((e) => lineAt(e.end));
-  return [Math.min(...starts), Math.max(...ends)];
+  return edits.map((e) => [lineAt(e.start), lineAt(e.end)]);
+}
+
+/** Whether two sets of edited lines touch the same or adjacent lines (a line-by-line merge would conflict). */
+function touching(a: readonly [number, number][], b: readonly [number, number][]): boolean {
+  return a.some(([a1, a2]) => b.some(([b1, b2]) => b1 <= a2 + 1 && a1 <= b2 + 1));
 }
 
 /** A git-style unified diff of one file, as `git diff` prints it (no index line). */
