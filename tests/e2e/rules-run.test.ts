@@ -29,7 +29,7 @@ describe("the built-in rules", { skip }, () => {
   test("perfloop run with no hypotheses file and no agent keeps generated patches that pass the tests and make it at least 2x faster", { timeout: 600_000 }, () => {
     const dir = fixtureRepo(dirs, "rules-project");
     const before = personState(dir);
-    const result = cli(["run", "node bench.js", "--yes", "--json", "--max-cycles", "2", "--project-root", dir], { cwd: dir, timeoutMs: 540_000 });
+    const result = cli(["run", "node bench.js", "--yes", "--json", "--max-cycles", "2", "--runs", "10", "--project-root", dir], { cwd: dir, timeoutMs: 540_000 });
     assert.equal(result.code, 0, result.stderr.slice(-3000));
     const report = result.json;
     const kept = report.cycles.flatMap((c: { kept: { id: string; origin: string | null }[] }) => c.kept);
@@ -60,7 +60,7 @@ describe("the built-in rules", { skip }, () => {
     const before = personState(dir);
     const out = join(tempDir("perfloop-research-out-"), "h.json");
     dirs.push(join(out, ".."));
-    const result = cli(["research", "node bench.js", "--out", out, "--project-root", dir], { cwd: dir, timeoutMs: 240_000 });
+    const result = cli(["research", "node bench.js", "--out", out, "--runs", "8", "--project-root", dir], { cwd: dir, timeoutMs: 240_000 });
     assert.equal(result.code, 0, result.stderr.slice(-2000));
     assert.match(result.stdout, /^set-membership-inventory-8 {2}application · expected \d+% of the run · risk low/m);
     assert.match(result.stdout, /^ {2}- profile: distinctSkus \(src\/inventory\.js:5\) has [\d.]+% self/m);
@@ -70,11 +70,11 @@ describe("the built-in rules", { skip }, () => {
     assert.equal(file.version, 1);
     assert.ok(file.hypotheses.some((h: { id: string }) => h.id === "set-membership-inventory-8"));
     // An existing --out is not replaced without --force.
-    const again = cli(["research", "node bench.js", "--out", out, "--project-root", dir], { cwd: dir });
+    const again = cli(["research", "node bench.js", "--out", out, "--runs", "8", "--project-root", dir], { cwd: dir });
     assert.equal(again.code, 2);
     assert.match(again.stderr, /--out .* exists/);
     // The file reads as hypotheses: plan_only validates every patch against HEAD.
-    const plan = cli(["run", "node bench.js", "--hypotheses", out, "--no-rules", "--mode", "plan_only", "--yes", "--json", "--project-root", dir], { cwd: dir, timeoutMs: 240_000 });
+    const plan = cli(["run", "node bench.js", "--hypotheses", out, "--no-rules", "--mode", "plan_only", "--runs", "8", "--yes", "--json", "--project-root", dir], { cwd: dir, timeoutMs: 240_000 });
     assert.equal(plan.code, 0, plan.stderr.slice(-2000));
     assert.equal(plan.json.stop_reason, "PLAN_ONLY");
     assert.deepEqual(personState(dir), before);
@@ -82,7 +82,7 @@ describe("the built-in rules", { skip }, () => {
 
   test("--no-rules without another source profiles and changes nothing, as before", { timeout: 300_000 }, () => {
     const dir = fixtureRepo(dirs, "rules-project");
-    const result = cli(["run", "node bench.js", "--no-rules", "--yes", "--json", "--max-runs", "10", "--project-root", dir], { cwd: dir, timeoutMs: 240_000 });
+    const result = cli(["run", "node bench.js", "--no-rules", "--yes", "--json", "--runs", "8", "--project-root", dir], { cwd: dir, timeoutMs: 240_000 });
     assert.equal(result.code, 0, result.stderr.slice(-2000));
     assert.equal(result.json.stop_reason, "NO_HYPOTHESES");
     assert.ok(result.json.warnings.some((w: string) => /no hypotheses source \(--no-rules/.test(w)), JSON.stringify(result.json.warnings));
