@@ -1,6 +1,6 @@
 /**
  * Parsing a JS/TS source file for the rule engine and the suspicion scan (docs/research.md), with
- * `@babel/parser` 7 (FACTS: it loads under Bun, Deno and in the compiled binary; version 8 needs a
+ * `@babel/parser` 7 (checked: it loads under Bun, Deno and in the compiled binary; version 8 needs a
  * newer Node than the one CI has). One parse per file serves both: the evidence and the fix come
  * from the same tree.
  *
