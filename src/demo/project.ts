@@ -1,9 +1,9 @@
 /**
  * The demo project `perfloop demo` writes into a temporary git repository: a word counter that is
- * slow for a real, findable reason (Array#includes in a loop: quadratic, and the CPU profile and
- * the source scan both point at it), its tests, a benchmark, and a hypotheses file with a real
- * fix, a change that is faster only because it computes something else (the tests catch it) and
- * one that changes nothing. Kept as text here so that the
+ * slow for a real, findable reason (Array#includes in a loop: quadratic; the CPU profile and the
+ * source scan both point at it, and the built-in rules write the fix themselves), its tests, a
+ * benchmark, and a hypotheses file with a change that is faster only because it computes
+ * something else (the tests catch it) and one that changes nothing. Kept as text here so that the
  * compiled binary carries it (no files to ship beside it).
  */
 
@@ -19,10 +19,13 @@ the text's length.
 
 - \`bench.js\` counts the words of a ${DEMO_WORDS.toLocaleString("en-US")}-word text (the command perfloop makes faster);
 - \`test.js\` checks the results (the tests every change must pass);
-- \`hypotheses.json\` lists three changes to try: a real fix (a Set), one that would make the
-  benchmark faster by changing what it computes (the tests catch it), and one that changes
-  nothing. perfloop keeps only what passes the tests and is
-  measurably faster, on the branch \`perfloop/demo\`.
+- \`hypotheses.json\` lists two changes to try: one that would make the benchmark faster by
+  changing what it computes (the tests catch it), and one that changes nothing.
+
+perfloop finds the fix by itself: its built-in rules read the function the CPU profile names,
+see the membership scan in the loop, check that the list is only ever pushed to, and write a
+patch that keeps a Set beside it. It keeps only what passes the tests and is measurably faster,
+on the branch \`perfloop/demo\`.
 `,
   "package.json": `${JSON.stringify({ name: "perfloop-demo", version: "1.0.0", private: true, type: "commonjs", description: "A slow word counter for perfloop demo", license: "MIT" }, null, 2)}\n`,
   "words.js": `// Counts the distinct words of a text. Slow on purpose: \`seen.includes\` walks the whole list for
@@ -64,22 +67,6 @@ console.log("ok");
     {
       version: 1,
       hypotheses: [
-        {
-          id: "H1",
-          description: "Remember the words seen in a Set: one lookup per word instead of a scan of the list",
-          fix_level: "application",
-          bottleneck_addressed: "distinctWords",
-          expected_impact: "5x",
-          complexity: "low",
-          risk: "low",
-          evidence: "the CPU profile puts most of the time in distinctWords, and the source scan finds .includes() inside its loop",
-          change: {
-            kind: "edit",
-            file: "words.js",
-            search: "  const seen = [];\n  for (const word of text.toLowerCase().split(/[^a-z0-9]+/)) {\n    if (word && !seen.includes(word)) seen.push(word);\n  }\n  return seen.length;",
-            replace: "  const seen = new Set();\n  for (const word of text.toLowerCase().split(/[^a-z0-9]+/)) {\n    if (word) seen.add(word);\n  }\n  return seen.size;",
-          },
-        },
         {
           id: "H2",
           description: "Draw the benchmark text from half as many different words (fewer to remember)",

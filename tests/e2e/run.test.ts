@@ -189,7 +189,7 @@ describe("perfloop run", { skip }, () => {
     assert.equal(result.json.branch, null);
     assert.equal(result.json.cycles[0].validation, "GO");
     assert.equal(git(dir, "branch", "--list", "perfloop/*"), "");
-    assert.match(readFileSync(join(dir, ".hex-skills/optimization/plan/context.md"), "utf8"), /\| H1 \| application \| edit: Gauss/);
+    assert.match(readFileSync(join(dir, ".hex-skills/optimization/plan/context.md"), "utf8"), /\| H1 \| hypotheses\.json \| application \| edit: Gauss/);
   });
 
   test("with stdin closed and no --yes, a run never waits: the target defaults, questions pause", { timeout: 180_000 }, async () => {
