@@ -28,6 +28,7 @@ import { parseTarget, slugFromTarget } from "../profile/target.ts";
 import { checkTestCommand, discoverTestCommand } from "../profile/test-command.ts";
 import { loadHypotheses } from "../research/hypotheses.ts";
 import { knobFlagHypotheses } from "../research/knobs.ts";
+import { detectStack } from "../research/stack.ts";
 import { ownCandidates } from "../research/own-candidates.ts";
 import type { TryRefOption } from "./try-refs.ts";
 import { safe } from "../runtime/paths.ts";
@@ -107,29 +108,6 @@ export interface Preflight {
  */
 function bounded(flag: NumberFlag, value: number | undefined): number | undefined {
   return value === undefined ? undefined : checkNumber(flag, value);
-}
-
-/** What the project is built with, from the files at its root. */
-export function detectStack(dir: string): string[] {
-  const marks: [string, string][] = [
-    ["package.json", "node"],
-    ["bun.lock", "bun"],
-    ["bun.lockb", "bun"],
-    ["deno.json", "deno"],
-    ["deno.jsonc", "deno"],
-    ["tsconfig.json", "typescript"],
-    ["pyproject.toml", "python"],
-    ["requirements.txt", "python"],
-    ["go.mod", "go"],
-    ["Cargo.toml", "rust"],
-    ["pom.xml", "java"],
-    ["build.gradle", "java"],
-    ["Gemfile", "ruby"],
-    ["composer.json", "php"],
-    ["CMakeLists.txt", "c/c++"],
-    ["Makefile", "make"],
-  ];
-  return [...new Set(marks.filter(([file]) => existsSync(join(dir, file))).map(([, name]) => name))];
 }
 
 /** Each `--try-branch` / `--try-commit` resolved to a commit (an unknown ref is bad input), checked by the ids it will get. */

@@ -23,7 +23,10 @@ export function renderResearch(report: ResearchReport, options: { diff: boolean;
   const wall = report.profile.result.performance_map.baseline.wall_time_ms;
   out.push(`${report.target}: ${report.profile.result.bottleneck_classification}${wall === null ? "" : `, median ${wall.toFixed(1)} ms`}`);
   const r = report.rules;
-  out.push(`built-in rules: ${r.functions} hot function${r.functions === 1 ? "" : "s"} in ${r.files} file${r.files === 1 ? "" : "s"}, ${report.hypotheses.length} hypothes${report.hypotheses.length === 1 ? "is" : "es"} (${r.elapsed_ms.toFixed(1)} ms)`);
+  const knobs = report.hypotheses.filter((h) => h.change.kind === "env").length;
+  const patches = report.hypotheses.length - knobs;
+  out.push(`knobs: ${knobs} hypothes${knobs === 1 ? "is" : "es"}`);
+  out.push(`built-in rules: ${r.functions} hot function${r.functions === 1 ? "" : "s"} in ${r.files} file${r.files === 1 ? "" : "s"}, ${patches} hypothes${patches === 1 ? "is" : "es"} (${r.elapsed_ms.toFixed(1)} ms)`);
   for (const note of report.notes) out.push(`note: ${note}`);
   for (const u of r.unread) out.push(`not read: ${u.path}: ${u.reason}`);
   for (const h of report.hypotheses) {
@@ -40,7 +43,7 @@ export function renderResearch(report: ResearchReport, options: { diff: boolean;
   }
   if (report.modified.length > 0) out.push("", `warning: ${report.modified.join(", ")} differ${report.modified.length === 1 ? "s" : ""} from HEAD: the patches are for your version; commit it before perfloop run`);
   out.push("");
-  if (report.hypotheses.length === 0) out.push("next: nothing to try from the rules; write hypotheses yourself (docs/hypotheses.md) or ask an agent (--agent)");
+  if (report.hypotheses.length === 0) out.push("next: nothing to try from the rules or the knobs; write hypotheses yourself (docs/hypotheses.md) or ask an agent (--agent)");
   else if (options.out) out.push(`wrote ${options.out}: edit it, then perfloop run "${report.target}" --hypotheses ${options.out} --no-rules`);
   else out.push(`next: perfloop run "${report.target}" (the rules are on by default), or --out FILE to edit them first`);
   out.push(`profile summary: ${report.profile.summary_path}`);

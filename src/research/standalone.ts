@@ -1,8 +1,8 @@
 /**
  * `perfloop research <target>`, the research worker on its own (as `perfloop profile` is): it
- * profiles the target where the person runs it, then runs the built-in rules on the hot functions
- * (docs/research.md) and returns the hypotheses it would try, with their evidence and patches,
- * and the patterns it left alone with why. Nothing is changed; `--out FILE` (the command) writes
+ * profiles the target where the person runs it, then proposes what a run's research would: the
+ * knobs from the stack and the profile, and the built-in rules' patches for the hot functions
+ * (docs/research.md), with their evidence, and the patterns the rules left alone with why. Nothing is changed; `--out FILE` (the command) writes
  * the hypotheses as a hypotheses file to edit and pass to `perfloop run --hypotheses`.
  *
  * The rules read the files as they are in the work tree (what was profiled). A patch for a file
@@ -16,7 +16,10 @@ import { openRepo, readTextAt } from "../git/index.ts";
 import { headCommit } from "../git/repo.ts";
 import type { Platform } from "../platform/index.ts";
 import { runProfile, type ProfileEvent, type ProfileOptions, type ProfileReport } from "../profile/profile.ts";
+import { availableParallelism } from "node:os";
 import { parseHypotheses } from "./hypotheses.ts";
+import { proposeKnobs } from "./knobs.ts";
+import { detectStack } from "./stack.ts";
 import type { Hypothesis } from "./hypotheses-schema.ts";
 import { hotEvidenceFrom, MAX_RULE_FUNCTIONS, proposeFromHotCode, type RuleRun } from "./rules/propose.ts";
 
@@ -69,7 +72,21 @@ export async function researchStandalone(
   progress({ kind: "rules", message: `built-in rules on ${hot.length} hot function${hot.length === 1 ? "" : "s"}` });
   const run = await proposeFromHotCode(hot, async (path) => readInside(root, path), { now: () => platform.now() });
   if (cpu?.ok && run.functions === 0) notes.push("the CPU profile names no function of the project's own JS/TS files with a share the rules look at");
-  const hypotheses = parseHypotheses({ version: 1, hypotheses: run.hypotheses }, "the built-in rules' hypotheses");
+  const knobs = proposeKnobs({
+    command: options.target,
+    stack: detectStack(options.projectRoot),
+    profile: {
+      classification: profile.result.bottleneck_classification,
+      hot_functions: cpu?.ok ? cpu.profile.top_by_self.map((h) => ({ function: h.function, location: h.location, self_pct: h.self_pct })) : [],
+      baseline: { ...profile.result.performance_map.baseline },
+    },
+    runtime: cpu?.runtime ?? null,
+    categories: cpu?.ok ? { duration_ms: cpu.profile.duration_ms, self_ms_by_category: { ...cpu.profile.self_ms_by_category } } : null,
+    env: platform.env,
+    cpu_count: availableParallelism(),
+  });
+  notes.push(...knobs.notes.map((n) => n.text));
+  const hypotheses = parseHypotheses({ version: 1, hypotheses: [...knobs.hypotheses, ...run.hypotheses] }, "research's hypotheses");
   const modified: string[] = [];
   if (head) {
     for (const path of new Set(hypotheses.flatMap((h) => h.files_to_modify))) {
