@@ -42,5 +42,5 @@ const [base, kept] = h;
 const ms = (s) => (s * 1000).toFixed(1);
 console.log(`hyperfine (median of ${base.times.length}): base ${ms(base.median)} ms, kept ${ms(kept.median)} ms: ${(base.median / kept.median).toFixed(2)}x faster`);
 ' "$work/hyperfine.json"
-engine_ms=$(find "$repo/.hex-skills" -name '*.json' -path '*optimization-research*' -exec cat {} + 2>/dev/null | grep -o '"rules_elapsed_ms":[0-9.]*' | cut -d: -f2 | paste -sd+ | bc 2>/dev/null || echo "")
+engine_ms=$(find "$repo/.hex-skills" -name '*.json' -path '*optimization-research*' -exec cat {} + 2>/dev/null | grep -oE '"rules_elapsed_ms": *[0-9.]+' | cut -d: -f2 | tr -d ' ' | paste -sd+ | bc 2>/dev/null || echo "")
 echo "whole run: $run_ms ms${engine_ms:+; rule engine: $engine_ms ms in all cycles ($(echo "scale=3; 100 * $engine_ms / $run_ms" | bc)% of the run)}"
