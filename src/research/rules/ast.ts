@@ -163,14 +163,18 @@ export function isPureRead(node: Node): boolean {
 
 /**
  * An expression without calls, assignments, updates, `new`, `await`, `yield` or `delete`: evaluating
- * it twice or not at all is not observable (reads of plain data and arithmetic).
+ * it twice or not at all is not observable (reads of plain data and arithmetic). `allowCall` lets
+ * through calls the caller knows are reads (their arguments are still checked).
  */
-export function isSideEffectFree(node: Node): boolean {
+export function isSideEffectFree(node: Node, allowCall: (call: Extract<Node, { type: "CallExpression" }>) => boolean = () => false): boolean {
   let clean = true;
   walk(node, (n) => {
     if (!clean) return false;
     switch (n.type) {
       case "CallExpression":
+        if (allowCall(n)) return true;
+        clean = false;
+        return false;
       case "OptionalCallExpression":
       case "NewExpression":
       case "AssignmentExpression":

@@ -15,6 +15,7 @@
  */
 import type { Node } from "@babel/types";
 import { contains, enclosingLoop, indentAt, isFunction, isLoopStatement, newlineOf, walk } from "./ast.ts";
+import type { Binding } from "./scope.ts";
 import type { Edit, RuleContext } from "./types.ts";
 import { ancestorsOf } from "./walk-own.ts";
 
@@ -183,4 +184,19 @@ export function hotBaseName(ctx: RuleContext): string {
   const match = /[A-Za-z_$][\w$]*$/.exec(ctx.hot.function.replace(/^(?:get|set) /, ""));
   const name = match && match[0] !== "anonymous" ? match[0] : "hot";
   return name.charAt(0).toLowerCase() + name.slice(1);
+}
+
+/**
+ * loopCacheSite for a value read from `binding` (null: a literal): the cache may leave every loop
+ * that does not declare the binding, and go in any statement of the binding's own scope (after
+ * its declaration), where the binding is the same one.
+ */
+export function loopCacheSiteFor(ctx: RuleContext, node: Node, ancestors: readonly Node[], binding: Binding | null): LoopSite | null {
+  return loopCacheSite(
+    ctx,
+    node,
+    ancestors,
+    (loop) => !binding || !contains(loop, binding.id),
+    (statement) => !binding || (statement !== binding.scope.node && contains(binding.scope.node, statement)),
+  );
 }

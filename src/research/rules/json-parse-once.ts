@@ -33,7 +33,7 @@
  */
 import type { Node } from "@babel/types";
 import { contains, enclosingLoop, lineOf, staticString } from "./ast.ts";
-import { loopCacheDeclaration, loopCacheRead, loopCacheSite, type CacheDeclaration, type LoopSite } from "./cache-placement.ts";
+import { loopCacheDeclaration, loopCacheRead, loopCacheSiteFor, type CacheDeclaration, type LoopSite } from "./cache-placement.ts";
 import { bindingOf, isGlobal, isStringValue, unstableBinding } from "./known-values.ts";
 import { freshName, type Binding } from "./scope.ts";
 import type { Edit, Finding, Rule, RuleContext } from "./types.ts";
@@ -175,14 +175,7 @@ function check(ctx: RuleContext): Finding[] {
     } else return silence("the text is not a name or a literal: it may change from one iteration to the next");
     const problem = resultProblem(ctx, node, ancestors);
     if (problem) return silence(problem);
-    const b = binding;
-    const site = loopCacheSite(
-      ctx,
-      node,
-      ancestors,
-      (loop) => !b || !contains(loop, b.id),
-      (statement) => !b || (statement !== b.scope.node && contains(b.scope.node, statement)),
-    );
+    const site = loopCacheSiteFor(ctx, node, ancestors, binding);
     if (!site) return silence("no statement before the loop to declare the cache in (the loop is an expression-bodied callback's)");
     const group = groups.get(site.statement) ?? { site, caches: new Map() };
     groups.set(site.statement, group);

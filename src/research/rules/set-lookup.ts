@@ -27,7 +27,7 @@
  * part of a larger expression, `includes` has a second argument.
  */
 import type { Node } from "@babel/types";
-import { calledMethod, identifierName, indentAt, isFunction, isPureRead, walk } from "./ast.ts";
+import { calledMethod, identifierName, indentAt, isFunction, isPureRead, isSideEffectFree, walk } from "./ast.ts";
 import { freshName } from "./scope.ts";
 import type { Edit, Finding, Rule, RuleContext } from "./types.ts";
 import { ancestorsOf, walkOwn } from "./walk-own.ts";
@@ -37,41 +37,19 @@ const METHODS = new Set(["filter", "some", "every", "find", "findIndex", "findLa
 
 type Call = Extract<Node, { type: "CallExpression" }>;
 
+/** `ys.includes(x)` with one plain argument: a read of `ys`. */
+function isIncludes(call: Call): boolean {
+  return calledMethod(call) === "includes" && call.callee.type === "MemberExpression" && call.callee.object.type === "Identifier" && call.arguments.length === 1 && call.arguments[0]!.type !== "SpreadElement";
+}
+
 /** The includes() calls in a callback body, or null when the body does anything else with a side effect. */
 function includesCalls(body: Node): Call[] | null {
+  if (!isSideEffectFree(body, isIncludes)) return null;
   const found: Call[] = [];
-  let clean = true;
   walk(body, (n) => {
-    if (!clean) return false;
-    switch (n.type) {
-      case "CallExpression":
-        if (calledMethod(n) === "includes" && n.callee.type === "MemberExpression" && n.callee.object.type === "Identifier" && n.arguments.length === 1 && n.arguments[0]!.type !== "SpreadElement") {
-          found.push(n);
-          return true;
-        }
-        clean = false;
-        return false;
-      case "OptionalCallExpression":
-      case "NewExpression":
-      case "AssignmentExpression":
-      case "UpdateExpression":
-      case "AwaitExpression":
-      case "YieldExpression":
-      case "TaggedTemplateExpression":
-      case "ImportExpression":
-      case "FunctionExpression":
-      case "ArrowFunctionExpression":
-      case "ClassExpression":
-        clean = false;
-        return false;
-      case "UnaryExpression":
-        if (n.operator === "delete") clean = false;
-        return clean;
-      default:
-        return true;
-    }
+    if (n.type === "CallExpression" && isIncludes(n)) found.push(n);
   });
-  return clean ? found : null;
+  return found;
 }
 
 /** The statement whose whole value is `call`, or null. */
