@@ -31,17 +31,11 @@ import type { GateFinding } from "./gate.ts";
 import { cycleBase, payloadOf, profileDigestOf, slugDir, type LoopContext } from "./loop-context.ts";
 import { describeMetric, parseMetric, type MetricSpec } from "./metric.ts";
 import { storedMetric } from "./metric-schema.ts";
-import { builtInSources, RULES_SOURCE } from "./research-builtin.ts";
+import { builtInSources, RULES_SOURCE, type SourceReport } from "./research-builtin.ts";
 
 /** The improvement asked for when neither the person nor research gives a target (phase 5). */
 export const DEFAULT_TARGET = "-50%";
 
-export interface SourceReport {
-  source: string;
-  count: number;
-  error: string | null;
-  note: string | null;
-}
 
 /** Ids tried in earlier cycles: kept (met by the base now) and removed (with their reason). */
 function triedEarlier(run: Run): { kept: Set<string>; removed: Map<string, string> } {

@@ -17,7 +17,6 @@ import { proposeFromHotCode } from "../research/rules/propose.ts";
 import type { RuleSilence } from "../research/rules/engine.ts";
 import type { Run } from "../runtime/store.ts";
 import { cycleBase, profileDigestOf, type LoopContext } from "./loop-context.ts";
-import type { SourceReport } from "./phase-research.ts";
 import { tryRefHypotheses } from "./try-refs.ts";
 
 /** The names the built-in sources go by in sources, origins and reports. */
@@ -39,6 +38,14 @@ function packageScripts(dir: string): Record<string, string> | null {
   }
 }
 
+
+/** What one research source gave, for the research checkpoint and the report. */
+export interface SourceReport {
+  source: string;
+  count: number;
+  error: string | null;
+  note: string | null;
+}
 
 export interface BuiltIn {
   sources: SourceReport[];

@@ -2,16 +2,26 @@
  * The suspicion patterns of suspicions.ts, matched on nodes of the parsed source (one node at a
  * time, with its ancestors from the file's root): which call, `new`, `await`, assignment or spread
  * is an anti-pattern, and the loop it runs in. The walk over the hot function's own code is
- * research/rules/walk-own.ts; loops and callbacks are research/rules/ast.ts (`enclosingLoop`).
+ * source/walk-own.ts; loops and callbacks are source/ast.ts (`enclosingLoop`).
  * Names are resolved with the file's scope analysis: `JSON`, `RegExp`, `Date` and `Intl` count
  * only as the globals, not a local of that name.
  */
 import type { Node } from "@babel/types";
-import { calledMethod, enclosingLoop, contains, isFunction, isIterationCallback, isLoopStatement, lineOf, unwrapTs } from "../research/rules/ast.ts";
-import type { Binding, ScopeInfo } from "../research/rules/scope.ts";
-import type { SuspicionCategory } from "./suspicions.ts";
+import { calledMethod, enclosingLoop, contains, isFunction, isIterationCallback, isLoopStatement, lineOf, unwrapTs } from "../source/ast.ts";
+import type { Binding, ScopeInfo } from "../source/scope.ts";
 
 /** The loop a pattern runs in, as the report names it ("for loop", ".map() callback") with its 1-based line. */
+/** The kinds of suspicion (contract §9 `suspicion_stack`), as suspicions.ts reports them. */
+export type SuspicionCategory =
+  | "sync_fs_in_hot_path"
+  | "json_in_loop"
+  | "regexp_in_loop"
+  | "await_in_loop"
+  | "quadratic_search"
+  | "string_concat_in_loop"
+  | "date_intl_in_loop"
+  | "spread_in_reduce";
+
 export interface LoopAt {
   label: string;
   line: number;

@@ -6,7 +6,7 @@
  * symlink cannot lead outside; node_modules is skipped: not the person's code), the file is parsed
  * once with the rule engine's parser (research/rules: `loadSource`, the same tree the rules patch,
  * so the evidence and the fix come from one place) and the function's node is found from the
- * profile's line and column (`locateFunction`). Its own code (research/rules/walk-own.ts: without
+ * profile's line and column (`locateFunction`). Its own code (source/walk-own.ts: without
  * the functions defined in it, which are profiled on their own, but with iteration callbacks such as
  * `xs.map((x) => …)`, which run as a loop) is matched node by node (suspicion-nodes.ts) for:
  *  - sync_fs_in_hot_path: a call to `readFileSync`, `existsSync`, `statSync`… anywhere in the function
@@ -35,22 +35,16 @@ import { readFileSync, realpathSync } from "node:fs";
 import { isAbsolute, relative, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Node } from "@babel/types";
-import { loadSource, locateFunction, type SourceFile } from "../research/rules/engine.ts";
-import { lineOf } from "../research/rules/ast.ts";
-import type { RuleContext } from "../research/rules/types.ts";
-import { walkOwn } from "../research/rules/walk-own.ts";
+import { loadSource, locateFunction, type SourceFile } from "../source/load.ts";
+import { lineOf } from "../source/ast.ts";
+import type { File } from "@babel/types";
+import type { FunctionNode } from "../source/ast.ts";
+import { walkOwn } from "../source/walk-own.ts";
 import { matchNode, type NodeMatch } from "./suspicion-nodes.ts";
 import type { HotFunction, Step } from "./types.ts";
 
-export type SuspicionCategory =
-  | "sync_fs_in_hot_path"
-  | "json_in_loop"
-  | "regexp_in_loop"
-  | "await_in_loop"
-  | "quadratic_search"
-  | "string_concat_in_loop"
-  | "date_intl_in_loop"
-  | "spread_in_reduce";
+import type { SuspicionCategory } from "./suspicion-nodes.ts";
+export type { SuspicionCategory };
 
 /** One entry of the suspicion stack (contract §9), plus where exactly it was seen. */
 export interface Suspicion {
@@ -152,16 +146,8 @@ function hotColumn(hot: HotFunction): number {
   return match ? Number(match[1]) : 0;
 }
 
-function scanFunction(source: SourceFile, fn: RuleContext["fn"], rel: string, hot: HotFunction, options: SuspicionOptions): Suspicion[] {
-  const ctx: RuleContext = {
-    text: source.text,
-    path: rel,
-    typescript: source.typescript,
-    ast: source.ast,
-    scopes: source.scopes,
-    fn,
-    hot: { function: hot.function, path: rel, line: hot.line, column: hotColumn(hot), self_pct: hot.self_pct, self_with_runtime_pct: selfShare(hot), total_pct: hot.total_pct },
-  };
+function scanFunction(source: SourceFile, fn: FunctionNode | File["program"], rel: string, hot: HotFunction, options: SuspicionOptions): Suspicion[] {
+  const ctx = { ast: source.ast, fn };
   const matches: NodeMatch[] = [];
   try {
     walkOwn(ctx, (node, ancestors) => {

@@ -2,7 +2,8 @@
 // it will not read, and the propose step over several files.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { locateFunction, proposeForFile } from "../../src/research/rules/engine.ts";
+import { proposeForFile } from "../../src/research/rules/engine.ts";
+import { locateFunction } from "../../src/source/load.ts";
 import { RULES } from "../../src/research/rules/index.ts";
 import { proposeFromHotCode, ruleCandidate } from "../../src/research/rules/propose.ts";
 import type { HotEvidence } from "../../src/research/rules/types.ts";

@@ -45,12 +45,12 @@
  * reuses an accumulator would see it mutated.
  */
 import type { Node, ReturnStatement } from "@babel/types";
-import { calledMethod, enclosingLoop, indentAt, isFunction, isLoopStatement, newlineOf, walk } from "./ast.ts";
+import { calledMethod, enclosingLoop, indentAt, isFunction, isLoopStatement, newlineOf, walk } from "../../source/ast.ts";
 import { freshLiteralProblem, growthOf, joinStatements, mutationsOf, type Growth } from "./accumulator-edits.ts";
 import { endsWithSemicolon, exprText, isDeclaredAnywhere, isKnownArray, lineText, mentions, ownerFunction, within } from "./binding-helpers.ts";
-import type { Binding, Reference } from "./scope.ts";
+import type { Binding, Reference } from "../../source/scope.ts";
 import type { Edit, Finding, Proposal, Rule, RuleContext } from "./types.ts";
-import { ancestorsOf, walkOwn } from "./walk-own.ts";
+import { ancestorsOf, walkOwn } from "../../source/walk-own.ts";
 
 const RULE_ID = "accumulating-spread";
 const SAVES = 0.85;

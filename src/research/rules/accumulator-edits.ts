@@ -15,9 +15,9 @@
  * plain `__proto__:` key in the literal sets the prototype of the new object: the rule is silent.
  */
 import type { ArrayExpression, CallExpression, Identifier, Node, ObjectExpression, ObjectProperty } from "@babel/types";
-import { unwrapTs, walk } from "./ast.ts";
+import { unwrapTs, walk } from "../../source/ast.ts";
 import { exprText } from "./binding-helpers.ts";
-import type { Binding } from "./scope.ts";
+import type { Binding } from "../../source/scope.ts";
 import type { RuleContext } from "./types.ts";
 
 /** Own property names of Object.prototype: a key that may be one of them is defined, not assigned. */

@@ -3,8 +3,8 @@
  * an array is fresh (made by a literal here), dense, and changed only in ways they can follow.
  */
 import type { Node } from "@babel/types";
-import { isFunction } from "./ast.ts";
-import type { Binding, Reference } from "./scope.ts";
+import { isFunction } from "../../source/ast.ts";
+import type { Binding, Reference } from "../../source/scope.ts";
 
 /** Methods that neither change the array nor hand it to a callback. */
 const READ_METHODS = new Set(["includes", "indexOf", "lastIndexOf", "slice", "join", "at", "concat", "toString", "entries", "keys", "values", "toSorted", "toReversed", "with", "flat"]);

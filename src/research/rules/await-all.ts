@@ -27,12 +27,12 @@
  * after all calls are done; an empty `xs` now waits one microtask.
  */
 import type { Node } from "@babel/types";
-import { enclosingLoop, isFunction, isPureRead, isSideEffectFree, walk } from "./ast.ts";
+import { enclosingLoop, isFunction, isPureRead, isSideEffectFree, walk } from "../../source/ast.ts";
 import { classifyUse, isFreshEmptyArray } from "./array-uses.ts";
 import { inside, isGlobalName, referencedBindings, textOf } from "./rewrite-helpers.ts";
-import { freshName, type Binding } from "./scope.ts";
+import { freshName, type Binding } from "../../source/scope.ts";
 import type { Finding, Rule, RuleContext } from "./types.ts";
-import { ancestorsOf, walkOwn } from "./walk-own.ts";
+import { ancestorsOf, walkOwn } from "../../source/walk-own.ts";
 
 const RULE_ID = "await-all";
 

@@ -5,8 +5,8 @@
  * whether an expression is known to be an array.
  */
 import type { Node } from "@babel/types";
-import { isFunction, isIterationCallback, unwrapTs } from "./ast.ts";
-import type { Binding, ScopeInfo } from "./scope.ts";
+import { isFunction, isIterationCallback, unwrapTs } from "../../source/ast.ts";
+import type { Binding, ScopeInfo } from "../../source/scope.ts";
 import type { RuleContext } from "./types.ts";
 
 /**

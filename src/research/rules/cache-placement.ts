@@ -14,10 +14,10 @@
  *    `(cfg === undefined ? (cfg = JSON.parse(text)) : cfg)`: for values that are never undefined.
  */
 import type { Node } from "@babel/types";
-import { contains, enclosingLoop, indentAt, isFunction, isLoopStatement, newlineOf, walk } from "./ast.ts";
-import type { Binding } from "./scope.ts";
+import { contains, enclosingLoop, indentAt, isFunction, isLoopStatement, newlineOf, walk } from "../../source/ast.ts";
+import type { Binding } from "../../source/scope.ts";
 import type { Edit, RuleContext } from "./types.ts";
-import { ancestorsOf } from "./walk-own.ts";
+import { ancestorsOf } from "../../source/walk-own.ts";
 
 export interface CacheDeclaration {
   name: string;

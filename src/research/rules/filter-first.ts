@@ -33,12 +33,12 @@
  * custom collection with its own filter) may have no find/some, or other ones.
  */
 import type { Node } from "@babel/types";
-import { identifierName, isFunction, isSideEffectFree, unwrapTs, walk } from "./ast.ts";
+import { identifierName, isFunction, isSideEffectFree, unwrapTs, walk } from "../../source/ast.ts";
 import { classifyUse } from "./array-uses.ts";
 import { isGlobalName, returnedExpression, textOf } from "./rewrite-helpers.ts";
-import type { Binding } from "./scope.ts";
+import type { Binding } from "../../source/scope.ts";
 import type { Finding, Rule, RuleContext } from "./types.ts";
-import { ancestorsOf, walkOwn } from "./walk-own.ts";
+import { ancestorsOf, walkOwn } from "../../source/walk-own.ts";
 
 const RULE_ID = "filter-first";
 

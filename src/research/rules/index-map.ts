@@ -36,12 +36,12 @@
  * iterators the loop uses do not run code that changes `users` or its elements.
  */
 import type { Node } from "@babel/types";
-import { enclosingLoop, identifierName, indentAt, isFunction, isLoopStatement, isPureRead, isSideEffectFree, unwrapTs, walk } from "./ast.ts";
+import { enclosingLoop, identifierName, indentAt, isFunction, isLoopStatement, isPureRead, isSideEffectFree, unwrapTs, walk } from "../../source/ast.ts";
 import { classifyUse } from "./array-uses.ts";
 import { appendFunctions, inStatementList, inside, isGlobalName, quoted, returnedExpression, styleOf, textOf, writtenIn } from "./rewrite-helpers.ts";
-import { freshName, type Binding } from "./scope.ts";
+import { freshName, type Binding } from "../../source/scope.ts";
 import type { Edit, Finding, Rule, RuleContext } from "./types.ts";
-import { walkOwn } from "./walk-own.ts";
+import { walkOwn } from "../../source/walk-own.ts";
 
 const RULE_ID = "index-map";
 const METHODS = new Set(["find", "some", "findIndex"]);

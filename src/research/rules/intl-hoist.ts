@@ -36,12 +36,12 @@
  * `Object.getOwnPropertyNames(…)` — and `Intl` is declared nowhere in the file; otherwise silent.
  */
 import type { Node } from "@babel/types";
-import { enclosingLoop, isFunction, lineOf } from "./ast.ts";
+import { enclosingLoop, isFunction, lineOf } from "../../source/ast.ts";
 import { hotBaseName, moduleCacheDeclaration, moduleCacheRead, type CacheDeclaration } from "./cache-placement.ts";
 import { bindingOf, declaresName, isConstantArgument, isGlobal } from "./known-values.ts";
-import { freshName } from "./scope.ts";
+import { freshName } from "../../source/scope.ts";
 import type { Edit, Finding, Rule, RuleContext } from "./types.ts";
-import { walkOwn } from "./walk-own.ts";
+import { walkOwn } from "../../source/walk-own.ts";
 
 const RULE_ID = "intl-hoist";
 

@@ -32,12 +32,12 @@
  * loop runs (a Buffer written to), or whose toString() has effects, the parse would not be redone.
  */
 import type { Node } from "@babel/types";
-import { contains, enclosingLoop, lineOf, staticString } from "./ast.ts";
+import { contains, enclosingLoop, lineOf, staticString } from "../../source/ast.ts";
 import { loopCacheDeclaration, loopCacheRead, loopCacheSiteFor, type CacheDeclaration, type LoopSite } from "./cache-placement.ts";
 import { bindingOf, isGlobal, isStringValue, unstableBinding } from "./known-values.ts";
-import { freshName, type Binding } from "./scope.ts";
+import { freshName, type Binding } from "../../source/scope.ts";
 import type { Edit, Finding, Rule, RuleContext } from "./types.ts";
-import { walkOwn } from "./walk-own.ts";
+import { walkOwn } from "../../source/walk-own.ts";
 
 const RULE_ID = "json-parse-once";
 

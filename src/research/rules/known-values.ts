@@ -5,8 +5,8 @@
  * and does an expression surely give a string (an immutable value).
  */
 import type { Node } from "@babel/types";
-import { contains, isLiteralValue, staticString } from "./ast.ts";
-import type { Binding } from "./scope.ts";
+import { contains, isLiteralValue, staticString } from "../../source/ast.ts";
+import type { Binding } from "../../source/scope.ts";
 import type { RuleContext } from "./types.ts";
 
 /** Whether `node` is the identifier `name` and no declaration in the file binds it there (the global). */

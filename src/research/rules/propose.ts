@@ -7,9 +7,10 @@
  */
 import type { CpuHotFunction } from "../../profile/cpu-profile-parse.ts";
 import type { HypothesisInput } from "../hypotheses-schema.ts";
-import { loadSource, proposeForFile, type RuleSilence } from "./engine.ts";
+import { loadSource } from "../../source/load.ts";
+import { proposeForFile, type RuleSilence } from "./engine.ts";
 import { RULES } from "./index.ts";
-import { isSourceFile } from "./parse.ts";
+import { isSourceFile } from "../../source/parse.ts";
 import type { HotEvidence, Rule } from "./types.ts";
 
 /** A hot function's own share (%) below which the rules do not look at it. */

@@ -37,11 +37,11 @@
  * length.
  */
 import type { Node } from "@babel/types";
-import { enclosingLoop, identifierName, indentAt, isFunction, newlineOf, unwrapTs } from "./ast.ts";
+import { enclosingLoop, identifierName, indentAt, isFunction, newlineOf, unwrapTs } from "../../source/ast.ts";
 import { endsWithSemicolon, isDeclaredAnywhere, lineText, mentions, ownerFunction, within } from "./binding-helpers.ts";
-import { freshName, type Binding, type Reference } from "./scope.ts";
+import { freshName, type Binding, type Reference } from "../../source/scope.ts";
 import type { Edit, Finding, Rule, RuleContext } from "./types.ts";
-import { ancestorsOf, walkOwn } from "./walk-own.ts";
+import { ancestorsOf, walkOwn } from "../../source/walk-own.ts";
 
 const RULE_ID = "queue-shift";
 const COMPARISONS = new Set(["<", "<=", ">", ">=", "==", "!=", "===", "!=="]);

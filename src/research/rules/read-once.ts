@@ -35,12 +35,12 @@
  * Fewer reads also mean fewer access-time updates. Assumes fs is node's own (not mocked).
  */
 import type { Node } from "@babel/types";
-import { contains, enclosingLoop, lineOf, staticString, walk } from "./ast.ts";
+import { contains, enclosingLoop, lineOf, staticString, walk } from "../../source/ast.ts";
 import { loopCacheDeclaration, loopCacheRead, loopCacheSiteFor, type CacheDeclaration, type LoopSite } from "./cache-placement.ts";
 import { bindingOf, FS_MODULES, isStringValue, moduleOfBinding, resolveCallee, stringEncodingOf, unstableBinding } from "./known-values.ts";
-import { freshName, type Binding } from "./scope.ts";
+import { freshName, type Binding } from "../../source/scope.ts";
 import type { Edit, Finding, Rule, RuleContext } from "./types.ts";
-import { walkOwn } from "./walk-own.ts";
+import { walkOwn } from "../../source/walk-own.ts";
 
 const RULE_ID = "read-once";
 

@@ -33,12 +33,12 @@
  * cache is a global, like the script's own top-level declarations.
  */
 import type { Node } from "@babel/types";
-import { enclosingLoop, lineOf } from "./ast.ts";
+import { enclosingLoop, lineOf } from "../../source/ast.ts";
 import { hotBaseName, moduleCacheDeclaration, moduleCacheRead, type CacheDeclaration } from "./cache-placement.ts";
 import { bindingOf, constantString, isGlobal } from "./known-values.ts";
-import { freshName } from "./scope.ts";
+import { freshName } from "../../source/scope.ts";
 import type { Edit, Finding, Rule, RuleContext } from "./types.ts";
-import { walkOwn } from "./walk-own.ts";
+import { walkOwn } from "../../source/walk-own.ts";
 
 const RULE_ID = "regexp-hoist";
 

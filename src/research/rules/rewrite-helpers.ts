@@ -6,8 +6,8 @@
  * the questions "is this name the global?" and "is this binding written inside that node?".
  */
 import type { Node } from "@babel/types";
-import { isFunction, walk } from "./ast.ts";
-import type { Binding } from "./scope.ts";
+import { isFunction, walk } from "../../source/ast.ts";
+import type { Binding } from "../../source/scope.ts";
 import type { Edit, RuleContext } from "./types.ts";
 
 export function textOf(ctx: RuleContext, node: Node): string {

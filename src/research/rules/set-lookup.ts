@@ -27,10 +27,10 @@
  * part of a larger expression, `includes` has a second argument.
  */
 import type { Node } from "@babel/types";
-import { calledMethod, identifierName, indentAt, isFunction, isPureRead, isSideEffectFree, walk } from "./ast.ts";
-import { freshName } from "./scope.ts";
+import { calledMethod, identifierName, indentAt, isFunction, isPureRead, isSideEffectFree, walk } from "../../source/ast.ts";
+import { freshName } from "../../source/scope.ts";
 import type { Edit, Finding, Rule, RuleContext } from "./types.ts";
-import { ancestorsOf, walkOwn } from "./walk-own.ts";
+import { ancestorsOf, walkOwn } from "../../source/walk-own.ts";
 
 const RULE_ID = "set-lookup";
 const METHODS = new Set(["filter", "some", "every", "find", "findIndex", "findLast", "findLastIndex", "map", "flatMap"]);

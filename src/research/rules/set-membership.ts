@@ -19,11 +19,11 @@
  * literal read as undefined for both. The array itself is left as it was.
  */
 import type { Node } from "@babel/types";
-import { enclosingLoop, identifierName, indentAt, isPureRead, lineOf } from "./ast.ts";
+import { enclosingLoop, identifierName, indentAt, isPureRead, lineOf } from "../../source/ast.ts";
 import { classifyUse, type Use } from "./array-uses.ts";
-import { freshName, type Binding } from "./scope.ts";
+import { freshName, type Binding } from "../../source/scope.ts";
 import type { Edit, Finding, Rule, RuleContext } from "./types.ts";
-import { ancestorsOf, walkOwn } from "./walk-own.ts";
+import { ancestorsOf, walkOwn } from "../../source/walk-own.ts";
 
 /** A never-growing array literal shorter than this is scanned about as fast as a Set is hashed. */
 export const MIN_CONSTANT_ELEMENTS = 16;

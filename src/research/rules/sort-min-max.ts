@@ -37,11 +37,11 @@
  * array (`this` would change) or assigned to.
  */
 import type { Node } from "@babel/types";
-import { identifierName, isFunction, isPureRead, isSideEffectFree, unwrapTs } from "./ast.ts";
+import { identifierName, isFunction, isPureRead, isSideEffectFree, unwrapTs } from "../../source/ast.ts";
 import { appendFunctions, isGlobalName, returnedExpression, textOf } from "./rewrite-helpers.ts";
-import { freshName } from "./scope.ts";
+import { freshName } from "../../source/scope.ts";
 import type { Edit, Finding, Rule, RuleContext } from "./types.ts";
-import { walkOwn } from "./walk-own.ts";
+import { walkOwn } from "../../source/walk-own.ts";
 
 const RULE_ID = "sort-min-max";
 

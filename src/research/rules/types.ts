@@ -7,8 +7,8 @@
  */
 import type { File, Node } from "@babel/types";
 import type { Level } from "../hypotheses-schema.ts";
-import type { FunctionNode } from "./ast.ts";
-import type { ScopeInfo } from "./scope.ts";
+import type { FunctionNode } from "../../source/ast.ts";
+import type { ScopeInfo } from "../../source/scope.ts";
 
 /** The profile's evidence for one hot function. */
 export interface HotEvidence {

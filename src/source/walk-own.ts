@@ -5,10 +5,10 @@
  */
 import type { Node } from "@babel/types";
 import { isFunction, isIterationCallback, walk } from "./ast.ts";
-import type { RuleContext } from "./types.ts";
+import type { File } from "@babel/types";
 
 /** Calls `visit` for each node of the function's own code, with its ancestors from the file's root (a live array: copy it to keep it). */
-export function walkOwn(ctx: RuleContext, visit: (node: Node, ancestors: readonly Node[]) => void): void {
+export function walkOwn(ctx: { ast: File; fn: Node }, visit: (node: Node, ancestors: readonly Node[]) => void): void {
   const prefix = ancestorsOf(ctx.ast.program, ctx.fn);
   const fn = ctx.fn;
   walk(
