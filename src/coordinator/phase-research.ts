@@ -71,8 +71,15 @@ export function contextInput(ctx: LoopContext, run: Run, hypotheses: readonly Hy
     hypotheses,
     origins: hypotheses ? researchOrigins(run) : undefined,
     ruleSilences: hypotheses ? ruleSilencesOf(run) : undefined,
+    setAside: hypotheses ? setAsideOf(run) : undefined,
     previous: completedCycles(run).filter((c) => c.cycle < cycle),
   };
+}
+
+function setAsideOf(run: Run): { id: string; reason: string }[] {
+  const list = (payloadOf(run, "PHASE_4_RESEARCH") ?? {}).skipped;
+  if (!Array.isArray(list)) return [];
+  return list.filter((q): q is { id: string; reason: string } => typeof q === "object" && q !== null && typeof q.id === "string" && typeof q.reason === "string");
 }
 
 function ruleSilencesOf(run: Run): { rule: string; path: string; line: number; function: string; reason: string }[] {
@@ -98,7 +105,8 @@ async function confinableOnly(ctx: LoopContext, list: readonly Hypothesis[]): Pr
 export async function researchPhase(ctx: LoopContext, run: Run): Promise<void> {
   const cycle = run.state.current_cycle;
   const sources: SourceReport[] = [];
-  const skippedByAgent: { id: string; reason: string }[] = [];
+  /** Hypotheses a source gave that are not tried (an agent's unconfinable command, a rule's high-risk rewrite). */
+  const setAsideEarly: { id: string; reason: string }[] = [];
   const found: Hypothesis[] = [];
   const origins: Record<string, string> = {};
   /** Adds a source's hypotheses; returns the ids an earlier source already gave (those are ignored). */
@@ -113,6 +121,7 @@ export async function researchPhase(ctx: LoopContext, run: Run): Promise<void> {
   };
   const builtIn = await builtInSources(ctx, run, add);
   sources.push(...builtIn.sources);
+  setAsideEarly.push(...builtIn.setAside);
   const { ruleSilences, rulesElapsedMs } = builtIn;
   if (ctx.options.hypotheses_file) {
     ctx.say(`research: reading ${relative(ctx.repo.dir, ctx.options.hypotheses_file) || ctx.options.hypotheses_file}`);
@@ -143,7 +152,7 @@ export async function researchPhase(ctx: LoopContext, run: Run): Promise<void> {
     if (ctx.signal.aborted) throw new CancelledError(`stopped during research: continue with perfloop resume --slug ${ctx.slug}`);
     if (answer.ok) {
       const { hypotheses, refused } = await confinableOnly(ctx, answer.hypotheses);
-      skippedByAgent.push(...refused);
+      setAsideEarly.push(...refused);
       const duplicates = add(hypotheses, `agent: ${ctx.options.agent}`);
       const note = [answer.note, duplicates.length ? `ignored ids already given by an earlier source: ${duplicates.join(", ")}` : null].filter(Boolean).join("; ") || null;
       sources.push({ source: `agent: ${ctx.options.agent}`, count: hypotheses.length, error: null, note });
@@ -153,7 +162,7 @@ export async function researchPhase(ctx: LoopContext, run: Run): Promise<void> {
   }
 
   const tried = triedEarlier(run);
-  const skipped: { id: string; reason: string }[] = [...skippedByAgent];
+  const skipped: { id: string; reason: string }[] = [...setAsideEarly];
   const fresh = found.filter((h) => {
     if (tried.kept.has(h.id)) skipped.push({ id: h.id, reason: "kept in an earlier cycle" });
     else if (tried.removed.has(h.id)) skipped.push({ id: h.id, reason: `tried in ${tried.removed.get(h.id)}` });

@@ -47,8 +47,22 @@ export interface SourceReport {
   note: string | null;
 }
 
+/**
+ * Why a built-in rule's high-risk rewrite is not tried by itself: its caveat says how the program
+ * could behave differently, and perfloop only applies such a change when the person asks for it.
+ */
+export const HIGH_RISK_REASON =
+  "risk high: a built-in rule's rewrite that can change how the program behaves is proposed, not tried; to try it, write it to a file (perfloop research --out FILE) and pass --hypotheses FILE";
+
+/** A rewrite that can change what the program does (risk high: await-all) is proposed, not tried. */
+export function withoutHighRisk(list: readonly Hypothesis[]): { tried: Hypothesis[]; setAside: { id: string; reason: string }[] } {
+  return { tried: list.filter((h) => h.risk !== "high"), setAside: list.filter((h) => h.risk === "high").map((h) => ({ id: h.id, reason: HIGH_RISK_REASON })) };
+}
+
 export interface BuiltIn {
   sources: SourceReport[];
+  /** Hypotheses found and not tried, with why. */
+  setAside: { id: string; reason: string }[];
   ruleSilences: RuleSilence[];
   rulesElapsedMs: number | null;
 }
@@ -56,6 +70,7 @@ export interface BuiltIn {
 export async function builtInSources(ctx: LoopContext, run: Run, add: (list: readonly Hypothesis[], origin: string) => string[]): Promise<BuiltIn> {
   const cycle = run.state.current_cycle;
   const sources: SourceReport[] = [];
+  const setAside: { id: string; reason: string }[] = [];
   const digest = profileDigestOf(run, cycle);
   const base = cycleBase(run, ctx.options, cycle);
   // Knobs first: configuration is the best fix level (docs/research.md, Knobs).
@@ -83,7 +98,9 @@ export async function builtInSources(ctx: LoopContext, run: Run, add: (list: rea
   let rulesElapsedMs: number | null = null;
   if (ctx.options.rules) {
     const ruleRun = await proposeFromHotCode(digest.hot_code, (path) => readTextAt(ctx.repo, base, path), { now: () => ctx.platform.now() });
-    const list = parseHypotheses({ version: 1, hypotheses: ruleRun.hypotheses }, "the built-in rules' hypotheses");
+    const all = parseHypotheses({ version: 1, hypotheses: ruleRun.hypotheses }, "the built-in rules' hypotheses");
+    const { tried: list, setAside: high } = withoutHighRisk(all);
+    setAside.push(...high);
     add(list, RULES_SOURCE);
     ruleSilences = ruleRun.silences;
     rulesElapsedMs = ruleRun.elapsed_ms;
@@ -100,5 +117,5 @@ export async function builtInSources(ctx: LoopContext, run: Run, add: (list: rea
     sources.push({ source: OWN_SOURCE, count: list.length, error: null, note: tried.skipped.map((x) => x.reason).join("; ") || null });
     for (const x of tried.skipped) ctx.say(`research: ${x.reason}`);
   }
-  return { sources, ruleSilences, rulesElapsedMs };
+  return { sources, setAside, ruleSilences, rulesElapsedMs };
 }

@@ -28,6 +28,8 @@ export interface ContextInput {
   hypotheses: readonly Hypothesis[] | null;
   /** Where each hypothesis came from (the built-in rules, the file, the agent), by id. */
   origins?: Readonly<Record<string, string>>;
+  /** Hypotheses a source gave that this cycle does not try (tried earlier, a high-risk rewrite...), with why. */
+  setAside?: readonly { id: string; reason: string }[];
   /** Patterns the built-in rules found and left alone, with the precondition that failed. */
   ruleSilences?: readonly { rule: string; path: string; line: number; function: string; reason: string }[];
   previous: readonly CycleRecord[];
@@ -143,6 +145,12 @@ export function renderContext(input: ContextInput): string {
       }
     }
     out.push("");
+    const aside = input.setAside ?? [];
+    if (aside.length > 0) {
+      out.push("### Not tried in this cycle", "");
+      for (const a of aside) out.push(`- ${a.id}: ${a.reason}`);
+      out.push("");
+    }
     const silences = input.ruleSilences ?? [];
     if (silences.length > 0) {
       out.push("### Left alone by the built-in rules", "");

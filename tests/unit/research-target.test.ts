@@ -32,3 +32,12 @@ for (const c of cases) {
     assert.match(found.basis, /^research: 75% of the expected impacts of H\d/);
   });
 }
+
+test("a built-in rule's high-risk rewrite is set aside with how to try it; the others are tried", async () => {
+  const { withoutHighRisk } = await import("../../src/coordinator/research-builtin.ts");
+  const split = withoutHighRisk(list([{ risk: "low" }, { risk: "high" }, { risk: "medium" }]));
+  assert.deepEqual(split.tried.map((h) => h.id), ["H1", "H3"]);
+  assert.equal(split.setAside.length, 1);
+  assert.equal(split.setAside[0]!.id, "H2");
+  assert.match(split.setAside[0]!.reason, /^risk high: .*\(perfloop research --out FILE\)/);
+});
