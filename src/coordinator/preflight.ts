@@ -27,7 +27,7 @@ import { requireProjectRoot } from "../profile/project-root.ts";
 import { parseTarget, slugFromTarget } from "../profile/target.ts";
 import { checkTestCommand, discoverTestCommand } from "../profile/test-command.ts";
 import { loadHypotheses } from "../research/hypotheses.ts";
-import { knobFlagHypotheses } from "../research/knobs.ts";
+import { knobFlagHypotheses } from "../research/knob-flag.ts";
 import { detectStack } from "../research/stack.ts";
 import { ownCandidates } from "../research/own-candidates.ts";
 import type { TryRefOption } from "./try-refs.ts";

@@ -7,7 +7,8 @@ import { UsageError } from "../../src/errors.ts";
 import { parseHypotheses, splitContested } from "../../src/research/hypotheses.ts";
 import type { HypothesisInput } from "../../src/research/hypotheses-schema.ts";
 import { commandShape } from "../../src/research/knob-command.ts";
-import { type KnobInput, type KnobProfile, knobFlagHypotheses, parseKnobFlag, proposeKnobs } from "../../src/research/knobs.ts";
+import { knobFlagHypotheses, parseKnobFlag } from "../../src/research/knob-flag.ts";
+import { type KnobInput, type KnobProfile, proposeKnobs } from "../../src/research/knobs.ts";
 import { sourceId } from "../../src/research/source-ids.ts";
 
 const GC = (pct: number) => ({ function: "(garbage collector)", location: "(garbage collector)", self_pct: pct });
