@@ -48,7 +48,7 @@ describe("the built-in rules", { skip }, () => {
 
     // context.md names where each hypothesis came from.
     const context = readFileSync(join(dir, report.files.context_md), "utf8");
-    assert.match(context, /\| set-membership-inventory-8 \| built-in rules \|/);
+    assert.match(context, /\| set-membership-inventory-distinctSkus \| built-in rules \|/);
 
     // The person's HEAD, branch, index and files are untouched.
     assert.deepEqual(personState(dir), before);
@@ -62,13 +62,13 @@ describe("the built-in rules", { skip }, () => {
     dirs.push(join(out, ".."));
     const result = cli(["research", "node bench.js", "--out", out, "--runs", "8", "--project-root", dir], { cwd: dir, timeoutMs: 240_000 });
     assert.equal(result.code, 0, result.stderr.slice(-2000));
-    assert.match(result.stdout, /^set-membership-inventory-8 {2}application · expected \d+% of the run · risk low/m);
+    assert.match(result.stdout, /^set-membership-inventory-distinctSkus {2}application · expected \d+% of the run · risk low/m);
     assert.match(result.stdout, /^ {2}- profile: distinctSkus \(src\/inventory\.js:5\) has [\d.]+% self/m);
     assert.match(result.stdout, /^ {4}\+ {4}if \(!skusSet\.has\(item\.sku\)\) \{ skus\.push\(item\.sku\); skusSet\.add\(item\.sku\); \}$/m);
     assert.ok(existsSync(out));
     const file = JSON.parse(readFileSync(out, "utf8"));
     assert.equal(file.version, 1);
-    assert.ok(file.hypotheses.some((h: { id: string }) => h.id === "set-membership-inventory-8"));
+    assert.ok(file.hypotheses.some((h: { id: string }) => h.id === "set-membership-inventory-distinctSkus"));
     // An existing --out is not replaced without --force.
     const again = cli(["research", "node bench.js", "--out", out, "--runs", "8", "--project-root", dir], { cwd: dir });
     assert.equal(again.code, 2);

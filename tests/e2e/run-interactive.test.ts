@@ -75,14 +75,14 @@ describe("perfloop demo", { skip: bin ? false : "set PERFLOOP_BIN to the compile
     assert.equal(report.branch, "perfloop/demo");
     const cycle = report.cycles[0];
     // The fix comes from the built-in rules; the file's two changes are removed.
-    assert.deepEqual(cycle.kept.map((k: { id: string; origin: string }) => [k.id, k.origin]), [["set-membership-words-6", "built-in rules"]]);
+    assert.deepEqual(cycle.kept.map((k: { id: string; origin: string }) => [k.id, k.origin]), [["set-membership-words-distinctWords", "built-in rules"]]);
     const removed = Object.fromEntries(cycle.removed.map((r: { id: string; reason: string }) => [r.id, r.reason]));
     assert.match(removed.H2, /^breaks the tests/);
     assert.match(removed.H3, /^(no difference|unknown|no gain)/);
     // The slowness is findable: the profile's source scan confirms the search in a loop.
     assert.match(readFileSync(join(dir, ".hex-skills/optimization/demo/context.md"), "utf8"), /words\.js:6 \(distinctWords\), quadratic_search/);
     assert.ok(report.timing.total_ms > report.timing.commands_ms, JSON.stringify(report.timing));
-    assert.match(git(dir, "log", "-1", "--format=%s", "perfloop/demo"), /^perfloop: set-membership-words-6: wall time -\d/);
+    assert.match(git(dir, "log", "-1", "--format=%s", "perfloop/demo"), /^perfloop: set-membership-words-distinctWords: wall time -\d/);
     assert.equal(git(dir, "status", "--porcelain"), "");
   });
 });

@@ -29,7 +29,7 @@ test("a hot iteration callback is looked at from the function around it; the sam
   const file = sourceOf("a.js", text);
   const found = proposeForFile(file, [hotFor(file, "f"), hot("a.js", 2, { column: 20, function: "(anonymous)" })], RULES);
   assert.equal(found.hypotheses.length, 1);
-  assert.equal(found.hypotheses[0]!.hypothesis.id, "set-lookup-a-2");
+  assert.equal(found.hypotheses[0]!.hypothesis.id, "set-lookup-a-f");
 });
 
 test("ids are stable and unique; proposals that touch adjacent lines name each other in conflicts_with, others do not", () => {
@@ -49,12 +49,12 @@ test("ids are stable and unique; proposals that touch adjacent lines name each o
   const file = sourceOf("lib/join.js", text);
   const found = proposeForFile(file, [hotFor(file, "f")], RULES);
   const ids = found.hypotheses.map((h) => h.hypothesis.id).sort();
-  assert.deepEqual(ids, ["index-map-join-5", "set-lookup-join-9", "set-membership-join-6"]);
+  assert.deepEqual(ids, ["index-map-join-f", "set-lookup-join-f", "set-membership-join-f"]);
   const byId = Object.fromEntries(found.hypotheses.map((h) => [h.hypothesis.id, h.hypothesis]));
-  // index-map edits line 5 (and the line before the loop), set-membership lines 2-3 and 6: adjacent.
-  assert.deepEqual(byId["index-map-join-5"]!.conflicts_with, ["set-membership-join-6"]);
-  assert.deepEqual(byId["set-membership-join-6"]!.conflicts_with, ["index-map-join-5"]);
-  assert.deepEqual(byId["set-lookup-join-9"]!.conflicts_with, []);
+  // index-map edits line 5 (and the line before the loop), set-membership lines 2-3 and 6: adjacent (ids name the function, f).
+  assert.deepEqual(byId["index-map-join-f"]!.conflicts_with, ["set-membership-join-f"]);
+  assert.deepEqual(byId["set-membership-join-f"]!.conflicts_with, ["index-map-join-f"]);
+  assert.deepEqual(byId["set-lookup-join-f"]!.conflicts_with, []);
   const again = proposeForFile(sourceOf("lib/join.js", text), [hotFor(file, "f")], RULES);
   assert.deepEqual(again.hypotheses.map((h) => h.hypothesis.id).sort(), ids);
 });
@@ -86,7 +86,7 @@ test("proposeFromHotCode reads each file once, reports the ones it cannot read o
     return files[path] ?? null;
   });
   assert.deepEqual(reads.sort(), ["src/a.js", "src/bad.js", "src/gone.js"]);
-  assert.deepEqual(run.hypotheses.map((h) => h.id), ["set-membership-a-3"]);
+  assert.deepEqual(run.hypotheses.map((h) => h.id), ["set-membership-a-f"]);
   assert.deepEqual(run.unread.map((u) => u.path), ["src/bad.js", "src/gone.js"]);
   assert.match(run.unread[0]!.reason, /does not parse/);
   assert.equal(run.files, 3);

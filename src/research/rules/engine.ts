@@ -6,7 +6,8 @@
  * A silence (a precondition that does not hold) is kept with its reason for the report.
  *
  * Deterministic: the same files and profile give the same hypotheses, with the same ids
- * (`<rule>-<file stem>-<line>`), so a later cycle does not offer again what an earlier one tried.
+ * (`<rule>-<file stem>-<function name>`, the line for unnamed code), so a later cycle does not
+ * offer again what an earlier one tried, even when a change kept above it moved its lines.
  * Two proposals whose edits touch the same or adjacent lines of a file cannot be merged line by
  * line (docs/execute.md); they name each other in `conflicts_with` and are tried one against the
  * other. A rewrite that does not parse again is dropped (a rule's bug must not become a patch).
@@ -69,7 +70,7 @@ export function proposeForFile(file: SourceFile, hots: readonly HotEvidence[], r
     return { hypotheses, silences };
   }
   const seenNodes = new Set<Node>();
-  const proposals: { proposal: Proposal; hot: HotEvidence }[] = [];
+  const proposals: { proposal: Proposal; hot: HotEvidence; fn: FunctionNode | File["program"] }[] = [];
   for (const hot of hots) {
     const fn = ownerOf(file, locateFunction(file, hot));
     if (!fn || seenNodes.has(fn)) continue;
@@ -85,14 +86,14 @@ export function proposeForFile(file: SourceFile, hots: readonly HotEvidence[], r
       }
       for (const finding of found) {
         if (finding.kind === "silence") silences.push({ rule: finding.rule, path: file.path, line: lineOf(finding.node), function: hot.function, reason: finding.reason });
-        else proposals.push({ proposal: finding, hot });
+        else proposals.push({ proposal: finding, hot, fn });
       }
     }
   }
   const built: { entry: RuleHypothesis; lines: [number, number][] }[] = [];
   const ids = new Set<string>();
   const made = new Set<string>();
-  for (const { proposal, hot } of proposals) {
+  for (const { proposal, hot, fn } of proposals) {
     const patched = applyEdits(file.text, proposal.edits);
     // The same rewrite found from two hot functions (a callback and the function around it) is one hypothesis.
     if (patched !== null && made.has(patched)) continue;
@@ -106,7 +107,7 @@ export function proposeForFile(file: SourceFile, hots: readonly HotEvidence[], r
       silences.push({ rule: proposal.rule, path: file.path, line: lineOf(proposal.node), function: hot.function, reason: `the rewrite does not parse (a perfloop bug): ${reparsed.reason}` });
       continue;
     }
-    const id = uniqueId(ids, proposal.rule, file.path, lineOf(proposal.node));
+    const id = uniqueId(ids, proposal.rule, file.path, functionLabel(file, fn) ?? String(lineOf(proposal.node)));
     built.push({ entry: { hypothesis: toHypothesis(id, file, proposal, hot, patched), rule: proposal.rule, line: lineOf(proposal.node) }, lines: editedLines(file.text, proposal.edits) });
   }
   // Proposals that touch the same or adjacent lines cannot be merged: A/B them.
@@ -160,14 +161,40 @@ export function unifiedPatch(path: string, before: string, after: string): strin
   return `diff --git a/${path} b/${path}\n${kept.join("\n")}`;
 }
 
-function uniqueId(ids: Set<string>, rule: string, path: string, line: number): string {
+function uniqueId(ids: Set<string>, rule: string, path: string, label: string): string {
   const stem = (path.split("/").pop() ?? path).replace(/\.[^.]+$/, "").replace(/[^A-Za-z0-9._-]/g, "_").replace(/^[._-]+/, "") || "file";
-  const base = `${rule}-${stem}`.slice(0, 64 - String(line).length - 4);
-  let id = `${base}-${line}`;
-  for (let n = 2; ids.has(id); n++) id = `${base}-${line}-${n}`;
+  const base = `${rule}-${stem}`.slice(0, 64 - Math.min(label.length, 24) - 4);
+  let id = `${base}-${label.slice(0, 24)}`;
+  for (let n = 2; ids.has(id); n++) id = `${base}-${label.slice(0, 24)}-${n}`;
   ids.add(id);
   if (!ID_PATTERN.test(id)) throw new Error(`generated id ${id} is not a valid hypothesis id`);
   return id;
+}
+
+/**
+ * The name a function goes by in ids: its own name, its variable's, its method's or property's
+ * key (`$` becomes `_`). Names outlive the line numbers an earlier cycle's kept change shifts, so
+ * what was tried keeps its id. Null for the program and unnamed functions (the line is used).
+ */
+function functionLabel(file: SourceFile, fn: FunctionNode | File["program"]): string | null {
+  if (fn.type === "Program") return null;
+  const own = "id" in fn && fn.id?.type === "Identifier" ? fn.id.name : null;
+  const key = "key" in fn && fn.key.type === "Identifier" ? fn.key.name : null;
+  const parent = ancestorsOf(file.ast.program, fn).at(-1);
+  const holder =
+    parent?.type === "VariableDeclarator" && parent.id.type === "Identifier"
+      ? parent.id.name
+      : parent?.type === "ObjectProperty" && parent.key.type === "Identifier"
+        ? parent.key.name
+        : parent?.type === "ClassProperty" && parent.key.type === "Identifier"
+          ? parent.key.name
+          : parent?.type === "AssignmentExpression" && parent.left.type === "MemberExpression" && !parent.left.computed && parent.left.property.type === "Identifier"
+            ? parent.left.property.name
+            : null;
+  const name = own ?? key ?? holder;
+  if (!name) return null;
+  const label = name.replace(/[^A-Za-z0-9._-]/g, "_").replace(/^[._-]+/, "");
+  return label === "" ? null : label;
 }
 
 function share(hot: HotEvidence): number {
