@@ -19,7 +19,11 @@ const RUN_FLAGS: [string, string][] = [
   ["--test <cmd>", "The test command every change must pass (default: discovered)"],
   ["--e2e <cmd>", "An end-to-end check every kept change must pass too"],
   ["--hypotheses <file>", "The hypotheses file (docs/hypotheses.md), read again every cycle"],
-  ["--agent <cmd>", "A command that answers with hypotheses (spec: docs/hypotheses.md, The agent protocol)"],
+  ["--agent <name|cmd>", "A coding agent that proposes and makes changes: claude, codex, gemini, opencode, or a command (docs/agents.md)"],
+  ["--agent-model <name>", "The model the agent uses (passed to its CLI's --model)"],
+  ["--agent-timeout <seconds>", "Time limit for one agent call (default 600)"],
+  ["--agent-calls <n>", "Most agent calls in the whole run, research and edits, 1 to 1000 (default 20)"],
+  ["--reviewer <name|cmd>", "Review the plan before anything is measured: claude, codex, gemini, opencode, or a command (repeatable; docs/agents.md)"],
   ["--knob <NAME=a,b,c>", "Try each value of an environment variable, one against the other (repeatable; docs/research.md)"],
   ["--try-branch <ref>", "Try a branch's own changes (since it forked) as one hypothesis (repeatable)"],
   ["--try-commit <rev>", "Try one commit's change as one hypothesis (repeatable)"],
@@ -51,6 +55,7 @@ const RunFlagsSchema = v.object({
   e2e: Text("--e2e"),
   hypotheses: Text("--hypotheses"),
   agent: Text("--agent"),
+  agentModel: Text("--agent-model"),
   setup: Text("--setup"),
   args: Text("--args"),
   method: Text("--method"),
@@ -73,7 +78,7 @@ export function registerRun(cli: CAC, platform: Platform, setExit: (code: number
   for (const [flag, description] of RUN_FLAGS) command.option(flag, description);
   command
     .example(`perfloop run "node bench.js" --hypotheses perf/hypotheses.json --target -40% --yes`)
-    .example(`perfloop run "npm run build" --agent "./ask-model.sh" --max-cycles 5`)
+    .example(`perfloop run "npm run build" --agent claude --reviewer codex --max-cycles 5`)
     .action(async (target: string, options: Record<string, unknown>) => {
       const ctx = commandContext(platform, options);
       const args = platform.args;
@@ -85,6 +90,7 @@ export function registerRun(cli: CAC, platform: Platform, setExit: (code: number
         e2e: present(options, args, "e2e", "e2e"),
         hypotheses: present(options, args, "hypotheses", "hypotheses"),
         agent: present(options, args, "agent", "agent"),
+        agentModel: present(options, args, "agentModel", "agent-model"),
         setup: present(options, args, "setup", "setup"),
         args: present(options, args, "args", "args"),
         method: present(options, args, "method", "method"),
@@ -116,6 +122,9 @@ export function registerRun(cli: CAC, platform: Platform, setExit: (code: number
         tryBranches: rawOptions(args, "try-branch"),
         tryCommits: rawOptions(args, "try-commit"),
         timeoutS: numberFlag(args, NUMBER_FLAGS.timeout),
+        agentTimeoutS: numberFlag(args, NUMBER_FLAGS.agentTimeout),
+        agentCalls: numberFlag(args, NUMBER_FLAGS.agentCalls),
+        reviewers: rawOptions(args, "reviewer"),
       });
       const { startAndDrive } = await import("./start-run.ts");
       const result = await startAndDrive(counting, ctx, checked);

@@ -50,6 +50,10 @@ export const NUMBER_FLAGS = {
   budget: { name: "budget", integer: false, min: 0, minExclusive: true, max: 7 * 24 * 60, unit: "minutes", example: 60 },
   /** A candidate's time limit (docs/safety.md): up to a day. */
   timeout: { name: "timeout", integer: false, min: 0, minExclusive: true, max: 24 * 60 * 60, unit: "seconds", example: 60 },
+  /** One agent call's time limit (docs/agents.md): up to a day. */
+  agentTimeout: { name: "agent-timeout", integer: false, min: 0, minExclusive: true, max: 24 * 60 * 60, unit: "seconds", example: 600 },
+  /** Agent calls in the whole run (research and edits), docs/agents.md. */
+  agentCalls: count("agent-calls", 1, 1_000, 20),
 } as const satisfies Record<string, NumberFlag>;
 
 /** A plain decimal number, optionally signed, with an optional exponent: what a person types. */

@@ -17,7 +17,10 @@ import { checkFeasibility, FeasibilitySchema, type Feasibility, type Finding } f
 import { completedCycles } from "./cycle-record.ts";
 import { CANCELLED } from "./decisions.ts";
 import { cycleBase, payloadOf, profileDigestOf, readStored, slugDir, type LoopContext } from "./loop-context.ts";
-import { researchedHypotheses } from "./phase-research.ts";
+import { contextInput, researchedHypotheses, researchOrigins } from "./phase-research.ts";
+import { reviewByAgents } from "./agent-calls.ts";
+import { renderContext } from "../report/context-md.ts";
+import { mergeReviews } from "../validate/reviews.ts";
 
 export async function validatePhase(ctx: LoopContext, run: Run): Promise<void> {
   const cycle = run.state.current_cycle;
@@ -35,7 +38,7 @@ export async function validatePhase(ctx: LoopContext, run: Run): Promise<void> {
   const { uncontested } = splitContested(applicable);
   const overlaps = workspace.combine(uncontested.map((h) => h.id)).conflicts;
   const research = payloadOf(run, "PHASE_4_RESEARCH") ?? {};
-  const feasibility = checkFeasibility({
+  const checked = checkFeasibility({
     hypotheses,
     failed: prepared.failed,
     changedFiles: new Map(applicable.map((h) => [h.id, workspace.changesOf(h.id)?.files ?? []])),
@@ -44,6 +47,10 @@ export async function validatePhase(ctx: LoopContext, run: Run): Promise<void> {
     reordered: typeof research.reordered === "string" ? research.reordered : null,
     confirmedSuspicions: profileDigestOf(run, cycle).suspicions.filter((s) => s.verdict === "confirmed"),
   });
+  // The reviewers (--reviewer) read the plan with the changes as they apply; their findings join the checks.
+  const diffs = new Map(applicable.map((h) => [h.id, workspace.changesOf(h.id)?.diff ?? ""]));
+  const reviews = ctx.options.reviewers.length === 0 ? [] : await reviewByAgents(ctx, run, renderContext(contextInput(ctx, run, hypotheses)), hypotheses, diffs, researchOrigins(run));
+  const feasibility = mergeReviews(checked, reviews, hypotheses.map((h) => h.id));
   const summary = writeSummary({
     projectRoot: ctx.repo.dir,
     runId: run.runId,
@@ -63,6 +70,7 @@ export async function validatePhase(ctx: LoopContext, run: Run): Promise<void> {
   ctx.client.checkpoint("PHASE_7_VALIDATE_PLAN", {
     validation_verdict: feasibility.verdict,
     feasibility,
+    reviews: reviews.map((r) => ({ reviewer: r.reviewer, error: r.error, verdict: r.verdict, findings: r.findings.length, transcript: r.transcript })),
     summary_path: summary.path,
     ...(feasibility.verdict === "NO_GO" ? { paused_reason: `Validation verdict NO_GO: ${highFindings(feasibility).join("; ")}` } : {}),
   });

@@ -3,6 +3,7 @@
  * `.hex-skills/optimization/<slug>/`, the REPORT checkpoint and `complete`. The report is built
  * from the run on disk alone (buildReport), so `perfloop report` can render any run, finished or not.
  */
+import { agentsDir, listCalls } from "../agents/transcript.ts";
 import { existsSync } from "node:fs";
 import { join, relative } from "node:path";
 import { runtimePaths, slugDir } from "../runtime/paths.ts";
@@ -120,6 +121,20 @@ export function buildReport(run: Run, projectRoot: string, merged: RunReport["me
     gap_analysis: agg ? gapAnalysis(agg, cycles, spec) : null,
     decisions: run.state.decisions.map((d) => ({ ...d })),
     warnings,
+    agent_calls: listCalls(dir, run.runId).calls.map((c) => ({
+      transcript: relative(projectRoot, join(agentsDir(dir), c.dir)),
+      cycle: c.cycle,
+      kind: c.kind,
+      agent: c.agent,
+      idea: c.idea,
+      ok: c.ok,
+      error: c.error,
+      exit_code: c.exit_code,
+      wall_ms: c.wall_ms,
+      files_changed: c.files_changed,
+      hypotheses: c.hypotheses,
+      cost_usd: c.cost_usd,
+    })),
     files: {
       report_md: relative(projectRoot, paths.md),
       report_json: relative(projectRoot, paths.json),

@@ -7,7 +7,7 @@
  * cycle's base holds them; off with `--no-rules`), `--try-branch`/`--try-commit` (each ref's own
  * change as a patch on the cycle's base: try-refs.ts), the hypotheses file (so it may be extended
  * while a run is paused or between runs) and the agent (`--agent`, asked with this cycle's
- * context). Where each hypothesis came from is stored beside it (`origins`) for the context and
+ * context in a confined scratch copy of the base; its ideas made there one by one: agent-calls.ts). Where each hypothesis came from is stored beside it (`origins`) for the context and
  * the report. A hypothesis an earlier cycle tried (kept or removed) is not tried
  * again. A dependency on a hypothesis kept earlier is met by the base and dropped; a hypothesis
  * depending on one removed earlier is set aside with that reason. The result is ordered by fix
@@ -18,7 +18,6 @@ import { writeFileAtomic } from "../runtime/atomic-fs.ts";
 import { join, relative } from "node:path";
 import { CancelledError, UsageError } from "../errors.ts";
 import { confinementMode } from "../confine/sandbox.ts";
-import { askAgentForHypotheses } from "../research/agent.ts";
 import { researchTarget } from "../research/research-target.ts";
 import { loadHypotheses, orderHypotheses, parseHypotheses } from "../research/hypotheses.ts";
 import type { Hypothesis } from "../research/hypotheses-schema.ts";
@@ -32,6 +31,7 @@ import { cycleBase, payloadOf, profileDigestOf, slugDir, type LoopContext } from
 import { describeMetric, parseMetric, type MetricSpec } from "./metric.ts";
 import { storedMetric } from "./metric-schema.ts";
 import { builtInSources, RULES_SOURCE, type SourceReport } from "./research-builtin.ts";
+import { researchByAgent } from "./agent-calls.ts";
 
 /** The improvement asked for when neither the person nor research gives a target (phase 5). */
 export const DEFAULT_TARGET = "-50%";
@@ -130,35 +130,14 @@ export async function researchPhase(ctx: LoopContext, run: Run): Promise<void> {
     sources.push({ source: ctx.options.hypotheses_file, count: list.length, error: null, note: null });
   }
   if (ctx.options.agent) {
-    ctx.say(`research: asking the agent \`${ctx.options.agent}\``);
-    const digest = profileDigestOf(run, cycle);
-    const answer = await askAgentForHypotheses(ctx.platform, {
-      command: ctx.options.agent,
-      cwd: join(ctx.repo.dir, ctx.options.subdir),
-      env: ctx.platform.env,
-      repoRoot: ctx.repo.dir,
-      signal: ctx.signal,
-      request: {
-        version: 1,
-        kind: "research",
-        slug: ctx.slug,
-        cycle,
-        context_markdown: renderContext(contextInput(ctx, run, null)),
-        performance_map: digest as unknown as Record<string, unknown>,
-        previous_cycles: completedCycles(run).filter((c) => c.cycle < cycle),
-        response_schema: "hypotheses-v1",
-      },
-    });
+    const asked = await researchByAgent(ctx, run, renderContext(contextInput(ctx, run, null)));
     if (ctx.signal.aborted) throw new CancelledError(`stopped during research: continue with perfloop resume --slug ${ctx.slug}`);
-    if (answer.ok) {
-      const { hypotheses, refused } = await confinableOnly(ctx, answer.hypotheses);
-      setAsideEarly.push(...refused);
-      const duplicates = add(hypotheses, `agent: ${ctx.options.agent}`);
-      const note = [answer.note, duplicates.length ? `ignored ids already given by an earlier source: ${duplicates.join(", ")}` : null].filter(Boolean).join("; ") || null;
-      sources.push({ source: `agent: ${ctx.options.agent}`, count: hypotheses.length, error: null, note });
-    } else {
-      sources.push({ source: `agent: ${ctx.options.agent}`, count: 0, error: answer.error, note: null });
-    }
+    const source = `agent: ${asked.label}`;
+    const { hypotheses, refused } = await confinableOnly(ctx, asked.hypotheses);
+    setAsideEarly.push(...asked.setAside, ...refused);
+    const duplicates = add(hypotheses, source);
+    const note = [asked.note, duplicates.length ? `ignored ids already given by an earlier source: ${duplicates.join(", ")}` : null].filter(Boolean).join("; ") || null;
+    sources.push({ source, count: hypotheses.length, error: asked.error, note });
   }
 
   const tried = triedEarlier(run);

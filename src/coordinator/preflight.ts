@@ -36,6 +36,7 @@ import { refuseUnsafeStateDir } from "../git/state-guard.ts";
 import { activeRunOf } from "./runtime-client.ts";
 import { parseMetric, type MetricSpec } from "./metric.ts";
 import type { RunOptions } from "./run-options.ts";
+import { checkAgentInstalled } from "../agents/spec.ts";
 import { checkNumber, NUMBER_FLAGS, type NumberFlag } from "./number-ranges.ts";
 
 /** The target's probe run and the preflight test run get this long. */
@@ -64,6 +65,10 @@ export interface RunRequest {
   e2e?: string;
   hypotheses?: string;
   agent?: string;
+  agentModel?: string;
+  agentTimeoutS?: number;
+  agentCalls?: number;
+  reviewers?: readonly string[];
   /** The built-in rules (default on). */
   rules?: boolean;
   /** `--knob` values as typed. */
@@ -108,6 +113,21 @@ export interface Preflight {
  */
 function bounded(flag: NumberFlag, value: number | undefined): number | undefined {
   return value === undefined ? undefined : checkNumber(flag, value);
+}
+
+/** The run's agent call budget when `--agent-calls` is not given (docs/agents.md). */
+const DEFAULT_AGENT_CALLS = 20;
+
+/** `--agent` and `--reviewer`: a preset's CLI must be installed; the agent's flags need an agent. */
+function checkAgentFlags(request: RunRequest, env: Readonly<Record<string, string | undefined>>): void {
+  if (request.agent === undefined) {
+    const stray = request.agentModel !== undefined ? "--agent-model" : request.agentTimeoutS !== undefined ? "--agent-timeout" : request.agentCalls !== undefined ? "--agent-calls" : null;
+    if (stray) throw new UsageError(`${stray} is given without --agent`, "name the agent too, e.g. --agent claude (docs/agents.md)");
+  } else checkAgentInstalled("--agent", request.agent, env);
+  for (const reviewer of request.reviewers ?? []) {
+    if (reviewer.trim() === "") throw new UsageError("--reviewer needs a value", "a preset (claude, codex, gemini, opencode) or a command line (docs/agents.md)");
+    checkAgentInstalled("--reviewer", reviewer, env);
+  }
 }
 
 /** Each `--try-branch` / `--try-commit` resolved to a commit (an unknown ref is bad input), checked by the ids it will get. */
@@ -185,6 +205,7 @@ export async function preflight(platform: Platform, request: RunRequest): Promis
   if (blocking.length > 0) warnings.push(`the run starts from HEAD (${base.slice(0, 7)}); uncommitted changes are not included`);
   const notice = untrackedNotice(untracked);
   if (notice) warnings.push(notice);
+  checkAgentFlags(request, platform.env);
   const knobs = [...(request.knobs ?? [])];
   knobFlagHypotheses(knobs); // refuses a bad --knob now, with the flag named
   const tryRefs = await resolveTryRefs(repo, request.tryBranches ?? [], request.tryCommits ?? []);
@@ -264,6 +285,10 @@ export async function preflight(platform: Platform, request: RunRequest): Promis
     e2e: request.e2e ?? null,
     hypotheses_file: hypothesesFile,
     agent: request.agent ?? null,
+    agent_model: request.agentModel ?? null,
+    agent_timeout_s: bounded(NUMBER_FLAGS.agentTimeout, request.agentTimeoutS) ?? null,
+    agent_calls: bounded(NUMBER_FLAGS.agentCalls, request.agentCalls) ?? DEFAULT_AGENT_CALLS,
+    reviewers: [...(request.reviewers ?? [])],
     rules: request.rules !== false,
     knobs,
     try_refs: tryRefs,

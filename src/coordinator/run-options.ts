@@ -29,7 +29,14 @@ export const RunOptionsSchema = v.object({
   e2e: nullableString,
   /** Absolute path of the hypotheses file, read again at every cycle's research. */
   hypotheses_file: nullableString,
+  /** `--agent`: a preset (claude, codex, gemini, opencode) or a command line (src/agents/spec.ts). */
   agent: nullableString,
+  /** `--agent-model`, `--agent-timeout` (seconds), `--agent-calls` (the run's budget), docs/agents.md. */
+  agent_model: v.optional(nullableString, null),
+  agent_timeout_s: v.optional(nullableNumber, null),
+  agent_calls: v.optional(v.number(), 20),
+  /** `--reviewer`, each a preset or a command line, asked in phase 7 (docs/agents.md). */
+  reviewers: v.optional(v.array(v.string()), []),
   /** The built-in rules propose hypotheses (docs/research.md); `--no-rules` turns them off. */
   rules: v.optional(v.boolean(), true),
   /** `--knob NAME=a,b,c` as typed (research/knobs.ts reads them again every cycle). */

@@ -115,6 +115,20 @@ export function renderReportMarkdown(report: RunReport): string {
   if (report.decisions.length > 0) {
     out.push("## Decisions", "", ...table(["kind", "choice", "when"], report.decisions.map((d) => [d.kind, d.selected_choice, d.answered_at]), []), "");
   }
+  if (report.agent_calls.length > 0) {
+    out.push(
+      "## Agent calls",
+      "",
+      "What each coding agent and reviewer was told and did: prompt, answer, diff and exit code in each transcript (docs/agents.md).",
+      "",
+      ...table(
+        ["cycle", "call", "agent", "outcome", "time", "changed", "transcript"],
+        report.agent_calls.map((c) => [String(c.cycle), c.idea ? `${c.kind} ${c.idea}` : c.kind, c.agent, c.ok ? `ok${c.hypotheses.length ? `: ${c.hypotheses.join(", ")}` : ""}` : (c.error ?? "failed"), `${(c.wall_ms / 1000).toFixed(1)} s`, c.files_changed.join(", ") || "-", code(c.transcript)]),
+        [],
+      ),
+      "",
+    );
+  }
   out.push(...listSection("Warnings", report.warnings));
   const f = report.files;
   const files = [`report: ${code(f.report_md)}`, `data: ${code(f.report_json)}`];

@@ -73,6 +73,26 @@ export const RunReportSchema = v.object({
   gap_analysis: nullableString,
   decisions: v.array(v.looseObject({ kind: v.string(), selected_choice: v.string(), answered_at: v.string() })),
   warnings: v.array(v.string()),
+  /** Every agent and reviewer call of the run (docs/agents.md, "Transcripts"); the transcript is under agents/. */
+  agent_calls: v.optional(
+    v.array(
+      v.object({
+        transcript: v.string(),
+        cycle: v.number(),
+        kind: v.string(),
+        agent: v.string(),
+        idea: nullableString,
+        ok: v.boolean(),
+        error: nullableString,
+        exit_code: nullableNumber,
+        wall_ms: v.number(),
+        files_changed: v.array(v.string()),
+        hypotheses: v.array(v.string()),
+        cost_usd: nullableNumber,
+      }),
+    ),
+    [],
+  ),
   files: v.object({ report_md: v.string(), report_json: v.string(), context_md: nullableString, experiment_log: nullableString }),
   started_at: v.string(),
   finished_at: v.string(),

@@ -111,3 +111,21 @@ export function extractJsonObject(text: string): ExtractedJson {
   if (found.length > 1) throw new Error(`${found.length} JSON objects found; print exactly one`);
   throw new Error(broken === null ? "no JSON object found" : `no JSON object found (${broken})`);
 }
+
+/**
+ * Every top-level {...} object in `text` that parses, in order (a model's answer may quote an
+ * example before its own answer: the caller picks among them by their shape).
+ */
+export function jsonObjectsIn(text: string): Record<string, unknown>[] {
+  const body = text.startsWith(BOM) ? text.slice(1) : text;
+  const found: Record<string, unknown>[] = [];
+  for (const [start, end] of outermostSpans(body)) {
+    try {
+      const value: unknown = JSON.parse(body.slice(start, end));
+      if (isPlainObject(value)) found.push(value);
+    } catch {
+      // Not JSON: prose with braces.
+    }
+  }
+  return found;
+}

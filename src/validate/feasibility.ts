@@ -28,6 +28,9 @@ export interface Finding {
   severity: Severity;
   hypothesis: string | null;
   message: string;
+  /** A reviewer's finding (src/validate/reviews.ts): who found it, and the correction it suggests. */
+  reviewer?: string;
+  suggestion?: string | null;
 }
 
 export interface FeasibilityInput {
@@ -49,13 +52,27 @@ export interface FeasibilityInput {
 /** A stored result (the VALIDATE checkpoint), read back through this schema. */
 export const FeasibilitySchema = v.object({
   verdict: v.picklist(["GO", "GO_WITH_CONCERNS", "NO_GO"]),
-  findings: v.array(v.object({ check: v.string(), severity: v.picklist(["high", "medium", "low"]), hypothesis: v.nullable(v.string()), message: v.string() })),
+  findings: v.array(
+    v.object({
+      check: v.string(),
+      severity: v.picklist(["high", "medium", "low"]),
+      hypothesis: v.nullable(v.string()),
+      message: v.string(),
+      reviewer: v.optional(v.string()),
+      suggestion: v.optional(v.nullable(v.string())),
+    }),
+  ),
   /** Ids that can be executed (they apply, and so do their dependencies). */
   executable: v.array(v.string()),
   /** Ids that cannot, with the reason. */
   invalid: v.array(v.object({ id: v.string(), reason: v.string() })),
 });
 export type Feasibility = v.InferOutput<typeof FeasibilitySchema>;
+
+/** NO_GO with any high finding, GO_WITH_CONCERNS with any other, GO with none. */
+export function verdictOf(findings: readonly Pick<Finding, "severity">[]): ValidationVerdict {
+  return findings.some((f) => f.severity === "high") ? "NO_GO" : findings.length > 0 ? "GO_WITH_CONCERNS" : "GO";
+}
 
 const OPTIMIZING_LEVELS = new Set(["application", "configuration"]);
 
@@ -122,9 +139,8 @@ export function checkFeasibility(input: FeasibilityInput): Feasibility {
     const path = s.location.replace(/:\d+(:\d+)?$/, "");
     if (!touched.has(path)) findings.push({ check: "V8", severity: "low", hypothesis: null, message: `confirmed suspicion at ${s.location} (${s.category} in ${s.function}) is not addressed by any hypothesis` });
   }
-  const verdict: ValidationVerdict = findings.some((f) => f.severity === "high") ? "NO_GO" : findings.length > 0 ? "GO_WITH_CONCERNS" : "GO";
   return {
-    verdict,
+    verdict: verdictOf(findings),
     findings,
     executable: input.hypotheses.filter((h) => !invalid.has(h.id)).map((h) => h.id),
     invalid: [...invalid].map(([id, reason]) => ({ id, reason })),

@@ -43,6 +43,7 @@ function report(overrides: Partial<RunReport> & Pick<RunReport, "slug" | "stop_r
     run_id: `run-${overrides.slug}`,
     target: "bun scripts/sum.ts data.csv",
     target_kind: "command",
+    agent_calls: [],
     mode: "execute",
     project_root: "/tmp/project",
     target_metric: null,
