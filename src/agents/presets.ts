@@ -147,7 +147,9 @@ const codex: Preset = {
   ],
   readAnswer(stdout) {
     const events = jsonLines(stdout);
-    const failure = events.find((e) => e.type === "turn.failed" || e.type === "error");
+    // An `error` event may be a retry the turn recovered from: a failure is turn.failed, or an error with no completed turn.
+    const completed = events.some((e) => e.type === "turn.completed");
+    const failure = events.find((e) => e.type === "turn.failed") ?? (completed ? undefined : events.find((e) => e.type === "error"));
     if (failure) {
       const error = failure.error as { message?: unknown } | undefined;
       const message = typeof error?.message === "string" ? error.message : typeof failure.message === "string" ? failure.message : "no message";
@@ -194,9 +196,10 @@ const gemini: Preset = {
 };
 
 /**
- * opencode, `opencode run` with `--format json`: JSON lines, `{"type":"text","part":{"type":
- * "text","text":"..."}}` for the answer's text parts, `{"type":"error","error":{...}}` for a
- * failure. The prompt comes on stdin.
+ * opencode, `opencode run` with `--format json`: JSON lines (`step_start`, `tool_use`, `text`,
+ * `step_finish`, `error`), `{"type":"text","part":{"type":"text","text":"..."}}` for text; the
+ * answer is the last step's text, `{"type":"error","error":{...}}` a failure. The prompt comes on
+ * stdin; the permissions of the call are set with OPENCODE_PERMISSION.
  */
 const opencode: Preset = {
   name: "opencode",
@@ -214,12 +217,18 @@ const opencode: Preset = {
       const message = typeof error?.data?.message === "string" ? error.data.message : typeof error?.message === "string" ? error.message : typeof error?.name === "string" ? error.name : "no message";
       return { ok: false, error: `reported an error: ${quote(message)}` };
     }
-    const parts = events
-      .filter((e) => e.type === "text")
-      .map((e) => e.part as { text?: unknown } | undefined)
-      .filter((part) => typeof part?.text === "string")
-      .map((part) => part!.text as string);
-    const text = parts.join("");
+    // The answer is the text of the last step (earlier steps' text came before tool calls).
+    let text = "";
+    let all = "";
+    for (const e of events) {
+      if (e.type === "step_start") text = "";
+      const part = e.part as { text?: unknown } | undefined;
+      if (e.type === "text" && typeof part?.text === "string") {
+        text += part.text;
+        all += part.text;
+      }
+    }
+    if (text.trim() === "") text = all;
     if (text.trim() === "") return { ok: false, error: 'printed no text ({"type":"text","part":{...}}) on stdout' };
     return { ok: true, text, cost_usd: null };
   },

@@ -73,6 +73,12 @@ test("each preset reads its CLI's documented output and names its failures", () 
     assert.ok(preset.argv({ mode: "answer", model: "m-1" }).includes("m-1"), name);
     assert.equal(preset.argv({ mode: "edit", model: null }).includes("m-1"), false);
   }
+  // Codex: an error event the turn recovered from (a reconnect) is not a failure.
+  const retried = [{ type: "error", message: "Reconnecting... 1/5" }, { type: "item.completed", item: { type: "agent_message", text } }, { type: "turn.completed" }].map((e) => JSON.stringify(e)).join("\n");
+  assert.ok(PRESETS.codex.readAnswer(retried).ok);
+  // opencode: the answer is the last step's text, not what it said before its tool calls.
+  const steps = [{ type: "step_start" }, { type: "text", part: { text: "Let me look." } }, { type: "tool_use", part: {} }, { type: "step_start" }, { type: "text", part: { text } }].map((e) => JSON.stringify(e)).join("\n");
+  assert.deepEqual(PRESETS.opencode.readAnswer(steps), { ok: true, text, cost_usd: null });
   assert.equal(PRESETS.claude.readAnswer(good.claude!).ok && (PRESETS.claude.readAnswer(good.claude!) as { cost_usd: number }).cost_usd, 0.5);
 });
 
