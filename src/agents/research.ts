@@ -27,6 +27,8 @@ export interface AgentResearchInput {
   request: Record<string, unknown>;
   /** Calls this run may still make (`--agent-calls` minus the calls made). */
   callsLeft: number;
+  /** Ids earlier cycles tried: an idea with one of them is not made again (research sets it aside). */
+  triedIds: ReadonlySet<string>;
   /** Where transcripts are named from in evidence: `.hex-skills/optimization/<slug>/agents`. */
   transcriptsShown: string;
 }
@@ -75,6 +77,9 @@ export async function researchWithAgent(input: AgentResearchInput): Promise<Agen
     return result;
   }
   const notes: string[] = asked.interpretation.note ? [asked.interpretation.note] : [];
+  // An idea an earlier cycle tried gets no edit call.
+  for (const idea of ideas) if (input.triedIds.has(idea.id)) result.setAside.push({ id: idea.id, reason: "proposed again: tried in an earlier cycle, so not made" });
+  ideas = ideas.filter((idea) => !input.triedIds.has(idea.id));
   if (ideas.length > MAX_IDEAS) {
     for (const idea of ideas.slice(MAX_IDEAS)) result.setAside.push({ id: idea.id, reason: `not made: at most ${MAX_IDEAS} ideas of one answer are made` });
     ideas = ideas.slice(0, MAX_IDEAS);

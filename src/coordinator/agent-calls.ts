@@ -132,6 +132,7 @@ export async function researchByAgent(ctx: LoopContext, run: Run, contextMarkdow
         previous_cycles: completedCycles(run).filter((c) => c.cycle < cycle),
       },
       callsLeft: ctx.options.agent_calls - callsMade(ctx, run),
+      triedIds: new Set(tried.map((t) => t.id)),
       transcriptsShown: relative(ctx.repo.dir, agentsDir(slugDir(ctx))),
     }),
   );

@@ -75,6 +75,26 @@ describe("coding agents", { skip }, () => {
     assert.match(readFileSync(join(dir, ".hex-skills/optimization/cl/report.md"), "utf8"), /## Agent calls[\s\S]*edit closed-form \| claude \| ok: closed-form/);
   });
 
+  test("the next cycle's prompt says what was kept, with the ratio; an idea proposed again gets no edit call; --agent-calls is the run's budget", { timeout: 300_000 }, async () => {
+    const dir = fixtureRepo(dirs);
+    const { env } = standins();
+    const two = await runPerfloop(["run", TARGET, "--test", TEST, "--agent", "claude", "--slug", "two", "--no-rules", "--target", "-99.9%", "--max-cycles", "2", "--plateau", "0", "--waive-gate", "--max-runs", "30", "--yes", "--json"], { cwd: dir, env });
+    assert.equal(two.code, 0, two.stderr);
+    const made = calls(dir, "two");
+    assert.deepEqual(made.map((c) => c.dir), ["001-c1-research", "002-c1-edit-closed-form", "003-c2-research"]);
+    const second = readFileSync(join(dir, ".hex-skills/optimization/two/agents/003-c2-research/prompt.txt"), "utf8");
+    assert.match(second, /- cycle 1: kept closed-form \(ratio 0\.\d{3} \[0\.\d{3}, 0\.\d{3}\] to its base\)/);
+    assert.match(second, /- closed-form \(cycle 1, kept\): Replace the loop by Gauss's closed form/);
+    const ideas = JSON.stringify([
+      { id: "wrong-answer", description: "Print a constant", files_to_modify: ["work.sh"] },
+      { id: "comment-only", description: "Reword the comment", files_to_modify: ["work.sh"] },
+    ]);
+    const budget = await runPerfloop(["run", TARGET, "--test", TEST, "--agent", "opencode", "--agent-calls", "2", "--slug", "budget", "--mode", "plan_only", ...ONE_CYCLE], { cwd: dir, env: { ...env, STANDIN_IDEAS: ideas } });
+    assert.equal(budget.code, 0, budget.stderr);
+    assert.deepEqual(calls(dir, "budget").map((c) => c.dir), ["001-c1-research", "002-c1-edit-wrong-answer"]);
+    assert.match(readFileSync(join(dir, ".hex-skills/optimization/budget/context.md"), "utf8"), /comment-only[^\n]*the agent call budget is spent/);
+  });
+
   test("an agent writing into the person's repository by absolute path, into .git or outside its tree does not reach anything", { timeout: 300_000 }, async () => {
     const dir = fixtureRepo(dirs);
     const { env } = standins();
