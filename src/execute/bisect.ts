@@ -57,6 +57,8 @@ export type GroupOutcome = "faster" | "slower" | "no_difference" | "unknown";
 
 export interface GroupVerdict {
   outcome: GroupOutcome;
+  /** The outcome in words that never contradict the interval (measure/verdict.ts describeOutcome); default: the outcome. */
+  label?: string;
   /** A short sentence with the numbers, used as the removal reason. */
   summary: string;
   /** The median ratio is slower by more than the minimum effect, whatever the outcome says. */
@@ -81,7 +83,7 @@ export async function findUseful(set: readonly string[], verdict: Oracle<GroupVe
     const result = known ?? (await verdict(group));
     if (group.length === 1) {
       if (result.outcome === "faster") kept.push(group[0]!);
-      else removed.push({ id: group[0]!, reason: result.failure ?? `${result.outcome.replace("_", " ")}: ${result.summary}` });
+      else removed.push({ id: group[0]!, reason: result.failure ?? `${result.label ?? result.outcome.replace("_", " ")}: ${result.summary}` });
       return;
     }
     if (result.outcome === "no_difference" && result.looksSlower !== true) {

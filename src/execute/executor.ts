@@ -120,12 +120,19 @@ export interface ExecuteReport {
 /** The metrics of the per-metric table first, in this order; any other measured metric follows. */
 const METRIC_NAMES = ["wall_time_ms", "cpu_time_ms", "memory_peak_mb", "io_read_bytes", "io_write_bytes"] as const;
 
+/**
+ * The per-metric table of the kept set against the base. Wall time, the metric the verdict judges,
+ * reads the verdict's paired ratio (docs/measurement.md, "One figure per change"): its change and
+ * multiplier are that ratio's, and `final` is the base's median times it, so that every place that
+ * shows the gain shows the same number. The other metrics are the ratio of the two sides' medians.
+ */
 function metricRows(result: AbCompared): MetricRow[] {
   const measured = [...Object.keys(result.metrics_a), ...Object.keys(result.metrics_b)];
   const names = [...new Set([...METRIC_NAMES.filter((m) => m === "wall_time_ms" || measured.includes(m)), ...measured])];
   return names.map((metric) => {
     const baseline = result.metrics_a[metric]?.median ?? null;
-    const final = result.metrics_b[metric]?.median ?? null;
+    const ratio = metric === "wall_time_ms" ? result.verdict.ratio : null;
+    const final = ratio !== null && baseline !== null ? baseline * ratio : (result.metrics_b[metric]?.median ?? null);
     const known = baseline !== null && final !== null && baseline > 0 && final > 0;
     return {
       metric,
@@ -311,7 +318,7 @@ async function executeIn(x: Execution): Promise<ExecuteReport> {
     branch = committed.branch;
     branchRef = committed.ref;
     commit = committed.commit;
-    for (const r of outcome.rows) if (r.status === "applied" && r.hypotheses.every((id) => kept.includes(id))) r.commit = commit;
+    for (const r of outcome.rows) if (r.status === "kept") r.commit = commit;
   }
   appendLog(x.logPath, outcome.rows);
   const e2eFinal = options.e2e && kept.length > 0 ? (await rounds.gate(kept)).ok : null;

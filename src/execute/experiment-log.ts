@@ -1,7 +1,12 @@
 /**
  * The experiment log `.hex-skills/optimization/<slug>/ln-814-log.tsv` (runtime contract §9): one row
- * per round of the executor, appended, with a header line the original lacks so that the file
- * reads on its own. Ten columns, tab-separated; tabs and newlines inside a value become spaces.
+ * per comparison of the executor, appended, with a header line the original lacks so that the file
+ * reads on its own. The contract's ten columns, then five of perfloop's own: the paired ratio
+ * (the one estimate of docs/measurement.md, "One figure per change"), its 95% interval, the
+ * measured rounds and the outcome in words. `improvement_pct` is (1 - ratio) x 100, the same
+ * figure as the report's. The last row of an execution that kept something is phase `final`,
+ * status `kept`: every round that compared the kept set with the base, pooled, with the commit.
+ * Tab-separated; tabs and newlines inside a value become spaces.
  */
 import { existsSync } from "node:fs";
 import { appendDurable } from "../runtime/atomic-fs.ts";
@@ -17,10 +22,15 @@ export const LOG_COLUMNS = [
   "commit",
   "files",
   "e2e_status",
+  "ratio",
+  "ratio_ci_low",
+  "ratio_ci_high",
+  "rounds",
+  "outcome",
 ] as const;
 
-export type LogPhase = "strike" | "bisect" | "contested";
-export type LogStatus = "applied" | "removed" | "alternative_a" | "alternative_b";
+export type LogPhase = "strike" | "bisect" | "contested" | "final";
+export type LogStatus = "applied" | "removed" | "alternative_a" | "alternative_b" | "kept";
 export type E2eStatus = "pass" | "fail" | "skipped";
 
 export interface LogRow {
@@ -34,6 +44,12 @@ export interface LogRow {
   commit: string | null;
   files: readonly string[];
   e2e_status: E2eStatus;
+  /** The comparison's paired ratio (B / A) with its interval and rounds; null when nothing was measured. */
+  ratio: number | null;
+  ratio_ci: readonly [number, number] | null;
+  rounds: number | null;
+  /** The verdict in words (measure/verdict.ts describeOutcome), or why nothing was measured. */
+  outcome: string;
 }
 
 const clean = (value: string) => value.replace(/[\t\r\n]+/g, " ");
@@ -51,6 +67,11 @@ export function formatLogRow(row: LogRow): string {
     row.commit ?? "",
     row.files.join(","),
     row.e2e_status,
+    num(row.ratio, 4),
+    num(row.ratio_ci?.[0] ?? null, 4),
+    num(row.ratio_ci?.[1] ?? null, 4),
+    row.rounds === null ? "" : String(row.rounds),
+    row.outcome,
   ]
     .map(clean)
     .join("\t");

@@ -17,8 +17,8 @@
 import { constants } from "node:os";
 import { join } from "node:path";
 import { CancelledError, PerfloopError } from "../errors.ts";
-import { SIGNIFICANCE_LEVEL, type Verdict } from "../measure/index.ts";
-import { compareCommands, type AbCompared } from "../profile/ab-sampler.ts";
+import { describeOutcome, SIGNIFICANCE_LEVEL, type Verdict } from "../measure/index.ts";
+import { compareCommands, poolComparisons, type AbCompared } from "../profile/ab-sampler.ts";
 import { failureGist } from "./failure-gist.ts";
 import type { GroupVerdict } from "./bisect.ts";
 import type { E2eStatus } from "./experiment-log.ts";
@@ -60,12 +60,12 @@ export interface RoundSettings {
 
 /** A wall-time verdict as bisect.ts's group verdict (durations: lower is better). */
 export function groupVerdict(v: Verdict): GroupVerdict {
-  return { outcome: v.outcome, summary: describeVerdict(v), looksSlower: v.ratio > 1 + v.min_effect };
+  return { outcome: v.outcome, label: describeOutcome(v), summary: describeVerdict(v), looksSlower: v.ratio > 1 + v.min_effect };
 }
 
 /** A set that could not be measured because of what it changes. */
 export function failedVerdict(reason: string): GroupVerdict {
-  return { outcome: "slower", summary: reason, looksSlower: true, failure: reason };
+  return { outcome: "slower", label: "slower", summary: reason, looksSlower: true, failure: reason };
 }
 
 export function describeVerdict(v: Verdict): string {
@@ -84,6 +84,8 @@ export class Rounds {
   alpha = SIGNIFICANCE_LEVEL;
   /** Runs (warm-ups too) that left processes running (ended by perfloop), by the set measured ("" = the base). */
   private readonly leftovers = new Map<string, { runs: number; of: number }>();
+  /** Every completed comparison of a set against the base, by the set (sorted ids): pooled for its figure. */
+  private readonly againstBase = new Map<string, AbCompared[]>();
 
   constructor(
     private readonly workspace: Workspace,
@@ -171,6 +173,27 @@ export class Rounds {
         hint: "the target must succeed on the base commit every time: check that it is not flaky",
       });
     }
+    if (aSide === "base" && aIds.length === 0) {
+      const key = [...bIds].sort().join(",");
+      this.againstBase.set(key, [...(this.againstBase.get(key) ?? []), result]);
+    }
     return { ok: true, result };
+  }
+
+  /**
+   * The one figure of a set against the base (docs/measurement.md, "One figure per change"):
+   * every round of every comparison of exactly these two trees, pooled, at the usual level. When the
+   * pool does not read "faster" (the comparisons disagree), the last comparison stands, alone.
+   */
+  figureOf(ids: readonly string[]): AbCompared | null {
+    const all = this.againstBase.get([...ids].sort().join(",")) ?? [];
+    if (all.length === 0) return null;
+    const pooled = poolComparisons(all, SIGNIFICANCE_LEVEL);
+    return pooled.verdict.outcome === "faster" ? pooled : all.at(-1)!;
+  }
+
+  /** How many comparisons `figureOf(ids)` pools. */
+  comparisonsOf(ids: readonly string[]): number {
+    return this.againstBase.get([...ids].sort().join(","))?.length ?? 0;
   }
 }

@@ -13,7 +13,7 @@
  *   5. The kept set is measured against the base once more when anything changed since its last
  *      measurement.
  */
-import { SIGNIFICANCE_LEVEL, type Verdict } from "../measure/index.ts";
+import { describeOutcome, SIGNIFICANCE_LEVEL, type Verdict } from "../measure/index.ts";
 import type { AbCompared } from "../profile/ab-sampler.ts";
 import type { ContestedGroup } from "../research/hypotheses-contested.ts";
 import type { Hypothesis } from "../research/hypotheses-schema.ts";
@@ -52,10 +52,24 @@ export async function strikeAndBisect(input: StrikeInput): Promise<StrikeOutcome
   const { rounds, say } = input;
   const removed: Removed[] = [];
   const rows: LogRow[] = [];
-  const row = (phase: LogRow["phase"], ids: readonly string[], status: LogRow["status"], result: AbCompared | null, e2e: E2eStatus): LogRow => {
-    const a = result?.metrics_a.wall_time_ms?.median ?? null;
-    const b = result?.metrics_b.wall_time_ms?.median ?? null;
-    return { timestamp: input.now(), phase, hypotheses: [...ids], baseline_ms: a, result_ms: b, improvement_pct: a && b ? ((a - b) / a) * 100 : null, status, commit: null, files: input.filesOf(ids), e2e_status: e2e };
+  const row = (phase: LogRow["phase"], ids: readonly string[], status: LogRow["status"], result: AbCompared | null, e2e: E2eStatus, why = "not measured"): LogRow => {
+    const verdict = result?.verdict ?? null;
+    return {
+      timestamp: input.now(),
+      phase,
+      hypotheses: [...ids],
+      baseline_ms: result?.metrics_a.wall_time_ms?.median ?? null,
+      result_ms: result?.metrics_b.wall_time_ms?.median ?? null,
+      improvement_pct: verdict ? (1 - verdict.ratio) * 100 : null,
+      status,
+      commit: null,
+      files: input.filesOf(ids),
+      e2e_status: e2e,
+      ratio: verdict?.ratio ?? null,
+      ratio_ci: verdict?.ratio_ci ?? null,
+      rounds: result?.rounds ?? null,
+      outcome: verdict ? describeOutcome(verdict) : why,
+    };
   };
   let strike = [...input.strike];
   let strikeResult: StrikeOutcome["strikeResult"] = "clean";
@@ -75,7 +89,7 @@ export async function strikeAndBisect(input: StrikeInput): Promise<StrikeOutcome
       });
       for (const id of culprits) {
         removed.push({ id, reason: reasons.get(id) ?? gate.reason });
-        rows.push(row("bisect", [id], "removed", null, "fail"));
+        rows.push(row("bisect", [id], "removed", null, "fail", "breaks the tests"));
       }
       strike = strike.filter((id) => !culprits.includes(id));
       gate = strike.length > 0 ? await rounds.gate(strike) : { ok: true, e2e: "skipped" };
@@ -97,7 +111,7 @@ export async function strikeAndBisect(input: StrikeInput): Promise<StrikeOutcome
     } else {
       // Keep only what is significant on its own: a useless or harmful member must not ride along
       // on another's gain, and a gain may hide behind a loss.
-      const why = !measured.ok ? `the target fails with the whole set (${measured.reason})` : faster ? "faster as a whole; checking that every member earns its place" : `no significant gain (${measured.result.verdict.outcome})`;
+      const why = !measured.ok ? `the target fails with the whole set (${measured.reason})` : faster ? "faster as a whole; checking that every member earns its place" : `no significant gain (${describeOutcome(measured.result.verdict)})`;
       say("bisect", `${why}; finding the useful hypotheses`);
       const verdictOf = async (ids: readonly string[]): Promise<GroupVerdict> => {
         const gate = await rounds.gate(ids);
@@ -105,7 +119,7 @@ export async function strikeAndBisect(input: StrikeInput): Promise<StrikeOutcome
         say("bisect", `measuring ${ids.join(", ")} against the base`);
         const group = await rounds.measure([], ids, "base", "candidate");
         if (!group.ok) {
-          rows.push(row("bisect", ids, "removed", null, gate.e2e));
+          rows.push(row("bisect", ids, "removed", null, gate.e2e, "the target fails"));
           return failedVerdict(group.reason);
         }
         rows.push(row("bisect", ids, group.result.verdict.outcome === "faster" ? "applied" : "removed", group.result, gate.e2e));
@@ -166,13 +180,13 @@ export async function strikeAndBisect(input: StrikeInput): Promise<StrikeOutcome
       }
       const verdict = measured.result.verdict;
       rows.push(row("contested", ids, winner === null ? "alternative_a" : "alternative_b", measured.result, gate.e2e));
-      notes.push(`${id}: ${verdict.outcome} (${describeVerdict(verdict)})`);
+      notes.push(`${id}: ${describeOutcome(verdict)} (${describeVerdict(verdict)})`);
       if (verdict.outcome === "faster" && (!best || verdict.ratio < best.ratio)) {
         if (winner) removed.push({ id: winner, reason: `contested (${group.name}): ${id} did better` });
         winner = id;
         best = verdict;
       } else {
-        removed.push({ id, reason: `contested (${group.name}): ${verdict.outcome} on top of the strike: ${describeVerdict(verdict)}` });
+        removed.push({ id, reason: `contested (${group.name}): ${describeOutcome(verdict)} on top of the strike: ${describeVerdict(verdict)}` });
       }
     }
     rounds.alpha = SIGNIFICANCE_LEVEL;
@@ -194,6 +208,11 @@ export async function strikeAndBisect(input: StrikeInput): Promise<StrikeOutcome
       strike = [];
       final = null;
     }
+  }
+  // The kept set's one figure: every comparison of it with the base, pooled (docs/measurement.md).
+  if (strike.length > 0 && final) {
+    final = rounds.figureOf(strike) ?? final;
+    rows.push(row("final", strike, "kept", final, "skipped"));
   }
   return { kept: strike, removed, final: strike.length > 0 ? final : null, strikeResult, contested: contestedResults, rows };
 }

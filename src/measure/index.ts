@@ -80,6 +80,7 @@ export {
   type CompareOptions,
   compareSamples,
   compareSeveral,
+  describeOutcome,
   type Outcome,
   SIGNIFICANCE_LEVEL,
   type Verdict,

@@ -114,7 +114,10 @@ function decide(ev: Evidence, s: Settings): Decision {
   const lower = s.better === "lower";
   const significant = p < s.alpha;
   const wholeGain = lower ? hi < 1 - e : lo > 1 + e;
-  const wholeLoss = lower ? lo > 1 + e : hi < 1 - e;
+  // A loss needs no minimum effect to be named: an interval wholly on the worse side of 1 is slower.
+  const wholeLoss = lower ? lo > 1 : hi < 1;
+  const beyondLoss = lower ? lo > 1 + e : hi < 1 - e;
+  const smallGain = lower ? hi < 1 : lo > 1;
   const excludesGain = lower ? lo > 1 - e : hi < 1 + e;
   const pText = `${ev.pName} = ${Number(p.toPrecision(2))}`;
   const ci = `${Math.round(ev.confidence * 100)}% CI ${lo.toFixed(3)}-${hi.toFixed(3)}`;
@@ -125,9 +128,13 @@ function decide(ev: Evidence, s: Settings): Decision {
     return { outcome: "faster", reason: `the candidate is ${change} faster: ${evidence}, wholly beyond ${minimum}` };
   }
   if (significant && wholeLoss) {
-    return { outcome: "slower", reason: `the candidate is ${change} slower: ${evidence}, wholly beyond ${minimum}` };
+    return { outcome: "slower", reason: `the candidate is ${change} slower: ${evidence}, ${beyondLoss ? `wholly beyond ${minimum}` : "the interval excludes no change"}` };
+  }
+  if (wholeLoss) {
+    return { outcome: "no_difference", reason: `the candidate is ${change} slower by its interval, but the rank test is not significant at alpha ${s.alpha}: ${evidence}` };
   }
   if (excludesGain) {
+    if (smallGain) return { outcome: "no_difference", reason: `the candidate is ${change} faster, less than ${minimum}: ${evidence}; the interval excludes a gain of ${percent(e)}` };
     return { outcome: "no_difference", reason: `no gain of ${percent(e)} or more: ${evidence}; the interval excludes it` };
   }
   if (wholeGain) {
@@ -142,6 +149,20 @@ function decide(ev: Evidence, s: Settings): Decision {
     outcome: "unknown",
     reason: `inconclusive: ${evidence}; the interval admits a gain of ${percent(e)} but does not prove one; more runs may decide`,
   };
+}
+
+/**
+ * The outcome in words that never contradict the interval (docs/measurement.md): an interval
+ * wholly below 1 is "faster" and wholly above 1 "slower" (for a time), whatever the minimum effect
+ * decided; only an interval that holds 1 reads "no difference" or "unknown".
+ */
+export function describeOutcome(v: Pick<Verdict, "outcome" | "ratio_ci" | "better" | "min_effect">): string {
+  if (v.outcome === "faster" || v.outcome === "slower") return v.outcome;
+  const [lo, hi] = v.ratio_ci;
+  const lower = v.better === "lower";
+  if (lower ? lo > 1 : hi < 1) return "slower";
+  if (lower ? hi < 1 : lo > 1) return `faster, ${v.outcome === "unknown" ? "not proven beyond" : "less than"} the ${percent(v.min_effect)} minimum effect`;
+  return v.outcome === "unknown" ? "unknown" : "no difference";
 }
 
 function build(

@@ -152,7 +152,7 @@ export async function compareCommands(
     : minimumEffect(options.userThreshold ?? null, options.calibration?.spread ?? null);
   // Each measured round holds one run of A and one of B, next to each other in time: the verdict
   // pairs them (per-round ratios, Wilcoxon signed-rank), so drift shared by a round cancels.
-  const compare = { minEffect, seed: options.seed, alpha: options.alpha, paired: true };
+  const compare: CompareSettings = { minEffect, seed: options.seed, alpha: options.alpha, paired: true };
 
   const runs: Record<Arm, CommandRun[]> = { a: [], b: [] };
   const measured: Record<Arm, number[]> = { a: [], b: [] };
@@ -213,16 +213,35 @@ export async function compareCommands(
   const verdict = last.verdict as Verdict;
 
   const measuredRuns = (arm: Arm) => runs[arm].filter((sample) => !sample.warmup);
-  const summaryOptions = { firstIsFirstRun: warmupRounds === 0, seed: options.seed };
-  const sideA = summarizeRuns(measuredRuns("a"), summaryOptions);
-  const sideB = summarizeRuns(measuredRuns("b"), summaryOptions);
-  const warnings = [
-    ...sideA.warnings.map((text) => `${SIDE_NAMES.a}: ${text}`),
-    ...sideB.warnings.map((text) => `${SIDE_NAMES.b}: ${text}`),
-  ];
+  const { guardrails, metrics_a, metrics_b, warnings } = summarizeSides(measuredRuns("a"), measuredRuns("b"), compare, { firstIsFirstRun: warmupRounds === 0, seed: options.seed });
+  if (last.action === "cap") warnings.push(`undecided at the cap: ${last.reason}`);
+  return {
+    status: "ok",
+    ...common(),
+    verdict,
+    guardrails,
+    metrics_a,
+    metrics_b,
+    stopped_because: last.action === "cap" ? "cap" : "enough",
+    decisions,
+    min_effect: minEffect,
+    min_effect_source: explicit ? "option" : "threshold_floor_calibration",
+    warmup_rounds: warmupRounds,
+    order,
+    warnings,
+  };
+}
+
+type CompareSettings = { minEffect: number; seed?: number; alpha?: number; paired: true };
+
+/** Each side's metric summaries and the guardrail verdicts (CPU time, peak memory) of measured rounds. */
+function summarizeSides(runsA: readonly CommandRun[], runsB: readonly CommandRun[], compare: CompareSettings, summaryOptions: { firstIsFirstRun: boolean; seed?: number }): Pick<AbCompared, "guardrails" | "metrics_a" | "metrics_b" | "warnings"> {
+  const sideA = summarizeRuns(runsA, summaryOptions);
+  const sideB = summarizeRuns(runsB, summaryOptions);
+  const warnings = [...sideA.warnings.map((text) => `${SIDE_NAMES.a}: ${text}`), ...sideB.warnings.map((text) => `${SIDE_NAMES.b}: ${text}`)];
   const guardrail = (field: "cpu_ms" | "memory_peak_mb", name: string): Verdict | null => {
-    const valuesA = measuredRuns("a").map((sample) => sample[field]);
-    const valuesB = measuredRuns("b").map((sample) => sample[field]);
+    const valuesA = runsA.map((sample) => sample[field]);
+    const valuesB = runsB.map((sample) => sample[field]);
     if (valuesA.some((value) => value === null) || valuesB.some((value) => value === null)) {
       warnings.push(`no ${name} guardrail: not measured on every run`);
       return null;
@@ -233,24 +252,34 @@ export async function compareCommands(
     }
     return compareSamples(valuesA as number[], valuesB as number[], compare);
   };
-  const guardrails: Guardrails = {
-    cpu_time_ms: guardrail("cpu_ms", "cpu_time_ms"),
-    memory_peak_mb: guardrail("memory_peak_mb", "memory_peak_mb"),
-  };
-  if (last.action === "cap") warnings.push(`undecided at the cap: ${last.reason}`);
+  return { guardrails: { cpu_time_ms: guardrail("cpu_ms", "cpu_time_ms"), memory_peak_mb: guardrail("memory_peak_mb", "memory_peak_mb") }, metrics_a: sideA.metrics, metrics_b: sideB.metrics, warnings };
+}
+
+/**
+ * One estimate from several comparisons of the same two trees (docs/measurement.md, "One figure
+ * per change"): their measured rounds pooled, each round still a pair (one run of A, one of B, next
+ * to each other in time), and the verdict computed again on all of them with the same minimum
+ * effect. The first comparison's settings (warm-ups, order) describe the pool.
+ */
+export function poolComparisons(results: readonly AbCompared[], alpha?: number): AbCompared {
+  const first = results[0];
+  if (!first) throw new RangeError("poolComparisons needs at least one comparison");
+  if (results.length === 1 && (alpha === undefined || alpha === first.verdict.alpha)) return first;
+  const measured = (samples: readonly CommandRun[]) => samples.filter((sample) => !sample.warmup);
+  const runsA = results.flatMap((r) => measured(r.samples_a).slice(0, r.rounds));
+  const runsB = results.flatMap((r) => measured(r.samples_b).slice(0, r.rounds));
+  const compare: CompareSettings = { minEffect: first.min_effect, seed: first.verdict.seed, alpha, paired: true };
+  const verdict = compareSamples(runsA.map((s) => s.wall_ms), runsB.map((s) => s.wall_ms), compare);
+  const sides = summarizeSides(runsA, runsB, compare, { firstIsFirstRun: false, seed: first.verdict.seed });
   return {
-    status: "ok",
-    ...common(),
+    ...first,
+    samples_a: results.flatMap((r) => r.samples_a),
+    samples_b: results.flatMap((r) => r.samples_b),
+    rounds: runsA.length,
     verdict,
-    guardrails,
-    metrics_a: sideA.metrics,
-    metrics_b: sideB.metrics,
-    stopped_because: last.action === "cap" ? "cap" : "enough",
-    decisions,
-    min_effect: minEffect,
-    min_effect_source: explicit ? "option" : "threshold_floor_calibration",
-    warmup_rounds: warmupRounds,
-    order,
-    warnings,
+    ...sides,
+    stopped_because: results.some((r) => r.stopped_because === "cap") ? "cap" : "enough",
+    decisions: results.flatMap((r) => r.decisions),
+    warnings: [...new Set([...results.flatMap((r) => r.warnings), ...sides.warnings])],
   };
 }

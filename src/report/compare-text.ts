@@ -2,20 +2,21 @@
  * The comparison for people: both medians, the verdict in one sentence with its numbers (ratio,
  * interval, p, n), the minimum effect and where it came from, and the guardrails. Pure.
  */
-import type { Verdict } from "../measure/index.ts";
+import { describeOutcome, type Verdict } from "../measure/index.ts";
 import type { CompareReport } from "../profile/compare.ts";
 import { formatMs, formatP, formatRatioPct, renderTable } from "../ui/table.ts";
 
-const OUTCOME_WORDS: Record<Verdict["outcome"], string> = {
-  faster: "B is faster",
-  slower: "B is slower",
-  no_difference: "no difference that counts",
-  unknown: "unknown: not enough evidence either way",
-};
+/** The verdict in words that never contradict its interval (docs/measurement.md, "One figure per change"). */
+function outcomeWords(v: Verdict): string {
+  const label = describeOutcome(v);
+  if (label === "no difference") return "no difference that counts";
+  if (label === "unknown") return "unknown: not enough evidence either way";
+  return `B is ${label}`;
+}
 
 function guardrail(name: string, verdict: Verdict | null): string {
   if (!verdict) return `${name}: not measured`;
-  return `${name}: ${verdict.outcome.replace("_", " ")} (${formatRatioPct(verdict.ratio)})`;
+  return `${name}: ${describeOutcome(verdict)} (${formatRatioPct(verdict.ratio)})`;
 }
 
 export function renderCompare(report: CompareReport): string[] {
@@ -28,7 +29,7 @@ export function renderCompare(report: CompareReport): string[] {
   });
   const lines = renderTable(["", "command", "median", "95% CI of median", "n"], rows, ["left", "left", "right", "right", "right"]).split("\n");
   lines.push("");
-  lines.push(`verdict    ${OUTCOME_WORDS[v.outcome]}`);
+  lines.push(`verdict    ${outcomeWords(v)}`);
   lines.push(`           B/A = ${v.ratio.toFixed(4)} (${formatRatioPct(v.ratio)}), 95% CI ${v.ratio_ci[0].toFixed(4)} .. ${v.ratio_ci[1].toFixed(4)}, p ${v.p_value < 0.0001 ? "" : "= "}${formatP(v.p_value)} (${v.test_name === "wilcoxon" ? "Wilcoxon signed-rank, paired by round" : "Mann-Whitney U"}, ${v.test}), n = ${v.n_a} + ${v.n_b}`);
   lines.push(`           ${v.reason}`);
   const cal = report.calibration;

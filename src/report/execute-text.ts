@@ -3,6 +3,7 @@
  * (baseline, final, percentage, multiplier), contested groups, the branch and the files. Pure.
  */
 import type { ExecuteReport } from "../execute/executor.ts";
+import { describeOutcome } from "../measure/index.ts";
 import { formatValue, renderTable } from "../ui/table.ts";
 
 const UNITS: Record<string, string> = { wall_time_ms: "ms", cpu_time_ms: "ms", memory_peak_mb: "MiB" };
@@ -30,7 +31,7 @@ export function renderExecute(report: ExecuteReport): string[] {
   }
   if (report.verdict) {
     const v = report.verdict;
-    lines.push("", `verdict    ${v.outcome}: ${v.reason}`);
+    lines.push("", `verdict    ${describeOutcome(v)}: ${v.reason}`);
   }
   if (report.gap_analysis) lines.push(`gap        ${report.gap_analysis}`);
   if (report.branch) {

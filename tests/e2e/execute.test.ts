@@ -54,11 +54,12 @@ describe("perfloop execute", { skip }, () => {
     const refs = git(dir, "for-each-ref", "--format=%(refname)", "refs/perfloop/sum/").trim().split("\n");
     assert.deepEqual(refs.map((ref) => ref.split("/").pop()!.replace(/^\d+-/, "")).sort(), ["H1", "H2", "H3", "H4"]);
 
-    // The experiment log: a header and the contract's ten columns.
+    // The experiment log: a header, the contract's ten columns and perfloop's five, the final row kept.
     const log = readFileSync(report.log_path, "utf8").trimEnd().split("\n");
-    assert.equal(log[0], "timestamp\tphase\thypotheses\tbaseline_ms\tresult_ms\timprovement_pct\tstatus\tcommit\tfiles\te2e_status");
+    assert.equal(log[0], "timestamp\tphase\thypotheses\tbaseline_ms\tresult_ms\timprovement_pct\tstatus\tcommit\tfiles\te2e_status\tratio\tratio_ci_low\tratio_ci_high\trounds\toutcome");
     assert.ok(log.length >= 3);
-    assert.ok(log.slice(1).every((line) => line.split("\t").length === 10));
+    assert.ok(log.slice(1).every((line) => line.split("\t").length === 15));
+    assert.match(log.at(-1)!, new RegExp(`^\\S+\\tfinal\\tH1\\t.*\\tkept\\t${report.commit}\\t`));
     const envelope = JSON.parse(readFileSync(report.summary_path, "utf8"));
     assert.equal(envelope.summary_kind, "optimization-execution");
     assert.ok(envelope.payload.baseline.wall_time_ms > envelope.payload.final.wall_time_ms);

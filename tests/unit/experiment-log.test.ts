@@ -19,17 +19,22 @@ const row: LogRow = {
   commit: "abc123",
   files: ["src/a.ts", "src/b.ts"],
   e2e_status: "skipped",
+  ratio: 0.50008,
+  ratio_ci: [0.49, 0.51],
+  rounds: 20,
+  outcome: "faster",
 };
 
-test("a row has the contract's ten columns in order", () => {
+test("a row has the contract's ten columns in order, then the ratio, its interval, the rounds and the outcome", () => {
   const cells = formatLogRow(row).split("\t");
   assert.equal(cells.length, LOG_COLUMNS.length);
-  assert.deepEqual(cells, ["2026-11-24T12:00:00.000Z", "strike", "H1,H2", "6300.000", "3150.500", "49.99", "applied", "abc123", "src/a.ts,src/b.ts", "skipped"]);
+  assert.deepEqual(cells, ["2026-11-24T12:00:00.000Z", "strike", "H1,H2", "6300.000", "3150.500", "49.99", "applied", "abc123", "src/a.ts,src/b.ts", "skipped", "0.5001", "0.4900", "0.5100", "20", "faster"]);
 });
 
 test("tabs and newlines in values cannot break the table; unknown numbers are empty", () => {
-  const cells = formatLogRow({ ...row, hypotheses: ["H\t1"], files: ["a\nb"], result_ms: null, improvement_pct: Number.NaN, commit: null }).split("\t");
-  assert.equal(cells.length, 10);
+  const cells = formatLogRow({ ...row, hypotheses: ["H\t1"], files: ["a\nb"], result_ms: null, improvement_pct: Number.NaN, commit: null, ratio: null, ratio_ci: null, rounds: null }).split("\t");
+  assert.equal(cells.length, LOG_COLUMNS.length);
+  assert.deepEqual(cells.slice(10, 14), ["", "", "", ""]);
   assert.deepEqual([cells[2], cells[4], cells[5], cells[7], cells[8]], ["H 1", "", "", "", "a b"]);
 });
 

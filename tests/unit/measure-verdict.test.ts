@@ -6,6 +6,7 @@ import {
   calibrate,
   compareSamples,
   compareSeveral,
+  describeOutcome,
   createRng,
   holmAdjust,
   MIN_EFFECT_FLOOR,
@@ -81,7 +82,27 @@ test("a significant but tiny gain is no_difference: the interval excludes a gain
   assert.ok(verdict.p_value < 0.05);
   assert.ok(verdict.ratio_ci[0] > 0.98);
   assert.equal(verdict.outcome, "no_difference");
-  assert.match(verdict.reason, /^no gain of 2% or more: .*the interval excludes it$/);
+  // Its interval lies below 1: it is faster, only by less than the minimum effect, and says so.
+  assert.ok(verdict.ratio_ci[1] < 1);
+  assert.match(verdict.reason, /^the candidate is 0\.\d% faster, less than the 2% minimum effect: .*the interval excludes a gain of 2%$/);
+  assert.equal(describeOutcome(verdict), "faster, less than the 2% minimum effect");
+});
+
+test("an interval wholly above 1 is slower, even within the minimum effect; one that holds 1 is no difference", () => {
+  const rng = createRng(14);
+  const slight = compareSamples(runs(rng, 30, 100, 0.002), runs(rng, 30, 100.6, 0.002), { paired: true });
+  assert.ok(slight.ratio_ci[0] > 1 && slight.ratio_ci[1] < 1.02, `interval ${slight.ratio_ci}`);
+  assert.equal(slight.outcome, "slower");
+  assert.match(slight.reason, /slower: .*the interval excludes no change$/);
+  assert.equal(describeOutcome(slight), "slower");
+  // A wide no-op: the interval straddles 1.
+  const same = compareSamples(runs(rng, 30, 100, 0.05), runs(rng, 30, 100, 0.05), { paired: true, minEffect: 0.2 });
+  assert.ok(same.ratio_ci[0] < 1 && same.ratio_ci[1] > 1);
+  assert.equal(describeOutcome(same), "no difference");
+  // The label reads the interval whatever the stored outcome says (a verdict from an older run).
+  assert.equal(describeOutcome({ outcome: "no_difference", ratio_ci: [1.043, 1.369], better: "lower", min_effect: 0.05 }), "slower");
+  assert.equal(describeOutcome({ outcome: "unknown", ratio_ci: [0.9, 0.99], better: "lower", min_effect: 0.05 }), "faster, not proven beyond the 5% minimum effect");
+  assert.equal(describeOutcome({ outcome: "no_difference", ratio_ci: [1.01, 1.04], better: "higher", min_effect: 0.05 }), "faster, less than the 5% minimum effect");
 });
 
 test("an interval beyond the minimum effect without significance stays unknown", () => {
