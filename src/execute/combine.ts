@@ -21,6 +21,12 @@ export { changesDiff, fileDiff, treeChanges, unifiedDiff } from "./combine-diff.
 export interface CombinePart {
   id: string;
   changes: TreeChanges;
+  /**
+   * The part's entries were made on the tree of exactly the parts before it (a hypothesis rebased
+   * onto a kept result, docs/run.md "Overlapping hypotheses"): they replace what those parts made
+   * of a path instead of being merged with it.
+   */
+  replaces?: boolean;
 }
 
 export type ConflictReason = "overlap" | "edit-delete" | "mode" | "binary";
@@ -76,12 +82,17 @@ export function mergeEntries(base: FileEntry | null, ours: FileEntry | null, the
 export function combineChanges(base: FileTree, parts: readonly CombinePart[]): Combined {
   const current = new Map<string, { entry: FileEntry | null; ids: string[] }>();
   const conflicts = new Map<string, CombineConflict>();
-  for (const { id, changes } of parts) {
+  for (const { id, changes, replaces } of parts) {
     for (const [path, theirs] of changes) {
       const baseEntry = base.get(path) ?? null;
       const state = current.get(path);
       if (!state) {
         current.set(path, { entry: theirs, ids: [id] });
+        continue;
+      }
+      if (replaces) {
+        state.entry = theirs;
+        state.ids.push(id);
         continue;
       }
       const merged = mergeEntries(baseEntry, state.entry, theirs);

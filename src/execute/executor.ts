@@ -31,7 +31,7 @@ import type { Removed } from "./bisect.ts";
 import { appendLog } from "./experiment-log.ts";
 import { failureGist } from "./failure-gist.ts";
 import { candidateLimitMs, describeLimit, describeVerdict, Rounds } from "./rounds.ts";
-import { strikeAndBisect } from "./strike.ts";
+import { strikeAndBisect, type Deferred } from "./strike.ts";
 import { Workspace } from "./workspace.ts";
 import { refuseUnsafeStateDir } from "../git/state-guard.ts";
 
@@ -270,12 +270,14 @@ async function executeIn(x: Execution): Promise<ExecuteReport> {
 
   const { uncontested, contested } = splitContested(usable);
   let strikeIds = uncontested.map((h) => h.id);
-  // Uncontested hypotheses that still overlap in a file: the later one goes (the order is fix level first).
+  // Uncontested hypotheses that overlap in a file: the later one (the order is fix level first)
+  // waits, and is rebased onto what the strike keeps and judged there (strike.ts).
+  const deferred: Deferred[] = [];
   for (const conflict of workspace.combine(strikeIds).conflicts) {
     for (const id of conflict.ids.slice(1)) {
       if (!strikeIds.includes(id)) continue;
       strikeIds = strikeIds.filter((other) => other !== id);
-      removed.push({ id, reason: `overlaps ${conflict.ids[0]} in ${conflict.path} (${conflict.reason})` });
+      deferred.push({ id, overlaps: conflict.ids[0]!, path: conflict.path });
     }
   }
   const filesOf = (ids: readonly string[]) => [...new Set(ids.flatMap((id) => workspace.changesOf(id)?.files ?? []))].sort();
@@ -298,6 +300,8 @@ async function executeIn(x: Execution): Promise<ExecuteReport> {
     contested,
     filesOf,
     overlaps: (ids) => workspace.combine(ids).conflicts.length > 0,
+    deferred,
+    rebase: (id, onto) => workspace.rebase(id, onto),
     now: () => new Date(platform.now()).toISOString(),
     e2e: options.e2e !== undefined,
     say,

@@ -29,7 +29,7 @@ export const LOG_COLUMNS = [
   "outcome",
 ] as const;
 
-export type LogPhase = "strike" | "bisect" | "contested" | "final";
+export type LogPhase = "strike" | "bisect" | "contested" | "rebased" | "final";
 export type LogStatus = "applied" | "removed" | "alternative_a" | "alternative_b" | "kept";
 export type E2eStatus = "pass" | "fail" | "skipped";
 

@@ -10,8 +10,11 @@
  *      slower one until the culprit stands alone.
  *   4. Contested alternatives are measured one at a time on top of the strike, against it; the best
  *      significant winner of each group stays.
- *   5. The kept set is measured against the base once more when anything changed since its last
- *      measurement.
+ *   5. A hypothesis that overlapped another in a file waited: it is rebased onto the kept set (its
+ *      edit or patch applied again to that tree) and judged on top of it, against it; only one
+ *      that still cannot be applied there is removed, as a conflict.
+ *   6. The kept set is measured against the base once more when anything changed since its last
+ *      measurement; its figure pools every comparison of the two trees (Rounds.figureOf).
  */
 import { describeOutcome, SIGNIFICANCE_LEVEL, type Verdict } from "../measure/index.ts";
 import type { AbCompared } from "../profile/ab-sampler.ts";
@@ -20,6 +23,14 @@ import type { Hypothesis } from "../research/hypotheses-schema.ts";
 import { findUseful, isolateBreaking, type GroupVerdict, type Removed } from "./bisect.ts";
 import type { E2eStatus, LogRow } from "./experiment-log.ts";
 import { describeVerdict, failedVerdict, groupVerdict, type Rounds } from "./rounds.ts";
+
+/** An uncontested hypothesis that overlaps an earlier one in a file: judged after the strike, rebased. */
+export interface Deferred {
+  id: string;
+  /** The earlier hypothesis it overlaps, and where. */
+  overlaps: string;
+  path: string;
+}
 
 export interface StrikeInput {
   rounds: Rounds;
@@ -30,6 +41,10 @@ export interface StrikeInput {
   filesOf(ids: readonly string[]): string[];
   /** Whether something can be combined without overlapping (workspace.combine). */
   overlaps(ids: readonly string[]): boolean;
+  /** Hypotheses set aside because they overlap an earlier one; [] when none. */
+  deferred?: readonly Deferred[];
+  /** Applies `id` again on top of `onto` (workspace.rebase): why it cannot, or null. */
+  rebase?(id: string, onto: readonly string[]): Promise<string | null>;
   now(): string;
   e2e: boolean;
   say(stage: string, message: string): void;
@@ -161,9 +176,14 @@ export async function strikeAndBisect(input: StrikeInput): Promise<StrikeOutcome
     for (const id of alternatives) {
       const ids = [...strike, id];
       if (input.overlaps(ids)) {
-        notes.push(`${id}: overlaps the strike`);
-        removed.push({ id, reason: `contested (${group.name}): overlaps the strike's changes` });
-        continue;
+        // Rebased onto the strike (its edit or patch applied again there), as a deferred one is.
+        const why = input.rebase ? await input.rebase(id, strike) : "it cannot be rebased here";
+        if (why !== null) {
+          notes.push(`${id}: conflicts with the strike`);
+          removed.push({ id, reason: `contested (${group.name}): conflicts with the strike's changes, also when rebased onto them: ${why}` });
+          continue;
+        }
+        say("contested", `${id} overlapped the strike: rebased onto ${strike.join(", ")}`);
       }
       const gate = await rounds.gate(ids);
       if (!gate.ok) {
@@ -197,8 +217,11 @@ export async function strikeAndBisect(input: StrikeInput): Promise<StrikeOutcome
     for (const dependent of group.dependents ?? []) removed.push({ id: dependent.id, reason: `depends on contested group ${group.name}; not tried in this version` });
   }
 
+  const rebased = await judgeDeferred(input, strike, row, rows, removed);
+  strike = rebased.kept;
+
   // The final measurement of everything kept, against the base.
-  if (strike.length > 0 && (final === null || contestedResults.some((r) => r.winner))) {
+  if (strike.length > 0 && (final === null || contestedResults.some((r) => r.winner) || rebased.added)) {
     say("final", `measuring ${strike.join(", ")} against the base`);
     const measured = await rounds.measure([], strike, "base", "candidate");
     if (measured.ok && measured.result.verdict.outcome === "faster") final = measured.result;
@@ -215,4 +238,55 @@ export async function strikeAndBisect(input: StrikeInput): Promise<StrikeOutcome
     rows.push(row("final", strike, "kept", final, "skipped"));
   }
   return { kept: strike, removed, final: strike.length > 0 ? final : null, strikeResult, contested: contestedResults, rows };
+}
+
+type RowOf = (phase: LogRow["phase"], ids: readonly string[], status: LogRow["status"], result: AbCompared | null, e2e: E2eStatus, why?: string) => LogRow;
+
+/**
+ * The deferred hypotheses, one at a time on top of what is kept: rebased onto it when they still
+ * overlap it, then the gate and a comparison against it, at a level shared by all of them.
+ */
+async function judgeDeferred(input: StrikeInput, kept: string[], row: RowOf, rows: LogRow[], removed: Removed[]): Promise<{ kept: string[]; added: boolean }> {
+  const { rounds, say } = input;
+  const deferred = input.deferred ?? [];
+  let added = false;
+  for (const { id, overlaps, path } of deferred) {
+    const ids = [...kept, id];
+    const onTop = kept.join(", ") || "the base";
+    if (input.overlaps(ids)) {
+      const why = input.rebase ? await input.rebase(id, kept) : "it cannot be rebased here";
+      if (why !== null) {
+        removed.push({ id, reason: `conflicts with ${overlaps} in ${path}, also when rebased onto the kept result (${onTop}): ${why}` });
+        rows.push(row("rebased", [id], "removed", null, "skipped", "conflicts"));
+        continue;
+      }
+      say("rebased", `${id} overlapped ${overlaps} in ${path}: rebased onto ${onTop}`);
+    }
+    say("rebased", `tests with ${id} on top of ${onTop}`);
+    const gate = await rounds.gate(ids);
+    if (!gate.ok) {
+      removed.push({ id, reason: gate.reason });
+      rows.push(row("rebased", ids, "removed", null, gate.e2e, "breaks the tests"));
+      continue;
+    }
+    say("rebased", `measuring ${id} on top of ${onTop}`);
+    rounds.alpha = familyAlpha(deferred.length);
+    const measured = kept.length > 0 ? await rounds.measure(kept, ids, "candidate", "alternative") : await rounds.measure([], ids, "base", "candidate");
+    rounds.alpha = SIGNIFICANCE_LEVEL;
+    if (!measured.ok) {
+      removed.push({ id, reason: measured.reason });
+      rows.push(row("rebased", ids, "removed", null, gate.e2e, "the target fails"));
+      continue;
+    }
+    const verdict = measured.result.verdict;
+    const faster = verdict.outcome === "faster";
+    rows.push(row("rebased", ids, faster ? "applied" : "removed", measured.result, gate.e2e));
+    if (faster) {
+      kept = ids;
+      added = true;
+    } else {
+      removed.push({ id, reason: `${describeOutcome(verdict)} on top of ${onTop}: ${describeVerdict(verdict)}` });
+    }
+  }
+  return { kept, added };
 }

@@ -67,6 +67,9 @@ export class Workspace {
   readonly baseTree: FileTree;
   private readonly current = new Map<SideName, FileTree>();
   private readonly applied = new Map<string, Applied>();
+  /** Hypotheses rebased onto a kept set (rebase): their changes were made on the tree of `onto`. */
+  private readonly rebasedOnto = new Map<string, readonly string[]>();
+  private readonly hypotheses = new Map<string, Hypothesis>();
   private setup: Setup | null = null;
 
   /** Runs the commands of the side trees, confined; its `platform` is what measuring code gets. */
@@ -142,6 +145,7 @@ export class Workspace {
   async prepare(hypotheses: readonly Hypothesis[], commandTimeoutMs = COMMAND_TIMEOUT_MS): Promise<Prepared> {
     const failed = new Map<string, string>();
     for (const hypothesis of hypotheses) {
+      this.hypotheses.set(hypothesis.id, hypothesis);
       const scratch = this.dir("scratch");
       try {
         if (hypothesis.change.kind === "command") {
@@ -181,8 +185,35 @@ export class Workspace {
 
   /** The base with `ids` combined; conflicts name the path and the hypotheses. */
   combine(ids: readonly string[]): { tree: FileTree; conflicts: { path: string; ids: string[]; reason: string }[] } {
-    const parts = ids.map((id) => ({ id, changes: this.applied.get(id)?.changes ?? (new Map() as TreeChanges) }));
+    const parts = ids.map((id, index) => {
+      const onto = this.rebasedOnto.get(id);
+      const before = new Set(ids.slice(0, index));
+      const replaces = onto !== undefined && onto.length === before.size && onto.every((other) => before.has(other));
+      return { id, changes: this.applied.get(id)?.changes ?? (new Map() as TreeChanges), replaces };
+    });
     return combineChanges(this.baseTree, parts);
+  }
+
+  /**
+   * Applies hypothesis `id` again, this time to the base with `onto` (a kept set) combined: its
+   * edit finds its text there, its patch applies there (docs/run.md, "Overlapping hypotheses").
+   * From then on `combine([...onto, id])` is that tree. Returns why it cannot be, or null.
+   */
+  async rebase(id: string, onto: readonly string[]): Promise<string | null> {
+    const hypothesis = this.hypotheses.get(id);
+    if (!hypothesis) return `${id} was not prepared`;
+    if (hypothesis.change.kind !== "edit" && hypothesis.change.kind !== "patch") return `a ${hypothesis.change.kind} change is not replayed on another tree`;
+    const { tree, conflicts } = this.combine(onto);
+    if (conflicts.length > 0) return `${onto.join(", ")} cannot be combined`;
+    try {
+      const applied = await applyHypothesis(tree, hypothesis);
+      this.applied.set(id, applied);
+      this.rebasedOnto.set(id, [...onto]);
+      return null;
+    } catch (error) {
+      if (!(error instanceof PerfloopError) || error instanceof WriteError || error instanceof StateDirError) throw error;
+      return (error as Error).message;
+    }
   }
 
   /**

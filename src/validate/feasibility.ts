@@ -8,7 +8,8 @@
  *   V3 high    a removal (fix_level removal) without an optimizing twin: an application- or
  *              configuration-level hypothesis on the same bottleneck or the same files
  *   V4 medium  two uncontested hypotheses change the same lines: only the first (fix-level
- *              order) is tried in the strike; declare `conflicts_with` to A/B them instead
+ *              order) is tried in the strike, the other rebased onto what it keeps and judged
+ *              there (execute/strike.ts); declare `conflicts_with` to A/B them instead
  *   V5 medium  a file it says it modifies is not in the base
  *   V6 low     no evidence given
  *   V7 low     research reordered the hypotheses by fix level (a correction, listed)
@@ -122,7 +123,7 @@ export function checkFeasibility(input: FeasibilityInput): Feasibility {
       check: "V4",
       severity: "medium",
       hypothesis: rest[0] ?? null,
-      message: `${overlap.ids.join(" and ")} both change ${overlap.path} (${overlap.reason}): only ${first} is tried in the strike; list them in each other's conflicts_with to A/B them`,
+      message: `${overlap.ids.join(" and ")} both change ${overlap.path} (${overlap.reason}): only ${first} is tried in the strike, then ${rest.join(", ")} on top of what it keeps; list them in each other's conflicts_with to A/B them instead`,
     });
   }
   for (const h of input.hypotheses) {

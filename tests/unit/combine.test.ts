@@ -279,3 +279,16 @@ describe("unifiedDiff", () => {
     assert.equal(check.status, 0, check.stderr);
   });
 });
+
+test("a part made on the tree of the parts before it replaces their version of a path instead of merging with it", () => {
+  const base: FileTree = new Map([["w.sh", entry("a\nb\nc\n")]]);
+  const first = changes({ "w.sh": "A\nb\nc\n" });
+  // The second edit was made next to the first: a line merge calls it a conflict...
+  const next = changes({ "w.sh": "a\nB\nc\n" });
+  assert.equal(combineChanges(base, [{ id: "H1", changes: first }, { id: "H2", changes: next }]).conflicts.length, 1);
+  // ...rebased onto the first one's result, it is that result with its own edit, and replaces it.
+  const rebased = changes({ "w.sh": "A\nB\nc\n" });
+  const combined = combineChanges(base, [{ id: "H1", changes: first }, { id: "H2", changes: rebased, replaces: true }]);
+  assert.deepEqual(combined.conflicts, []);
+  assert.equal(textAt(combined.tree, "w.sh"), "A\nB\nc\n");
+});

@@ -61,7 +61,7 @@ describe("each check", () => {
       input: input([edit("A", "src/a.ts"), edit("B", "src/a.ts")], { overlaps: [{ path: "src/a.ts", ids: ["A", "B"], reason: "lines 3-5 overlap" }] }),
       verdict: "GO_WITH_CONCERNS",
       findings: ["V4:medium:B"],
-      message: /^A and B both change src\/a\.ts \(lines 3-5 overlap\): only A is tried in the strike; list them in each other's conflicts_with to A\/B them$/,
+      message: /^A and B both change src\/a\.ts \(lines 3-5 overlap\): only A is tried in the strike, then B on top of what it keeps; list them in each other's conflicts_with to A\/B them instead$/,
     },
     {
       name: "V5: a file not in the base",
