@@ -163,6 +163,7 @@ export async function executePhase(ctx: LoopContext, run: Run): Promise<void> {
     e2e_test: report.e2e_test,
     ledger: report.ledger,
     warnings: report.warnings,
+    time: report.time,
   };
   ctx.client.recordWorker("ln-814", {
     branch: report.branch ?? "",

@@ -15,6 +15,7 @@ import { formatMetric, metricName } from "../report/context-md.ts";
 import { storedMetric } from "./metric-schema.ts";
 import { renderReportMarkdown } from "../report/run-markdown.ts";
 import { RunReportSchema, type ReportCycle, type RunReport } from "../report/run-report.ts";
+import { runTime } from "../report/run-time.ts";
 import { writeFileAtomic, writeJsonAtomic } from "../runtime/atomic-fs.ts";
 import { PHASES, phaseLabel } from "../runtime/phases.ts";
 import type { Run } from "../runtime/store.ts";
@@ -143,6 +144,12 @@ export function buildReport(run: Run, projectRoot: string, merged: RunReport["me
     },
     started_at: run.state.created_at,
     finished_at: run.state.updated_at,
+    time: runTime({
+      startedAt: run.state.created_at,
+      finishedAt: run.state.updated_at,
+      history: run.checkpoints._history,
+      executions: records.map((r) => (payloadOf(run, "PHASE_8_EXECUTE", r.cycle)?.execution_result as { time?: unknown } | undefined)?.time),
+    }),
   };
   return v.parse(RunReportSchema, report);
 }

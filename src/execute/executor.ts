@@ -115,6 +115,25 @@ export interface ExecuteReport {
   log_path: string;
   summary_path: string;
   warnings: string[];
+  /** Where the execution's time went (docs/run.md, "Where the time goes"). */
+  time: ExecuteTime;
+}
+
+export interface ExecuteTime {
+  total_ms: number;
+  /** The base's tests, e2e check and one run of the target. */
+  baseline_ms: number;
+  /** The candidates' tests and e2e checks, and how many ran; a tree tested before is not tested again (cached). */
+  tests_ms: number;
+  test_runs: number;
+  tests_cached: number;
+  /** The interleaved comparisons (warm-ups included), and their runs. */
+  measured_ms: number;
+  measured_runs: number;
+  /** Writing the side trees (materializing, --setup, switching between hypothesis sets). */
+  side_trees_ms: number;
+  /** Everything else: applying hypotheses, git, statistics, the log. */
+  other_ms: number;
 }
 
 /** The metrics of the per-metric table first, in this order; any other measured metric follows. */
@@ -142,6 +161,23 @@ function metricRows(result: AbCompared): MetricRow[] {
       multiplier: known ? baseline / final : null,
     };
   });
+}
+
+function timeOf(totalMs: number, baselineMs: number, rounds: Rounds, workspace: Workspace): ExecuteTime {
+  const t = rounds.time;
+  const known = baselineMs + t.testMs + t.measuredMs + workspace.sideTreesMs;
+  const ms = (value: number) => Math.round(value);
+  return {
+    total_ms: ms(totalMs),
+    baseline_ms: ms(baselineMs),
+    tests_ms: ms(t.testMs),
+    test_runs: t.testRuns,
+    tests_cached: t.testsCached,
+    measured_ms: ms(t.measuredMs),
+    measured_runs: t.measuredRuns,
+    side_trees_ms: ms(workspace.sideTreesMs),
+    other_ms: ms(Math.max(0, totalMs - known)),
+  };
 }
 
 export async function runExecute(platform: Platform, options: ExecuteOptions, onEvent: (event: ExecuteEvent) => void = () => {}, signal?: AbortSignal): Promise<ExecuteReport> {
@@ -231,6 +267,8 @@ async function checkBase(x: Execution): Promise<{ testsMs: number; targetMs: num
 
 async function executeIn(x: Execution): Promise<ExecuteReport> {
   const { platform, options, repo, workspace, slug, say } = x;
+  const started = performance.now();
+  let baselineMs = 0;
   const subdir = options.subdir ?? "";
   const removed: Removed[] = [];
   const ledger: string[] = [];
@@ -249,7 +287,9 @@ async function executeIn(x: Execution): Promise<ExecuteReport> {
   let base: Awaited<ReturnType<typeof checkBase>>;
   try {
     await workspace.materializeSides(options.setup ? { command: options.setup, subdir } : undefined);
+    const checking = performance.now();
     base = await checkBase(x);
+    baselineMs = performance.now() - checking;
   } catch (error) {
     if (!(error instanceof CancelledError)) nameUntrackedIn(error, x.untracked, { subdir, root: workspace.dir("base") });
     throw error;
@@ -294,6 +334,7 @@ async function executeIn(x: Execution): Promise<ExecuteReport> {
     checkpoint: x.checkpoint,
     say,
   });
+  rounds.basePassed();
   const outcome = await strikeAndBisect({
     rounds,
     strike: strikeIds,
@@ -364,6 +405,7 @@ async function executeIn(x: Execution): Promise<ExecuteReport> {
     merged,
     log_path: x.logPath,
     warnings: x.warnings,
+    time: timeOf(performance.now() - started, baselineMs, rounds, workspace),
   };
   const nowMs = platform.now();
   const runId = options.runId ?? standaloneRunId("ln-814", nowMs, `${slug}:${repo.dir}`);

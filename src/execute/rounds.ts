@@ -109,19 +109,51 @@ export class Rounds {
     return join(this.workspace.dir(side), this.settings.subdir);
   }
 
-  /** The candidate tree with `ids`: written, tests passing, the e2e check passing, each within its limit. */
+  /** Where the execution's time went (docs/run.md, "Where the time goes"). */
+  readonly time = { testRuns: 0, testMs: 0, testsCached: 0, measuredRuns: 0, measuredMs: 0 };
+  /** Gate results by tree (Workspace.treeKey): the same tree is never tested twice. */
+  private readonly gated = new Map<string, GateResult>();
+
+  /** The base passed its tests (and e2e check): a set that makes the base's tree needs no test run. */
+  basePassed(): void {
+    const key = this.workspace.treeKey([]);
+    if (key) this.gated.set(key, { ok: true, e2e: this.settings.e2e ? "pass" : "skipped" });
+  }
+
+  /** The candidate tree with `ids`: written, tests passing, the e2e check passing, each within its limit; once per distinct tree. */
   async gate(ids: readonly string[]): Promise<GateResult> {
+    const key = this.workspace.treeKey(ids);
+    const known = key ? this.gated.get(key) : undefined;
+    if (known) {
+      this.time.testsCached++;
+      return known;
+    }
+    const started = performance.now();
+    const writing = this.workspace.sideTreesMs;
+    try {
+      const result = await this.runGate(ids);
+      if (key) this.gated.set(key, result);
+      return result;
+    } finally {
+      // Writing the side tree is counted as side-tree time, not as test time.
+      this.time.testMs += performance.now() - started - (this.workspace.sideTreesMs - writing);
+    }
+  }
+
+  private async runGate(ids: readonly string[]): Promise<GateResult> {
     const { settings, workspace } = this;
     settings.checkpoint();
     const unwritable = await workspace.switchTo("candidate", ids);
     if (unwritable) return { ok: false, reason: unwritable, e2e: "skipped" };
     const env = workspace.envOf(ids);
+    this.time.testRuns++;
     const tests = await workspace.run(settings.test, this.cwdOf("candidate"), env, settings.testLimit.ms);
     if (tests.exitCode !== 0) {
       const reason = tests.timedOut ? `the tests did not finish within the limit (${settings.testLimit.text})` : `breaks the tests: ${failureGist(tests.tail)}`;
       return { ok: false, reason, e2e: "skipped" };
     }
     if (!settings.e2e) return { ok: true, e2e: "skipped" };
+    this.time.testRuns++;
     const e2e = await workspace.run(settings.e2e, this.cwdOf("candidate"), env, settings.testLimit.ms);
     if (e2e.exitCode === 0) return { ok: true, e2e: "pass" };
     const reason = e2e.timedOut ? `the e2e check did not finish within the limit (${settings.testLimit.text})` : `breaks the e2e check: ${failureGist(e2e.tail)}`;
@@ -142,6 +174,7 @@ export class Rounds {
     }
     const unwritable = await workspace.switchTo(bSide, bIds);
     if (unwritable) return { ok: false, reason: unwritable };
+    const started = performance.now();
     const result = await compareCommands(
       workspace.platform,
       { command: settings.target, cwd: this.cwdOf(aSide), env: workspace.childEnv(workspace.envOf(aIds)) },
@@ -155,6 +188,8 @@ export class Rounds {
         onProgress: (p) => settings.say("measure", `${bIds.join(", ") || "the base"}: ${p.phase === "warmup" ? "warm-up" : "round"} ${p.round} of ${p.of}: ${p.arm.toUpperCase()} ${p.last_ms.toFixed(1)} ms`),
       },
     );
+    this.time.measuredMs += performance.now() - started;
+    this.time.measuredRuns += result.samples_a.length + result.samples_b.length;
     this.countLeftovers(aIds, result.samples_a);
     this.countLeftovers(bIds, result.samples_b);
     if (result.status === "aborted") throw new CancelledError("execute stopped while measuring");

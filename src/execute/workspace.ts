@@ -8,6 +8,7 @@
  * Every command run in a side tree goes through the workspace's Sandbox (src/confine/sandbox.ts):
  * it can write only in its own side tree and scratch directory; `close()` ends them all.
  */
+import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import { join } from "node:path";
 import type { Platform } from "../platform/index.ts";
@@ -19,6 +20,7 @@ import { confinementHint } from "../confine/hint.ts";
 import { ensureDirAt, StateDirError } from "../runtime/state-dirs.ts";
 import { WriteError } from "../runtime/write-error.ts";
 import { combineChanges } from "./combine.ts";
+import { sameEntry } from "./combine-text.ts";
 import { Sandbox } from "../confine/sandbox.ts";
 import type { Hypothesis } from "../research/hypotheses-schema.ts";
 
@@ -71,6 +73,8 @@ export class Workspace {
   private readonly rebasedOnto = new Map<string, readonly string[]>();
   private readonly hypotheses = new Map<string, Hypothesis>();
   private setup: Setup | null = null;
+  /** Time spent writing side trees (materializing, setting up, switching), for the report. */
+  sideTreesMs = 0;
 
   /** Runs the commands of the side trees, confined; its `platform` is what measuring code gets. */
   readonly sandbox: Sandbox;
@@ -108,7 +112,9 @@ export class Workspace {
   /** Writes the base into the base, candidate and alternative trees (replacing a previous run's); `setup` runs in each. */
   async materializeSides(setup?: Setup): Promise<void> {
     this.setup = setup ?? null;
+    const started = performance.now();
     for (const side of ["base", "candidate", "alternative"] as const) await this.reset(side);
+    this.sideTreesMs += performance.now() - started;
   }
 
   /** A side tree back to the base, set up again: after a change that could not be written completely. */
@@ -226,6 +232,7 @@ export class Workspace {
     const { tree, conflicts } = this.combine(ids);
     if (conflicts.length > 0) return `cannot be combined: ${conflicts.map((c) => `${c.ids.join(" and ")} in ${c.path} (${c.reason})`).join("; ")}`;
     const before = this.current.get(side) ?? this.baseTree;
+    const started = performance.now();
     try {
       await writeChanges(fs, this.dir(side), diffTrees(before, tree));
     } catch (error) {
@@ -233,9 +240,33 @@ export class Workspace {
       if (!(error instanceof PerfloopError) && !isChangeError(error)) throw error;
       await this.reset(side);
       return `cannot be written to the side tree: ${(error as Error).message}`;
+    } finally {
+      this.sideTreesMs += performance.now() - started;
     }
     this.current.set(side, tree);
     return null;
+  }
+
+  /**
+   * What a side tree with `ids` holds, as one id: a hash of every path it holds differently from
+   * the base (mode and bytes) and of the environment the hypotheses set. Two sets that make the
+   * same tree have the same key (their tests need running once); null when they cannot combine.
+   */
+  treeKey(ids: readonly string[]): string | null {
+    const { tree, conflicts } = this.combine(ids);
+    if (conflicts.length > 0) return null;
+    const paths = [...new Set(ids.flatMap((id) => [...(this.applied.get(id)?.changes.keys() ?? [])]))].sort();
+    const hash = createHash("sha256");
+    for (const path of paths) {
+      const entry = tree.get(path);
+      const base = this.baseTree.get(path);
+      if (sameEntry(entry ?? null, base ?? null)) continue;
+      hash.update(`${path}\0${entry ? entry.mode : "deleted"}\0`);
+      if (entry) hash.update(entry.data);
+      hash.update("\0");
+    }
+    hash.update(JSON.stringify(Object.entries(this.envOf(ids)).sort()));
+    return hash.digest("hex");
   }
 
   /** The changes of the base plus `ids` against the base (for the branch commit and the ledger). */

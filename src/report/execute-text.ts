@@ -4,6 +4,7 @@
  */
 import type { ExecuteReport } from "../execute/executor.ts";
 import { describeOutcome } from "../measure/index.ts";
+import { timeLine } from "./run-time.ts";
 import { formatValue, renderTable } from "../ui/table.ts";
 
 const UNITS: Record<string, string> = { wall_time_ms: "ms", cpu_time_ms: "ms", memory_peak_mb: "MiB" };
@@ -42,6 +43,7 @@ export function renderExecute(report: ExecuteReport): string[] {
     lines.push("", "branch     none: nothing was kept");
   }
   lines.push(`ledger     ${report.ledger.length} hypotheses tried, under refs/perfloop/${report.slug}/ (git log <ref> shows each one's diff)`);
+  lines.push(`time       ${timeLine({ total_ms: report.time.total_ms, phases: [], execute: report.time })}`);
   lines.push(`log        ${report.log_path}`);
   lines.push(`summary    ${report.summary_path}`);
   for (const warning of report.warnings) lines.push(`warning    ${warning}`);

@@ -9,6 +9,7 @@ import type { ReportCycle, RunReport } from "./run-report.ts";
 import { formatMetric } from "./context-md.ts";
 import { cycleLine, describeMerge, describeRatio, describeResult, describeStop, METRIC_HEADERS, metricCells, type MetricRow } from "./run-text.ts";
 import { formatRatioPct } from "../ui/table.ts";
+import { executeRows, phaseRows, timeLine } from "./run-time.ts";
 
 /** Shown length of a commit id. */
 const SHORT_COMMIT = 12;
@@ -98,6 +99,16 @@ function cycleSection(cycle: ReportCycle): string[] {
   return lines;
 }
 
+function timeSection(report: RunReport): string[] {
+  const time = report.time;
+  if (!time) return [];
+  const lines = ["## Where the time went", "", `The run took ${timeLine(time)}.`, ""];
+  const phases = phaseRows(time);
+  if (phases.length > 0) lines.push(...table(["phase", "time", "share"], phases, [1, 2]), "");
+  if (time.execute) lines.push("Within execution (every cycle):", "", ...table(["part", "time", "share", "count"], executeRows(time.execute), [1, 2]), "");
+  return lines;
+}
+
 function listSection(title: string, items: readonly string[]): string[] {
   return items.length === 0 ? [] : [`## ${title}`, "", ...items.map((item) => `- ${item.replace(/\r?\n/g, " ")}`), ""];
 }
@@ -129,6 +140,7 @@ export function renderReportMarkdown(report: RunReport): string {
       "",
     );
   }
+  out.push(...timeSection(report));
   out.push(...listSection("Warnings", report.warnings));
   const f = report.files;
   const files = [`report: ${code(f.report_md)}`, `data: ${code(f.report_json)}`];

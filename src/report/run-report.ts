@@ -4,6 +4,7 @@
  * back through it.
  */
 import * as v from "valibot";
+import { RunTimeSchema } from "./run-time.ts";
 
 const nullableNumber = v.nullable(v.number());
 const nullableString = v.nullable(v.string());
@@ -96,6 +97,8 @@ export const RunReportSchema = v.object({
   files: v.object({ report_md: v.string(), report_json: v.string(), context_md: nullableString, experiment_log: nullableString }),
   started_at: v.string(),
   finished_at: v.string(),
+  /** Where the run's time went (run-time.ts); absent in older reports. */
+  time: v.optional(v.nullable(RunTimeSchema), null),
 });
 export type RunReport = v.InferOutput<typeof RunReportSchema>;
 export type ReportCycle = v.InferOutput<typeof ReportCycleSchema>;

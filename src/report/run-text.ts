@@ -8,6 +8,7 @@
 import { formatMetric, metricName } from "./context-md.ts";
 import type { ReportCycle, RunReport } from "./run-report.ts";
 import { formatP, formatRatioPct, renderTable } from "../ui/table.ts";
+import { timeLine } from "./run-time.ts";
 
 export type Style = "bold" | "green" | "red" | "yellow" | "dim";
 export type Colorize = (style: Style, text: string) => string;
@@ -185,6 +186,7 @@ export function renderRunSummary(report: RunReport, options: { color?: Colorize 
   if (report.metrics.length > 0) lines.push(...renderTable(METRIC_HEADERS, report.metrics.map(metricCells)).split("\n"));
   else lines.push(`${label("metrics")} none measured yet`);
   lines.push(color("dim", `${label("measured")} ${report.measurement}`));
+  if (report.time && report.final_result !== "UNFINISHED") lines.push(color("dim", `${label("time")} ${timeLine(report.time)}`));
   if (report.confirmation) lines.push(`${label("confirmed")} the first base against the final commit: ${formatRatioPct(report.confirmation.ratio)}, ${describeRatio(report.confirmation)}`);
   if (report.cycles.length > 0) lines.push("", ...report.cycles.map(cycleLine));
   if (report.diagnosis.length > 0) lines.push("", ...report.diagnosis.map((finding) => `${label("diagnosis")} ${finding}`));

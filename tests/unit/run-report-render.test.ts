@@ -70,6 +70,7 @@ function report(overrides: Partial<RunReport> & Pick<RunReport, "slug" | "stop_r
     decisions: [],
     warnings: [],
     files: files(overrides.slug),
+    time: null,
     started_at: "2025-03-01T10:00:00.000Z",
     finished_at: "2025-03-01T10:20:00.000Z",
     ...overrides,
@@ -328,4 +329,34 @@ test("describeStop has a phrase for every stop reason", () => {
   for (const [i, phrase] of phrases.entries()) assert.ok(!phrase.includes(stops[i]!) && !phrase.startsWith("stopped:"), phrase);
   assert.equal(describeStop("PLATEAU"), "the last cycle gained less than the plateau threshold");
   assert.equal(describeStop("SOMETHING_NEW"), "stopped: something new");
+});
+
+test("where the time went: phases from the checkpoints' times, execution by part, one line in the summary", async () => {
+  const { runTime } = await import("../../src/report/run-time.ts");
+  const at = (s: number) => new Date(Date.parse("2025-03-01T10:00:00.000Z") + s * 1000).toISOString();
+  const time = runTime({
+    startedAt: at(0),
+    finishedAt: at(60),
+    history: [
+      { phase: "PHASE_0_PREFLIGHT", created_at: at(2) },
+      { phase: "PHASE_2_PROFILE", created_at: at(12) },
+      { phase: "PHASE_8_EXECUTE", created_at: at(58) },
+      { phase: "PHASE_11_REPORT", created_at: at(60) },
+    ],
+    executions: [
+      { total_ms: 46_000, baseline_ms: 6_000, tests_ms: 20_000, test_runs: 4, tests_cached: 2, measured_ms: 18_000, measured_runs: 80, side_trees_ms: 500, other_ms: 1_500 },
+      { not: "a time" },
+    ],
+  });
+  assert.equal(time.total_ms, 60_000);
+  assert.deepEqual(time.phases.map((p) => [p.label, p.ms]), [["0 preflight", 2000], ["2 profile", 10_000], ["8 execute", 46_000], ["11 report", 2000]]);
+  assert.equal(time.execute?.test_runs, 4);
+  const withTime = { ...targetMet, time };
+  assert.doesNotThrow(() => v.parse(RunReportSchema, withTime));
+  const md = section(renderReportMarkdown(withTime), "## Where the time went");
+  assert.ok(md.includes("The run took 60.0 s: profile 10.0 s, tests 26.0 s (4 runs, 2 not run again), measuring 18.0 s (80 runs), side trees 0.5 s."), md.join("\n"));
+  assert.ok(md.includes("| 8 execute | 46.0 s | 77% |"), md.join("\n"));
+  assert.ok(md.includes("| candidates' tests | 20.0 s | 43% | 4 runs, 2 trees tested before (not run again) |"), md.join("\n"));
+  assert.ok(renderRunSummary(withTime).some((line) => line.startsWith("time       60.0 s: profile 10.0 s")));
+  assert.ok(!renderReportMarkdown(targetMet).includes("## Where the time went"));
 });
