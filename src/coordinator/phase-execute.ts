@@ -5,6 +5,7 @@
  * (validate/feasibility.ts). Execution is the executor (execute/executor.ts) on the cycle's base:
  * strike, bisect, contested A/B, the branch `perfloop/<slug>` moved to the new commit.
  */
+import * as v from "valibot";
 import { join } from "node:path";
 import { CancelledError } from "../errors.ts";
 import { runExecute, type ExecuteReport } from "../execute/executor.ts";
@@ -109,6 +110,12 @@ function ledgerStart(run: Run): number {
   return 1 + completedCycles(run).filter((c) => c.cycle < run.state.current_cycle).reduce((sum, c) => sum + c.planned.length, 0);
 }
 
+/** What preflight measured of the base's tests and target (it ran both on the run's base commit), when it did. */
+function preflightChecked(checks: Record<string, unknown> | undefined): { testsMs: number; targetMs: number } | undefined {
+  const parsed = v.safeParse(v.object({ tests_ms: v.pipe(v.number(), v.minValue(0)), probe_ms: v.pipe(v.number(), v.minValue(0)) }), checks);
+  return parsed.success && parsed.output.tests_ms > 0 ? { testsMs: parsed.output.tests_ms, targetMs: parsed.output.probe_ms } : undefined;
+}
+
 export async function executePhase(ctx: LoopContext, run: Run): Promise<void> {
   if (ctx.options.mode === "plan_only") {
     ctx.client.checkpoint("PHASE_8_EXECUTE", { status: "skipped_by_mode", phase_status: "skipped_by_mode" });
@@ -122,6 +129,7 @@ export async function executePhase(ctx: LoopContext, run: Run): Promise<void> {
     ctx.client.checkpoint("PHASE_8_EXECUTE", { execution_result: { status: "nothing_to_execute", base, kept: [], removed: [], commit: null, verdict: null, metrics: [] } });
     return;
   }
+  const checks = payloadOf(run, "PHASE_0_PREFLIGHT")?.checks as Record<string, unknown> | undefined;
   const remainingMinutes = Number.isFinite(ctx.deadline) ? Math.max(0.01, (ctx.deadline - ctx.platform.now()) / 60_000) : undefined;
   const report: ExecuteReport = await runExecute(
     ctx.platform,
@@ -142,7 +150,8 @@ export async function executePhase(ctx: LoopContext, run: Run): Promise<void> {
       subdir: ctx.options.subdir,
       allowWrite: ctx.options.allow_write,
       timeoutMs: ctx.options.timeout_s ? ctx.options.timeout_s * 1000 : undefined,
-      untracked: readUntracked((payloadOf(run, "PHASE_0_PREFLIGHT")?.checks as Record<string, unknown> | undefined)?.untracked),
+      untracked: readUntracked(checks?.untracked),
+      baseChecked: base === ctx.options.base ? preflightChecked(checks) : undefined,
     },
     (event) => ctx.say(`execute ${event.stage}: ${event.message}`),
     ctx.signal,

@@ -78,6 +78,11 @@ export interface ExecuteOptions {
   merge?: boolean;
   /** More directories the side trees' commands may write (`--allow-write`, docs/safety.md), as typed. */
   allowWrite?: readonly string[];
+  /**
+   * The tests passed and the target ran on exactly this base already (the run's preflight), taking
+   * this long: they are not run again here (a tree is tested once). The e2e check still runs.
+   */
+  baseChecked?: { testsMs: number; targetMs: number };
 }
 
 export type ExecuteEvent = { stage: string; message: string };
@@ -245,8 +250,13 @@ async function checkBase(x: Execution): Promise<{ testsMs: number; targetMs: num
   const { options, workspace } = x;
   const cwd = join(workspace.dir("base"), options.subdir ?? "");
   const limit = options.timeoutMs ?? BASE_TIMEOUT_MS;
+  const checked = options.baseChecked;
+  if (checked && !options.e2e) {
+    x.say("baseline", "the base's tests and target passed in preflight on this commit: not run again");
+    return { testsMs: checked.testsMs, targetMs: checked.targetMs, e2e: null };
+  }
   x.say("baseline", `checking the base: ${options.test}`);
-  const tests = await workspace.run(options.test, cwd, {}, limit);
+  const tests = checked ? { exitCode: 0, tail: "", timedOut: false, wallMs: checked.testsMs } : await workspace.run(options.test, cwd, {}, limit);
   if (tests.exitCode !== 0) {
     throw new UsageError(`the tests fail on the base commit (${tests.timedOut ? "timed out" : `exit ${tests.exitCode}`}): ${failureGist(tests.tail)}`, confinementHint(tests.tail) ?? "fix the tests first, or pass the right --test", { output_tail: tests.tail });
   }
@@ -256,6 +266,7 @@ async function checkBase(x: Execution): Promise<{ testsMs: number; targetMs: num
     e2e = run.exitCode === 0;
     if (!e2e) throw new UsageError(`the e2e command fails on the base commit: ${options.e2e}: ${failureGist(run.tail)}`, confinementHint(run.tail) ?? "fix it first, or leave out --e2e", { output_tail: run.tail });
   }
+  if (checked) return { testsMs: checked.testsMs, targetMs: checked.targetMs, e2e };
   x.say("baseline", `timing the target once on the base: ${options.target}`);
   const probe = await workspace.run(options.target, cwd, {}, limit);
   if (probe.exitCode !== 0) {
