@@ -10,13 +10,14 @@
 import { isAbsolute, join, resolve } from "node:path";
 import { PerfloopError, UsageError } from "../errors.ts";
 import { gitArgs, gitErrorCode, gitPlainArgs, loadGit, type GitRepo, type NodeFs } from "./iso.ts";
+import { EXCLUDE_LINE, excludeAddition } from "../runtime/git-exclude.ts";
 import { syncBackedFs } from "./sync-fs.ts";
 import { collectUntracked, untrackedNotice, withoutInputs, type UntrackedFiles } from "./untracked.ts";
 
 /** perfloop's own directory in the person's tree (spec/runtime-contract.md). */
 export const PERFLOOP_DIR = ".hex-skills";
 /** The line `ensureExcluded` adds to `.git/info/exclude` (a directory pattern, as git writes them). */
-export const EXCLUDE_PATTERN = `${PERFLOOP_DIR}/`;
+export const EXCLUDE_PATTERN = EXCLUDE_LINE;
 /** Used when the repository's own config has no user.name / user.email. */
 export const DEFAULT_IDENTITY: Identity = { name: "perfloop", email: "perfloop@localhost" };
 /** How many dirty paths an error message lists before "and N more". */
@@ -208,12 +209,10 @@ export async function ensureExcluded(repo: GitRepo, pattern = EXCLUDE_PATTERN): 
     if (error.code === "ENOENT") return "";
     throw error;
   });
-  const lines = text.split(/\r?\n/).map((line) => line.trim());
-  const bare = pattern.replace(/^\/|\/$/g, "");
-  if (lines.some((line) => line.replace(/^\/|\/$/g, "") === bare)) return false;
+  const addition = excludeAddition(text, pattern);
+  if (addition === null) return false;
   await repo.fs.promises.mkdir(join(repo.gitdir, "info"), { recursive: true });
-  const separator = text === "" || text.endsWith("\n") ? "" : "\n";
-  await repo.fs.promises.appendFile(file, `${separator}# perfloop's own files (never committed)\n${pattern}\n`);
+  await repo.fs.promises.appendFile(file, addition);
   return true;
 }
 
