@@ -47,7 +47,8 @@ export interface Running {
 
 /** For a run started by `perfloop run`, the command that carries it on; else the runtime's resume action. */
 function nextStep(service: RuntimeService, run: Run, running: Running | null): string {
-  if (running) return running.command ? `nothing: it is running; wait for it, or stop it (kill ${running.pid}; perfloop resume carries on later)` : "nothing: it is running; wait for it";
+  // Never resume a run another process drives; never suggest killing a process not proven a perfloop.
+  if (running) return running.command ? `nothing while it runs: wait for it to finish, or stop it with kill ${running.pid}` : `nothing while it runs: wait for pid ${running.pid} to finish`;
   const action = String(service.describe(run).resume_action);
   const preflight = latestCheckpoint(run.checkpoints, "PHASE_0_PREFLIGHT", 1);
   if (run.state.complete || !preflight || typeof preflight.payload.options !== "object") return action;

@@ -10,7 +10,7 @@
 import { isAbsolute, join, resolve } from "node:path";
 import { PerfloopError, UsageError } from "../errors.ts";
 import { gitArgs, gitErrorCode, gitPlainArgs, loadGit, type GitRepo, type NodeFs } from "./iso.ts";
-import { EXCLUDE_LINE, excludeAddition } from "../runtime/git-exclude.ts";
+import { addExcludeLine, EXCLUDE_LINE } from "../runtime/git-exclude.ts";
 import { syncBackedFs } from "./sync-fs.ts";
 import { collectUntracked, untrackedNotice, withoutInputs, type UntrackedFiles } from "./untracked.ts";
 
@@ -200,20 +200,11 @@ function describeDirty(dirty: DirtyPath[]): string {
 /**
  * Adds `.hex-skills/` to `.git/info/exclude` once (idempotent: an existing `.hex-skills`,
  * `.hex-skills/` or `/.hex-skills/` line counts; keeps what is there, adds a newline first when
- * the file lacks a final one). Returns true when the line was added. Call it before
- * `requireClean`: the dirty check then never walks perfloop's own files.
+ * the file lacks a final one; runtime/git-exclude.ts). Returns true when the line was added. Call
+ * it before `requireClean`: the dirty check then never walks perfloop's own files.
  */
 export async function ensureExcluded(repo: GitRepo, pattern = EXCLUDE_PATTERN): Promise<boolean> {
-  const file = join(repo.gitdir, "info", "exclude");
-  const text = await repo.fs.promises.readFile(file, "utf8").catch((error: NodeJS.ErrnoException) => {
-    if (error.code === "ENOENT") return "";
-    throw error;
-  });
-  const addition = excludeAddition(text, pattern);
-  if (addition === null) return false;
-  await repo.fs.promises.mkdir(join(repo.gitdir, "info"), { recursive: true });
-  await repo.fs.promises.appendFile(file, addition);
-  return true;
+  return addExcludeLine(repo.gitdir, pattern);
 }
 
 /**

@@ -6,7 +6,7 @@
  * `git status` as it was; `perfloop run` and `execute` also call src/git's ensureExcluded, with
  * the same text, before their clean-tree check.
  */
-import { appendFileSync, mkdirSync, readFileSync, statSync } from "node:fs";
+import { closeSync, fstatSync, ftruncateSync, mkdirSync, openSync, readFileSync, statSync, writeSync } from "node:fs";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 
 /** The line added: a directory pattern without a slash before it, so it matches at any depth. */
@@ -61,6 +61,39 @@ export function excludeGitDir(dir: string): string | null {
   }
 }
 
+/** Appends every byte of `text` or none: a write that fails part-way is cut back to the file's length before. */
+function appendWhole(file: string, text: string): void {
+  const fd = openSync(file, "a");
+  const before = fstatSync(fd).size;
+  try {
+    const bytes = Buffer.from(text);
+    for (let offset = 0; offset < bytes.length; ) {
+      const written = writeSync(fd, bytes, offset);
+      if (written <= 0) throw Object.assign(new Error("the device took no more bytes"), { code: "ENOSPC", syscall: "write", path: file });
+      offset += written;
+    }
+  } catch (error) {
+    ftruncateSync(fd, before);
+    throw error;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Adds `pattern` to `<gitdir>/info/exclude` unless an equivalent line is there (excludeAddition);
+ * true when it was added. A failure (a read-only disk, a full one) throws, and leaves no part of
+ * the line behind.
+ */
+export function addExcludeLine(gitdir: string, pattern: string = EXCLUDE_LINE): boolean {
+  const file = join(gitdir, "info", "exclude");
+  const addition = excludeAddition(readText(file) ?? "", pattern);
+  if (addition === null) return false;
+  mkdirSync(join(gitdir, "info"), { recursive: true });
+  appendWhole(file, addition);
+  return true;
+}
+
 /**
  * Adds `.hex-skills/` to the exclude file of the repository holding `dir`, once. Best effort:
  * outside a repository, or when the git directory cannot be written, nothing is added and false
@@ -69,13 +102,7 @@ export function excludeGitDir(dir: string): string | null {
 export function excludeStateDir(dir: string): boolean {
   try {
     const gitdir = excludeGitDir(dir);
-    if (!gitdir) return false;
-    const file = join(gitdir, "info", "exclude");
-    const addition = excludeAddition(readText(file) ?? "");
-    if (addition === null) return false;
-    mkdirSync(join(gitdir, "info"), { recursive: true });
-    appendFileSync(file, addition);
-    return true;
+    return gitdir !== null && addExcludeLine(gitdir);
   } catch {
     return false;
   }
