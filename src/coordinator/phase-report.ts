@@ -1,8 +1,8 @@
 /**
  * Phase 11: the merge question (or --merge), then report.json and report.md under
  * `.hex-skills/optimization/<slug>/` (and kept by run id in `runs/<run_id>/`, report-files.ts),
- * the REPORT checkpoint and `complete`. The report is built
- * from the run on disk alone (buildReport), so `perfloop report` can render any run, finished or not.
+ * the REPORT checkpoint and `complete`. The report is built from the run on disk alone
+ * (buildReport), so `perfloop report` can render any run, finished or not.
  */
 import { agentsDir, listCalls } from "../agents/transcript.ts";
 import { existsSync } from "node:fs";

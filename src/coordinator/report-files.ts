@@ -31,9 +31,8 @@ export function archivedReportPaths(projectRoot: string, slug: string, runId: st
 
 const ReportRunId = v.object({ run_id: v.string() });
 
-/** The run id a report file names; null when it is missing, damaged or names no valid run id. */
-function runIdOf(path: string): string | null {
-  const text = readTextIfExists(path);
+/** The run id a report file's text names; null when it is damaged or names no valid run id. */
+function runIdOf(text: string | null): string | null {
   if (text === null) return null;
   try {
     const parsed = v.safeParse(ReportRunId, JSON.parse(text));
@@ -46,13 +45,14 @@ function runIdOf(path: string): string | null {
 /** A report at the usual place that belongs to another run and has no kept copy yet: copied into its run's directory. */
 function keepEarlier(projectRoot: string, slug: string, runId: string, pid: number): void {
   const current = reportPaths(projectRoot, slug);
-  const earlier = runIdOf(current.json);
-  if (earlier === null || earlier === runId) return;
+  const json = readTextIfExists(current.json);
+  const earlier = runIdOf(json);
+  if (json === null || earlier === null || earlier === runId) return;
   const kept = archivedReportPaths(projectRoot, slug, earlier);
   if (existsSync(kept.json)) return;
   const md = readTextIfExists(current.md);
   if (md !== null) writeFileAtomic(kept.md, md, pid);
-  writeFileAtomic(kept.json, readTextIfExists(current.json) ?? "", pid);
+  writeFileAtomic(kept.json, json, pid);
 }
 
 /** Writes the report of `report.run_id`: its kept copy, then the usual place (each file atomically). */
@@ -69,5 +69,5 @@ export function reportFileOf(projectRoot: string, slug: string, runId: string): 
   const kept = archivedReportPaths(projectRoot, slug, runId).json;
   if (existsSync(kept)) return kept;
   const current = reportPaths(projectRoot, slug).json;
-  return runIdOf(current) === runId ? current : null;
+  return runIdOf(readTextIfExists(current)) === runId ? current : null;
 }
