@@ -59,7 +59,7 @@ export function registerDemo(cli: CAC, platform: Platform, setExit: (code: numbe
       const runner = jsRunner(platform);
       const { preflight } = await import("../coordinator/preflight.ts");
       const { startAndDrive } = await import("./start-run.ts");
-      const { reportPaths } = await import("../coordinator/phase-report.ts");
+      const { reportPaths } = await import("../coordinator/report-files.ts");
       const checked = await preflight(counting.platform, {
         target: `${runner} bench.js`,
         start: dir,

@@ -1,6 +1,8 @@
 /**
  * `perfloop execute "<target>" --hypotheses F --test "<cmd>"`: apply hypotheses in side work trees,
- * keep what is tested and measurably faster, and commit it to `perfloop/<slug>`.
+ * keep what is tested and measurably faster, and commit it to `perfloop/<slug>`. The side trees are
+ * removed when it ends, however it ends (`--keep-trees` keeps them), unless a live `perfloop run`
+ * of the same slug holds them.
  */
 import * as fs from "node:fs";
 import { resolve } from "node:path";
@@ -27,6 +29,7 @@ export function registerExecute(cli: CAC, platform: Platform): void {
     .option("--target-pct <pct>", "The improvement you aim for, in percent less wall time, 0 to 99.9 (for the gap analysis)")
     .option("--allow-write <dir>", "Let commands in side trees also write this directory (a cache; repeatable; docs/safety.md)")
     .option("--timeout <seconds>", "Time limit for the target and the tests with a candidate change (default: derived from the base, docs/safety.md)")
+    .option("--keep-trees", "Keep the side work trees (.hex-skills/optimization/<slug>/worktree/) when it ends, for debugging")
     .example(`perfloop execute "node bench.js" --hypotheses perf/hypotheses.json --test "npm test"`)
     .action(async (target: string, options: Record<string, unknown>) => {
       const ctx = commandContext(platform, options);
@@ -43,10 +46,20 @@ export function registerExecute(cli: CAC, platform: Platform): void {
       const hypothesesPath = resolve(platform.cwd, hypothesesFile);
       const { openRepo } = await import("../git/index.ts");
       const { loadHypotheses } = await import("../research/hypotheses.ts");
-      const hypotheses = await loadHypotheses(hypothesesPath, (await openRepo(fs, ctx.projectRoot)).dir);
+      const repoDir = (await openRepo(fs, ctx.projectRoot)).dir;
+      const hypotheses = await loadHypotheses(hypothesesPath, repoDir);
       const timeoutS = numberFlag(args, NUMBER_FLAGS.timeout);
       const { runExecute } = await import("../execute/executor.ts");
       const { renderExecute } = await import("../report/execute-text.ts");
+      const { removeSideTrees } = await import("../execute/workspace.ts");
+      const { liveDriver } = await import("../coordinator/live-run.ts");
+      const { runLockPath, runtimePaths, safe } = await import("../runtime/paths.ts");
+      const slug = safe(ctx.slug ?? "execute");
+      const tidy = () => {
+        if (options.keepTrees === true || liveDriver(runLockPath(runtimePaths(repoDir), slug), platform.pid, platform.processAlive, platform.now())) return;
+        const problem = removeSideTrees(repoDir, slug);
+        if (problem) ctx.output.note(`perfloop: ${problem}`);
+      };
       const report = await longTask(platform, ctx, "execute", `executing hypotheses for ${target}`, (progress, signal) =>
         runExecute(
           platform,
@@ -71,7 +84,7 @@ export function registerExecute(cli: CAC, platform: Platform): void {
           (event) => progress.update(`${event.stage}: ${event.message}`),
           signal,
         ),
-      );
+      ).finally(tidy);
       if (ctx.json) ctx.output.json({ ok: true, ...report });
       else for (const line of renderExecute(report)) ctx.output.line(line);
     });

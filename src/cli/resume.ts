@@ -4,7 +4,7 @@
  * `perfloop report [--slug S] [--format md|json]`: the report of a run (finished or not).
  */
 import * as fs from "node:fs";
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import type { CAC } from "cac";
 import * as v from "valibot";
 import { UsageError } from "../errors.ts";
@@ -54,6 +54,7 @@ export function registerResume(cli: CAC, platform: Platform, setExit: (code: num
   cli
     .command("resume", "Carry an unfinished run on from its last checkpoint; --decide answers its pending decision")
     .option("--decide <choice>", "The answer to the run's pending decision (perfloop status shows the question and its choices)")
+    .option("--keep-trees", "Keep the side work trees when this drive ends (for debugging), whatever the run was started with")
     .example("perfloop resume --slug sum --decide waive")
     .action(async (options: Record<string, unknown>) => {
       const ctx = commandContext(platform, options);
@@ -85,7 +86,7 @@ export function registerResume(cli: CAC, platform: Platform, setExit: (code: num
       const time = runOptions.target_spec.kind === "endpoint" ? "latency_p50_ms" : "wall_time_ms";
       const userTarget = parse ? storedMetric(parse.target_metric) : runOptions.target_text ? parseMetric(runOptions.target_text, { flag: "--target", defaultTimeMetric: time }) : null;
       const observed = parse ? storedMetric(parse.observed_metric) : runOptions.observed_text ? parseMetric(runOptions.observed_text, { flag: "--observed", defaultTimeMetric: time, allowRelative: false }) : null;
-      const result = await driveInFrame(platform, ctx, { repo, slug: run.state.identifier, runId: run.runId, options: runOptions, userTarget, observed, decide: decide?.trim() }, (lines) => {
+      const result = await driveInFrame(platform, ctx, { repo, slug: run.state.identifier, runId: run.runId, options: runOptions, userTarget, observed, decide: decide?.trim(), keepTrees: options.keepTrees === true }, (lines) => {
         for (const line of lines) ctx.output.line(line);
       });
       setExit(result.code);
@@ -105,15 +106,17 @@ export function registerReport(cli: CAC, platform: Platform): void {
       if (!flags.success) throw new UsageError(flags.issues[0]!.message, "e.g. perfloop report --format md");
       const repo = await repoOf(ctx);
       const run = latestRun(ctx, repo.dir);
-      const { buildReport, readReportFile, reportPaths } = await import("../coordinator/phase-report.ts");
+      const { buildReport, readReportFile } = await import("../coordinator/phase-report.ts");
+      const { reportFileOf } = await import("../coordinator/report-files.ts");
       const { payloadOf } = await import("../coordinator/loop-context.ts");
-      const paths = reportPaths(repo.dir, run.state.identifier);
+      // The run's own report (kept by run id, so a later run of the slug does not replace it).
+      const file = run.state.complete ? reportFileOf(repo.dir, run.state.identifier, run.runId) : null;
       let report;
-      if (run.state.complete && existsSync(paths.json)) {
+      if (file) {
         try {
-          report = readReportFile(paths.json, readFileSync(paths.json, "utf8"));
+          report = readReportFile(file, readFileSync(file, "utf8"));
         } catch (error) {
-          throw new UsageError(`${paths.json} is damaged: ${(error as Error).message}`, "it is rebuilt from the run if you delete it");
+          throw new UsageError(`${file} is damaged: ${(error as Error).message}`, "it is rebuilt from the run if you delete it");
         }
       } else {
         report = buildReport(run, repo.dir, (payloadOf(run, "PHASE_11_REPORT")?.merged ?? null) as never);

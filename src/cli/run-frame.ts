@@ -2,9 +2,10 @@
  * The frame `perfloop run`, `resume` and `demo` drive a run in: the slug's run lock, progress
  * (a spinner on a terminal, plain lines with CI or without a terminal, nothing with --json),
  * Ctrl-C turned into a stop at the next safe point, the person's questions (clack on a terminal,
- * never otherwise), and the end: the summary or the JSON, exit 0 done, 3 paused.
+ * never otherwise), and the end: the summary or the JSON, exit 0 done, 3 paused. However the drive
+ * ends, the side work trees go (they are written again by whatever phase runs next), unless
+ * `--keep-trees`.
  */
-import { join } from "node:path";
 import { CancelledError, ExitCode, PerfloopError } from "../errors.ts";
 import type { GitRepo } from "../git/index.ts";
 import type { Platform } from "../platform/index.ts";
@@ -15,7 +16,8 @@ import type { RunOptions } from "../coordinator/run-options.ts";
 import { RunClient } from "../coordinator/runtime-client.ts";
 import { acquireRunLock } from "../coordinator/run-lock.ts";
 import { countChildren, type CountingPlatform, type Timing } from "../coordinator/timing.ts";
-import { runtimePaths, slugDir } from "../runtime/paths.ts";
+import { removeSideTrees } from "../execute/workspace.ts";
+import { runLockPath, runtimePaths } from "../runtime/paths.ts";
 import { ioErrorOf } from "../runtime/write-error.ts";
 import { createProgress, progressMode } from "../ui/progress.ts";
 import type { CommandContext } from "./context.ts";
@@ -28,6 +30,8 @@ export interface FrameInput {
   userTarget: MetricSpec | null;
   observed: MetricSpec | null;
   decide?: string;
+  /** `perfloop resume --keep-trees`: keep the side trees this time, whatever the run's options say. */
+  keepTrees?: boolean;
 }
 
 export interface FrameResult {
@@ -47,7 +51,7 @@ function describePending(slug: string, pending: { question: string; choices: str
 export async function driveInFrame(platform: Platform, ctx: CommandContext, input: FrameInput, print: (lines: string[]) => void, counting: CountingPlatform = countChildren(platform)): Promise<FrameResult> {
   const { drive } = await import("../coordinator/loop.ts");
   const { renderRunSummary } = await import("../report/run-text.ts");
-  const lock = acquireRunLock(join(slugDir(runtimePaths(input.repo.dir), input.slug), "run.lock"), platform.pid, platform.now(), platform.processAlive, input.slug);
+  const lock = acquireRunLock(runLockPath(runtimePaths(input.repo.dir), input.slug), platform.pid, platform.now(), platform.processAlive, input.slug);
   if (lock.tookOver) ctx.output.note(`perfloop: ${lock.tookOver}`);
   const progress = createProgress(progressMode({ json: ctx.json, env: platform.env, stderrIsTTY: platform.stderrIsTTY }));
   const controller = new AbortController();
@@ -124,6 +128,9 @@ export async function driveInFrame(platform: Platform, ctx: CommandContext, inpu
     throw error;
   } finally {
     release();
+    // Still under the run lock: no other driver is writing into the trees.
+    const problem = input.keepTrees || input.options.keep_trees ? null : removeSideTrees(input.repo.dir, input.slug);
+    if (problem) ctx.output.note(`perfloop: ${problem}`);
     lock.release();
   }
 }

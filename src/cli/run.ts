@@ -35,6 +35,7 @@ const RUN_FLAGS: [string, string][] = [
   ["--setup <cmd>", "Run once in each side work tree first (e.g. npm ci); default: link node_modules etc."],
   ["--waive-gate", "Go on even when the wrong-tool gate says BLOCK"],
   ["--merge", "Merge the result branch into your current branch at the end (fast-forward or a clean merge)"],
+  ["--keep-trees", "Keep the side work trees (.hex-skills/optimization/<slug>/worktree/) when the run ends, for debugging"],
   ["--budget <minutes>", "Stop after this long, above 0 to 10080 minutes (the run stays resumable)"],
   ["--allow-dirty", "Start from HEAD even if the work tree has uncommitted changes (they are not included)"],
   ["--allow-write <dir>", "Let commands in side trees also write this directory (a cache; repeatable; docs/safety.md)"],
@@ -61,6 +62,7 @@ const RunFlagsSchema = v.object({
   method: Text("--method"),
   waiveGate: v.boolean(),
   merge: v.boolean(),
+  keepTrees: v.boolean(),
   allowDirty: v.boolean(),
   rules: v.boolean(),
 });
@@ -96,6 +98,7 @@ export function registerRun(cli: CAC, platform: Platform, setExit: (code: number
         method: present(options, args, "method", "method"),
         waiveGate: options.waiveGate === true,
         merge: options.merge === true,
+        keepTrees: options.keepTrees === true,
         allowDirty: options.allowDirty === true,
         rules: options.rules !== false,
       });

@@ -1,11 +1,14 @@
 /**
  * `perfloop status`: the runs of this project in plain words: phase, cycle, what waits on a
- * decision, and the next step. `--json` gives the same as data.
+ * decision, and the next step. `--json` gives the same as data. A run whose lock is held by a live
+ * process is running (its pid, phase and since when): only a run nobody drives is to be resumed.
  */
 import type { CAC } from "cac";
+import { describeLive, liveDriver, phaseSince } from "../coordinator/live-run.ts";
 import { latestCheckpoint } from "../runtime/checkpoints.ts";
 import { RuntimeService } from "../runtime/commands.ts";
 import { lockDeps } from "../runtime/lock.ts";
+import { runLockPath, runtimePaths } from "../runtime/paths.ts";
 import { phaseLabel } from "../runtime/phases.ts";
 import type { Run } from "../runtime/store.ts";
 import { activeRunOfSlug, activeRuns } from "../runtime/active-runs.ts";
@@ -25,11 +28,27 @@ export interface RunSummary {
   stop_reason: string | null;
   final_result: string | null;
   updated_at: string;
+  /** The live process driving the run now (its run lock), else null. */
+  running: Running | null;
   next_step: string;
 }
 
+export interface Running {
+  pid: number;
+  /** When the process took the run (ISO). */
+  since: string;
+  /** When the run entered its current phase (ISO), null when its history does not say. */
+  phase_since: string | null;
+  /** `perfloop <arguments>` when proven a perfloop (/proc), else null. */
+  command: string | null;
+  /** "pid 1234, phase 8 execute since 14:02:11 (3 min)" */
+  text: string;
+}
+
 /** For a run started by `perfloop run`, the command that carries it on; else the runtime's resume action. */
-function nextStep(service: RuntimeService, run: Run): string {
+function nextStep(service: RuntimeService, run: Run, running: Running | null): string {
+  // Never resume a run another process drives; never suggest killing a process not proven a perfloop.
+  if (running) return running.command ? `nothing while it runs: wait for it to finish, or stop it with kill ${running.pid}` : `nothing while it runs: wait for pid ${running.pid} to finish`;
   const action = String(service.describe(run).resume_action);
   const preflight = latestCheckpoint(run.checkpoints, "PHASE_0_PREFLIGHT", 1);
   if (run.state.complete || !preflight || typeof preflight.payload.options !== "object") return action;
@@ -39,7 +58,19 @@ function nextStep(service: RuntimeService, run: Run): string {
   return `perfloop resume --slug ${slug} (${action})`;
 }
 
-function summarize(service: RuntimeService, run: Run): RunSummary {
+/** The live driver of an unfinished run, read from its run lock (never taken or broken here). */
+function runningOf(ctx: CommandContext, run: Run): Running | null {
+  if (run.state.complete) return null;
+  const { platform } = ctx;
+  const now = platform.now();
+  const driver = liveDriver(runLockPath(runtimePaths(ctx.projectRoot), run.state.identifier), platform.pid, platform.processAlive, now);
+  if (!driver) return null;
+  const since = phaseSince(run.history, run.state.phase);
+  return { pid: driver.pid, since: driver.since, phase_since: since, command: driver.command, text: describeLive(driver, run.state.phase, since, now) };
+}
+
+function summarize(ctx: CommandContext, service: RuntimeService, run: Run): RunSummary {
+  const running = runningOf(ctx, run);
   return {
     slug: run.state.identifier,
     run_id: run.runId,
@@ -53,7 +84,8 @@ function summarize(service: RuntimeService, run: Run): RunSummary {
     stop_reason: run.state.stop_reason,
     final_result: run.state.final_result,
     updated_at: run.state.updated_at,
-    next_step: nextStep(service, run),
+    running,
+    next_step: nextStep(service, run, running),
   };
 }
 
@@ -69,7 +101,7 @@ export function lastFinishedRun(ctx: CommandContext): RunSummary | null {
   const svc = service(ctx);
   // A damaged old run must not hide the others; `runtime status --run-id` reports it.
   const best = svc.store.newest(ctx.slug, true);
-  return best ? summarize(svc, best) : null;
+  return best ? summarize(ctx, svc, best) : null;
 }
 
 export function collectRuns(ctx: CommandContext): RunSummary[] {
@@ -77,7 +109,7 @@ export function collectRuns(ctx: CommandContext): RunSummary[] {
   const store = svc.store;
   // From the runs themselves: a lost or corrupt pointer hides no run (runtime/active-runs.ts).
   const found = ctx.slug ? [activeRunOfSlug(store, ctx.slug)] : activeRuns(store);
-  return found.filter((run): run is Run => run !== null && !run.state.complete).map((run) => summarize(svc, run));
+  return found.filter((run): run is Run => run !== null && !run.state.complete).map((run) => summarize(ctx, svc, run));
 }
 
 export function renderRun(ctx: CommandContext, run: RunSummary): void {
@@ -86,6 +118,7 @@ export function renderRun(ctx: CommandContext, run: RunSummary): void {
   output.line(`${output.style("bold", run.slug)}  ${output.style("dim", run.run_id)}`);
   output.line(`  target   ${run.target}`);
   output.line(`  phase    ${phase}, cycle ${run.cycle} of ${run.max_cycles}`);
+  if (run.running) output.line(`  running  ${run.running.text}`);
   if (run.final_result) output.line(`  result   ${run.final_result}`);
   if (run.paused_reason) output.line(`  paused   ${run.paused_reason}`);
   const decision = run.pending_decision as { question?: string; choices?: string[] } | null;

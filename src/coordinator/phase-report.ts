@@ -1,7 +1,8 @@
 /**
  * Phase 11: the merge question (or --merge), then report.json and report.md under
- * `.hex-skills/optimization/<slug>/`, the REPORT checkpoint and `complete`. The report is built
- * from the run on disk alone (buildReport), so `perfloop report` can render any run, finished or not.
+ * `.hex-skills/optimization/<slug>/` (and kept by run id in `runs/<run_id>/`, report-files.ts),
+ * the REPORT checkpoint and `complete`. The report is built from the run on disk alone
+ * (buildReport), so `perfloop report` can render any run, finished or not.
  */
 import { agentsDir, listCalls } from "../agents/transcript.ts";
 import { existsSync } from "node:fs";
@@ -16,7 +17,6 @@ import { storedMetric } from "./metric-schema.ts";
 import { renderReportMarkdown } from "../report/run-markdown.ts";
 import { RunReportSchema, type ReportCycle, type RunReport } from "../report/run-report.ts";
 import { runTime } from "../report/run-time.ts";
-import { writeFileAtomic, writeJsonAtomic } from "../runtime/atomic-fs.ts";
 import { PHASES, phaseLabel } from "../runtime/phases.ts";
 import type { Run } from "../runtime/store.ts";
 import { completedCycles } from "./cycle-record.ts";
@@ -26,12 +26,7 @@ import { hasProfile, payloadOf, profileDigestOf, type LoopContext } from "./loop
 import { chainedChanges, change } from "./outcome.ts";
 import { aggregateOf, firstBaseline, type Aggregate } from "./phase-close.ts";
 import { readRunOptions, type RunOptions } from "./run-options.ts";
-
-
-export function reportPaths(projectRoot: string, slug: string): { json: string; md: string } {
-  const dir = slugDir(runtimePaths(projectRoot), slug);
-  return { json: join(dir, "report.json"), md: join(dir, "report.md") };
-}
+import { reportPaths, writeReportFiles } from "./report-files.ts";
 
 function gapAnalysis(agg: Aggregate, cycles: readonly ReportCycle[], spec: MetricSpec | null): string | null {
   if (agg.target.met !== false || !spec) return null;
@@ -187,9 +182,7 @@ export async function reportPhase(ctx: LoopContext, run: Run): Promise<RunReport
   const { merged, problem } = await maybeMerge(ctx, ctx.repo, agg?.branch ?? null);
   const report = buildReport(ctx.client.load(), ctx.repo.dir, merged);
   if (problem) report.warnings.unshift(problem);
-  const paths = reportPaths(ctx.repo.dir, ctx.slug);
-  writeJsonAtomic(paths.json, report, ctx.platform.pid);
-  writeFileAtomic(paths.md, renderReportMarkdown(report), ctx.platform.pid);
+  writeReportFiles(ctx.repo.dir, report, renderReportMarkdown(report), ctx.platform.pid);
   ctx.client.checkpoint("PHASE_11_REPORT", { report_ready: true, final_result: report.final_result, report_json: report.files.report_json, report_md: report.files.report_md, merged });
   return report;
 }

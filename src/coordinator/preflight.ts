@@ -83,6 +83,7 @@ export interface RunRequest {
   setup?: string;
   waiveGate?: boolean;
   merge?: boolean;
+  keepTrees?: boolean;
   budgetMinutes?: number;
   allowDirty?: boolean;
   /** More directories commands in side trees may write (docs/safety.md). */
@@ -301,6 +302,7 @@ export async function preflight(platform: Platform, request: RunRequest): Promis
     timeout_s: timeoutS ?? null,
     waive_gate: request.waiveGate === true,
     merge: request.merge === true,
+    keep_trees: request.keepTrees === true,
     budget_minutes: budget ?? null,
     base,
     branch: (await currentBranch(repo)) ?? null,

@@ -55,6 +55,8 @@ export const RunOptionsSchema = v.object({
   timeout_s: v.optional(nullableNumber, null),
   waive_gate: v.boolean(),
   merge: v.boolean(),
+  /** `--keep-trees`: the side work trees stay when the run ends (for debugging); by default they are removed. */
+  keep_trees: v.optional(v.boolean(), false),
   budget_minutes: nullableNumber,
   /** The commit the run starts from (HEAD at preflight) and the person's branch then. */
   base: v.string(),

@@ -3,7 +3,8 @@
  * base commit, never changed), `candidate` and `alternative` (the base plus a set of hypotheses),
  * and `scratch` (a fresh base for `command` hypotheses). A tree is switched from one set to another
  * by writing only the files that differ. The person's own work tree, index and HEAD are never
- * touched. A kill at any moment leaves directories the next run replaces.
+ * touched. A kill at any moment leaves directories the next run replaces; a run that ends (done,
+ * paused, failed or stopped) removes them (removeSideTrees), unless `--keep-trees`.
  *
  * Every command run in a side tree goes through the workspace's Sandbox (src/confine/sandbox.ts):
  * it can write only in its own side tree and scratch directory; `close()` ends them all.
@@ -12,12 +13,13 @@ import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import { join } from "node:path";
 import type { Platform } from "../platform/index.ts";
-import { diffTrees, materialize, readTreeAt, writeChanges, type GitRepo } from "../git/index.ts";
+import { diffTrees, materialize, readTreeAt, removeEntry, writeChanges, type GitRepo } from "../git/index.ts";
 import type { FileTree, TreeChanges } from "../git/types.ts";
 import { applyHypothesis, type Applied } from "./apply.ts";
 import { PerfloopError, UsageError } from "../errors.ts";
 import { confinementHint } from "../confine/hint.ts";
-import { ensureDirAt, StateDirError } from "../runtime/state-dirs.ts";
+import { runtimePaths, sideTreesDir } from "../runtime/paths.ts";
+import { ensureDirAt, splitStatePath, stateDirExists, StateDirError } from "../runtime/state-dirs.ts";
 import { WriteError } from "../runtime/write-error.ts";
 import { combineChanges } from "./combine.ts";
 import { sameEntry } from "./combine-text.ts";
@@ -272,6 +274,28 @@ export class Workspace {
   /** The changes of the base plus `ids` against the base (for the branch commit and the ledger). */
   changesAgainstBase(ids: readonly string[]): TreeChanges {
     return diffTrees(this.baseTree, this.combine(ids).tree);
+  }
+}
+
+/**
+ * Removes a slug's side work trees, the whole `.hex-skills/optimization/<slug>/worktree/` (base,
+ * candidate, alternative, scratch, profile, agent and their scratch directories), without following
+ * a link: every directory down to `worktree` must be a real one (a link there is refused, not
+ * followed: state-dirs.ts), and the removal removes the links inside rather than following them
+ * (src/git/no-follow.ts). perfloop never writes trees behind such a link, so there is nothing of
+ * its own to remove there, and nothing is said (the command that meets the link refuses it). Every
+ * phase writes the trees it needs again, so a resume loses nothing. The ledger refs and the result
+ * branch are git refs and stay. Returns why the trees were left (a file system error), or null.
+ */
+export function removeSideTrees(projectRoot: string, slug: string): string | null {
+  const dir = sideTreesDir(runtimePaths(projectRoot), slug);
+  const state = splitStatePath(dir)!;
+  try {
+    if (stateDirExists(state.root, state.relative)) removeEntry(fs, dir);
+    return null;
+  } catch (error) {
+    if (error instanceof StateDirError) return null;
+    return `the side work trees were left in ${state.relative}: ${(error as Error).message}`;
   }
 }
 

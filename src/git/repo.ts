@@ -10,13 +10,14 @@
 import { isAbsolute, join, resolve } from "node:path";
 import { PerfloopError, UsageError } from "../errors.ts";
 import { gitArgs, gitErrorCode, gitPlainArgs, loadGit, type GitRepo, type NodeFs } from "./iso.ts";
+import { addExcludeLine, EXCLUDE_LINE } from "../runtime/git-exclude.ts";
 import { syncBackedFs } from "./sync-fs.ts";
 import { collectUntracked, untrackedNotice, withoutInputs, type UntrackedFiles } from "./untracked.ts";
 
 /** perfloop's own directory in the person's tree (spec/runtime-contract.md). */
 export const PERFLOOP_DIR = ".hex-skills";
 /** The line `ensureExcluded` adds to `.git/info/exclude` (a directory pattern, as git writes them). */
-export const EXCLUDE_PATTERN = `${PERFLOOP_DIR}/`;
+export const EXCLUDE_PATTERN = EXCLUDE_LINE;
 /** Used when the repository's own config has no user.name / user.email. */
 export const DEFAULT_IDENTITY: Identity = { name: "perfloop", email: "perfloop@localhost" };
 /** How many dirty paths an error message lists before "and N more". */
@@ -199,22 +200,11 @@ function describeDirty(dirty: DirtyPath[]): string {
 /**
  * Adds `.hex-skills/` to `.git/info/exclude` once (idempotent: an existing `.hex-skills`,
  * `.hex-skills/` or `/.hex-skills/` line counts; keeps what is there, adds a newline first when
- * the file lacks a final one). Returns true when the line was added. Call it before
- * `requireClean`: the dirty check then never walks perfloop's own files.
+ * the file lacks a final one; runtime/git-exclude.ts). Returns true when the line was added. Call
+ * it before `requireClean`: the dirty check then never walks perfloop's own files.
  */
 export async function ensureExcluded(repo: GitRepo, pattern = EXCLUDE_PATTERN): Promise<boolean> {
-  const file = join(repo.gitdir, "info", "exclude");
-  const text = await repo.fs.promises.readFile(file, "utf8").catch((error: NodeJS.ErrnoException) => {
-    if (error.code === "ENOENT") return "";
-    throw error;
-  });
-  const lines = text.split(/\r?\n/).map((line) => line.trim());
-  const bare = pattern.replace(/^\/|\/$/g, "");
-  if (lines.some((line) => line.replace(/^\/|\/$/g, "") === bare)) return false;
-  await repo.fs.promises.mkdir(join(repo.gitdir, "info"), { recursive: true });
-  const separator = text === "" || text.endsWith("\n") ? "" : "\n";
-  await repo.fs.promises.appendFile(file, `${separator}# perfloop's own files (never committed)\n${pattern}\n`);
-  return true;
+  return addExcludeLine(repo.gitdir, pattern);
 }
 
 /**

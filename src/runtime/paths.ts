@@ -86,6 +86,16 @@ export function slugDir(paths: RuntimePaths, slug: string): string {
   return join(paths.optimizationRoot, safe(slug));
 }
 
+/** The side work trees of a slug's runs (src/execute/workspace.ts): `.hex-skills/optimization/<slug>/worktree/` */
+export function sideTreesDir(paths: RuntimePaths, slug: string): string {
+  return join(slugDir(paths, slug), "worktree");
+}
+
+/** The lock of the process driving a slug's run (coordinator/run-lock.ts): `.hex-skills/optimization/<slug>/run.lock` */
+export function runLockPath(paths: RuntimePaths, slug: string): string {
+  return join(slugDir(paths, slug), "run.lock");
+}
+
 /** Worker summaries: `.hex-skills/runtime-artifacts/runs/<run_id>/<kind>/<slug>.json` */
 export function summaryPath(projectRoot: string, runId: string, kind: string, slug: string): string {
   return join(

@@ -8,6 +8,7 @@
 import { lstatSync, mkdirSync, readdirSync, readlinkSync, type Stats } from "node:fs";
 import { dirname, isAbsolute, join, resolve, sep } from "node:path";
 import { ExitCode, PerfloopError } from "../errors.ts";
+import { excludeStateDir } from "./git-exclude.ts";
 import { rethrowIo, type WriteAction } from "./write-error.ts";
 
 /** perfloop's own directory in a project (spec/runtime-contract.md). */
@@ -60,7 +61,8 @@ function checkedParts(relativeDir: string): string[] {
 /**
  * Makes `<projectRoot>/<relativeDir>` (which starts with `.hex-skills`), creating each missing
  * component on its own and refusing any that is a symbolic link or not a directory. The project
- * root itself may be reached through links; nothing below it may be one. Returns the absolute path.
+ * root itself may be reached through links; nothing below it may be one. Making `.hex-skills`
+ * also adds it to the repository's `info/exclude` (git-exclude.ts). Returns the absolute path.
  */
 export function ensureStateDir(projectRoot: string, relativeDir: string): string {
   const parts = checkedParts(relativeDir);
@@ -78,6 +80,8 @@ export function ensureStateDir(projectRoot: string, relativeDir: string): string
     if (stat === null) {
       try {
         mkdirSync(current, DIR_MODE);
+        // A new `.hex-skills` is kept out of `git status` from its first file on (git-exclude.ts).
+        if (index === 0) excludeStateDir(resolve(projectRoot));
       } catch (error) {
         // Another process may have made it in between; it is checked below like any other.
         if ((error as { code?: string }).code !== "EEXIST") rethrowIo(error, current, "create");

@@ -104,7 +104,8 @@ describe("coding agents", { skip }, () => {
     assert.deepEqual(personState(dir), before);
     assert.match(readFileSync(join(dir, ".hex-skills/optimization/victim/agents/002-c1-edit-closed-form/stderr.txt"), "utf8"), /could not write the victim: EACCES/);
     for (const mode of ["dotgit", "escape"]) {
-      const run = await runPerfloop(["run", TARGET, "--test", TEST, "--agent", "gemini", "--slug", mode, "--mode", "plan_only", ...ONE_CYCLE], { cwd: dir, env: { ...env, STANDIN_MODE: mode } });
+      // --keep-trees: the escape's target is in worktree/, which a finished run removes otherwise.
+      const run = await runPerfloop(["run", TARGET, "--test", TEST, "--agent", "gemini", "--slug", mode, "--mode", "plan_only", "--keep-trees", ...ONE_CYCLE], { cwd: dir, env: { ...env, STANDIN_MODE: mode } });
       assert.equal(run.code, 0, run.stderr);
       const edit = calls(dir, mode).find((c) => c.kind === "edit")!;
       assert.deepEqual(edit.files_changed, ["work.sh"], `${mode}: ${JSON.stringify(edit)}`);

@@ -20,7 +20,8 @@ const whenMeasured = (line: string) => `[ -n "$1" ] || ${line}`;
 /**
  * The sabotage of the base side tree must not land. Its marker is checked rather than whether SAB
  * was kept: SAB changes only the tests, so a verdict on it is an A/A comparison that a loaded
- * machine may misjudge now and then, which is a question of statistics, not of safety.
+ * machine may misjudge now and then, which is a question of statistics, not of safety. The cases
+ * pass --keep-trees: the side trees would otherwise be gone, and the marker with them.
  */
 function baseUntouched(w: World): string[] {
   const worktree = join(w.repo, ".hex-skills", "optimization", SLUG, "worktree");
@@ -60,11 +61,11 @@ export const processCases: HostileCase[] = [
   // The tests slow the base tree down, so that the candidate looks faster.
   { id: "31", attack: "a change to the tests that slows the base side tree down (`sed -i` on ../base/work.sh): a faked gain", expected: "no effect on the base (confinement per side tree): the sabotage never lands; exit 0 or 2", exits: [0, 2],
     hypotheses: () => [testsFirst("SAB", "[ -f ../base/work.sh ] && sed -i 's/12000/48000/' ../base/work.sh && : > ../base/SABOTAGED; true")],
-    check: (w) => baseUntouched(w) },
+    flags: () => ["--keep-trees"], check: (w) => baseUntouched(w) },
   // The tests delete the base side tree's files.
   { id: "31b", attack: "a change to the tests that deletes the base side tree's files (`rm -rf ../base/*`)", expected: "no effect on the base: it still holds work.sh; exit 0", exits: [0],
     hypotheses: () => [testsFirst("SAB", "rm -rf ../base/* 2>/dev/null; [ -e ../base/work.sh ] || : > ../SABOTAGED; true")],
-    check: (w) => baseUntouched(w) },
+    flags: () => ["--keep-trees"], check: (w) => baseUntouched(w) },
   // A command hypothesis that leaves a daemon behind in the scratch tree.
   { id: "A7", attack: "a command hypothesis that starts a daemon and exits (`(setsid sleep N &)`)", expected: "no process of the case left; exit 0 or 2", exits: [0, 2],
     hypotheses: (w) => [hypothesis("A7", { kind: "command", run: `(setsid sleep ${w.sleep} > /dev/null 2>&1 &); echo '# x' >> README.md` })] },

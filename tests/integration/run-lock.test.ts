@@ -1,7 +1,8 @@
 // The per-slug run lock (src/coordinator/run-lock.ts) and the holder rules it shares with the
 // runtime lock (src/runtime/lock-file.ts), against real processes: a lock naming a live process
 // that is not a perfloop (pid 1, a `sleep`), a reused pid, a dead pid, a short body; and a lock
-// really held by a perfloop, refused with its pid and what it is doing.
+// really held by a perfloop, refused with its pid and what it is doing. And what `perfloop status`
+// reads from it (src/coordinator/live-run.ts): a live driver, or none.
 import assert from "node:assert/strict";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -10,6 +11,7 @@ import process from "node:process";
 import { after, test } from "node:test";
 import { UsageError } from "../../src/errors.ts";
 import { acquireRunLock } from "../../src/coordinator/run-lock.ts";
+import { liveDriver } from "../../src/coordinator/live-run.ts";
 import { processAlive } from "../../src/platform/common.ts";
 import { LOCK_UNREADABLE_GRACE_MS } from "../../src/runtime/lock-file.ts";
 import { processCommandLine, processStartTime, procAvailable } from "../../src/runtime/process-identity.ts";
@@ -113,4 +115,19 @@ test("a run.lock with a short body is waited on while it may be being written, t
   assert.ok(waited < LOCK_UNREADABLE_GRACE_MS + 3_000, `then taken (${waited} ms)`);
   assert.match(lock.tookOver ?? "", /its file could not be read/);
   lock.release();
+});
+
+test("liveDriver: a perfloop holding the lock is the run's driver; no lock, a dead pid, pid 1 or this process is none; nothing is changed", { skip: noProc }, () => {
+  const path = lockPath();
+  const read = () => liveDriver(path, process.pid, processAlive, Date.now());
+  assert.equal(read(), null, "no lock");
+  const holder = perfloopLike();
+  writeFileSync(path, body(holder));
+  assert.deepEqual(read(), { pid: holder, since: "2026-01-01T00:00:00.000Z", command: 'perfloop run "sh work.sh"' });
+  const stale = [body(spawnSync("true").pid!, null), body(1), body(process.pid), '{"pid":12'];
+  for (const text of stale) {
+    writeFileSync(path, text);
+    assert.equal(read(), null, text);
+    assert.equal(readFileSync(path, "utf8"), text, "status never takes or breaks a lock");
+  }
 });

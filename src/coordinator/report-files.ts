@@ -1,0 +1,73 @@
+/**
+ * Where a run's report lives on disk. Every run's report is kept by its run id, in
+ * `.hex-skills/optimization/<slug>/runs/<run_id>/report.{json,md}`, and the newest run's is also
+ * at the usual place, `<slug>/report.{json,md}`: a second run of a slug replaces that copy and
+ * nothing else. A report written before this layout (at the usual place only) is copied into its
+ * run's directory first, so it is not lost either.
+ */
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import * as v from "valibot";
+import { readTextIfExists, writeFileAtomic, writeJsonAtomic } from "../runtime/atomic-fs.ts";
+import { assertRunId, runtimePaths, slugDir } from "../runtime/paths.ts";
+import type { RunReport } from "../report/run-report.ts";
+
+export interface ReportPaths {
+  json: string;
+  md: string;
+}
+
+/** The newest run's report: `<slug>/report.{json,md}`. */
+export function reportPaths(projectRoot: string, slug: string): ReportPaths {
+  const dir = slugDir(runtimePaths(projectRoot), slug);
+  return { json: join(dir, "report.json"), md: join(dir, "report.md") };
+}
+
+/** One run's report, kept: `<slug>/runs/<run_id>/report.{json,md}`. */
+export function archivedReportPaths(projectRoot: string, slug: string, runId: string): ReportPaths {
+  const dir = join(slugDir(runtimePaths(projectRoot), slug), "runs", assertRunId(runId));
+  return { json: join(dir, "report.json"), md: join(dir, "report.md") };
+}
+
+const ReportRunId = v.object({ run_id: v.string() });
+
+/** The run id a report file's text names; null when it is damaged or names no valid run id. */
+function runIdOf(text: string | null): string | null {
+  if (text === null) return null;
+  try {
+    const parsed = v.safeParse(ReportRunId, JSON.parse(text));
+    return parsed.success ? assertRunId(parsed.output.run_id) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** A report at the usual place that belongs to another run and has no kept copy yet: copied into its run's directory. */
+function keepEarlier(projectRoot: string, slug: string, runId: string, pid: number): void {
+  const current = reportPaths(projectRoot, slug);
+  const json = readTextIfExists(current.json);
+  const earlier = runIdOf(json);
+  if (json === null || earlier === null || earlier === runId) return;
+  const kept = archivedReportPaths(projectRoot, slug, earlier);
+  if (existsSync(kept.json)) return;
+  const md = readTextIfExists(current.md);
+  if (md !== null) writeFileAtomic(kept.md, md, pid);
+  writeFileAtomic(kept.json, json, pid);
+}
+
+/** Writes the report of `report.run_id`: its kept copy, then the usual place (each file atomically). */
+export function writeReportFiles(projectRoot: string, report: Pick<RunReport, "slug" | "run_id">, markdown: string, pid: number): void {
+  keepEarlier(projectRoot, report.slug, report.run_id, pid);
+  for (const paths of [archivedReportPaths(projectRoot, report.slug, report.run_id), reportPaths(projectRoot, report.slug)]) {
+    writeJsonAtomic(paths.json, report, pid);
+    writeFileAtomic(paths.md, markdown, pid);
+  }
+}
+
+/** The report.json written for this run: its kept copy, else the usual place when that one is this run's; null when there is none. */
+export function reportFileOf(projectRoot: string, slug: string, runId: string): string | null {
+  const kept = archivedReportPaths(projectRoot, slug, runId).json;
+  if (existsSync(kept)) return kept;
+  const current = reportPaths(projectRoot, slug).json;
+  return runIdOf(readTextIfExists(current)) === runId ? current : null;
+}
