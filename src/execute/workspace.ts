@@ -23,6 +23,7 @@ import { ensureDirAt, splitStatePath, stateDirExists, StateDirError } from "../r
 import { WriteError } from "../runtime/write-error.ts";
 import { combineChanges } from "./combine.ts";
 import { sameEntry } from "./combine-text.ts";
+import { FAILURE_MARKS, tailWithFailures } from "./test-output/failure-lines.ts";
 import { Sandbox } from "../confine/sandbox.ts";
 import type { Hypothesis } from "../research/hypotheses-schema.ts";
 
@@ -54,7 +55,7 @@ export interface WorkspaceOptions {
 export interface RunResult {
   /** null when it was killed (a timeout) or could not start. */
   exitCode: number | null;
-  /** The last lines of its output (or why it could not start). */
+  /** The last lines of its output, after the kept lines that name a failing test (or why it could not start). */
   tail: string;
   timedOut: boolean;
   wallMs: number;
@@ -142,11 +143,13 @@ export class Workspace {
     return join(this.root, side);
   }
 
-  /** Runs a shell command in a side tree with a timeout; the exit code and the end of its output. */
+  /**
+   * Runs a shell command in a side tree with a timeout; the exit code and the end of its output,
+   * after the lines further up that name a failing test (src/execute/test-output/failure-lines.ts).
+   */
   async run(command: string, cwd: string, env: Record<string, string>, timeoutMs = COMMAND_TIMEOUT_MS): Promise<RunResult> {
-    const result = await this.sandbox.platform.spawn({ shell: command, cwd, env: this.childEnv(env), timeoutMs, maxOutputBytes: OUTPUT_LIMIT });
-    const text = `${result.stdout}\n${result.stderr}`.trim().split("\n").slice(-TAIL_LINES).join("\n");
-    return { exitCode: result.spawnError ? null : result.exitCode, tail: result.spawnError ?? text, timedOut: result.timedOut, wallMs: result.wallMs, leftoverProcesses: result.leftoverProcesses };
+    const result = await this.sandbox.platform.spawn({ shell: command, cwd, env: this.childEnv(env), timeoutMs, maxOutputBytes: OUTPUT_LIMIT, keepLines: FAILURE_MARKS });
+    return { exitCode: result.spawnError ? null : result.exitCode, tail: result.spawnError ?? tailWithFailures(result, TAIL_LINES), timedOut: result.timedOut, wallMs: result.wallMs, leftoverProcesses: result.leftoverProcesses };
   }
 
   /** Applies each hypothesis to the base on its own; the ones that cannot apply are reported, not thrown. */

@@ -10,6 +10,7 @@ import { statSync } from "node:fs";
 import process from "node:process";
 import { endGroup } from "./leftovers.ts";
 import { reserveGroupSlot, signalGroup } from "./live-children.ts";
+import { MarkedLines } from "./marked-lines.ts";
 import { LineSplitter, TailCapture } from "./output-capture.ts";
 import type { OutputStreamName, SpawnRequest, SpawnResult } from "./spawn-types.ts";
 
@@ -132,11 +133,13 @@ export async function runChild(request: SpawnRequest, launch: Launcher): Promise
   }, request.timeoutMs);
 
   let callbackError: { error: unknown } | undefined;
+  const marked = request.keepLines ? new MarkedLines(request.keepLines) : null;
   const lineSink = (stream: OutputStreamName) => {
     const onLine = request.onOutputLine;
-    if (!onLine) return undefined;
+    if (!onLine && !marked) return undefined;
     return new LineSplitter((line) => {
-      if (callbackError) return;
+      marked?.push(stream, line);
+      if (callbackError || !onLine) return;
       try {
         onLine(stream, line);
       } catch (error) {
@@ -172,6 +175,7 @@ export async function runChild(request: SpawnRequest, launch: Launcher): Promise
       stderrTruncated: stderr.capture.truncated,
       spawnError: null,
       leftoverProcesses,
+      ...(marked ? { keptLines: marked.result() } : {}),
     };
   } finally {
     clearTimeout(timeoutTimer);

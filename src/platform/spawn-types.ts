@@ -30,7 +30,8 @@ export type SpawnRequest = SpawnCommand & {
   /**
    * Bytes kept per stream. On overflow the LAST `maxOutputBytes` are kept (the end of a log holds
    * the error and the summary) and `stdoutTruncated`/`stderrTruncated` is set; the head is not kept
-   * (`onOutputLine` sees every line when the whole stream matters).
+   * (`onOutputLine` sees every line when the whole stream matters, `keepLines` keeps the lines
+   * that matter from anywhere in it).
    */
   readonly maxOutputBytes: number;
   /** Text written to the child's stdin, which is then closed. Without it stdin is /dev/null. */
@@ -42,7 +43,44 @@ export type SpawnRequest = SpawnCommand & {
    * called again and `spawn` rejects with that error once the child has ended.
    */
   readonly onOutputLine?: (stream: OutputStreamName, line: string) => void;
+  /**
+   * Lines to keep from anywhere in the output besides the tail, for a message about a failure
+   * named far above a long summary (marked-lines.ts). The result's `keptLines` holds them.
+   */
+  readonly keepLines?: LineMarks;
 };
+
+/** Which lines `MarkedLines` keeps (marked-lines.ts): regular expressions as source text, so they can go to a spawner. */
+export interface LineMarks {
+  /**
+   * A line matching a mark is kept with the `before` lines before it, the `after` lines after it
+   * and the latest `scope` line of each smaller indentation, all charged to that mark's
+   * `maxLines`. An earlier mark is stronger: a logged error (a later mark) cannot use up the room
+   * of a failure (an earlier one).
+   */
+  readonly marks: readonly { readonly pattern: string; readonly maxLines: number }[];
+  /** A line that opens a scope (a suite of tests); none when absent. */
+  readonly scope?: string;
+  readonly before: number;
+  readonly after: number;
+}
+
+export interface KeptLine {
+  /** Its place among the lines of both streams, in the order they were read. */
+  readonly seq: number;
+  readonly stream: OutputStreamName;
+  /** Its place in its stream, from 0. */
+  readonly index: number;
+  /** The line, cut to KEPT_LINE_CHARS (marked-lines.ts). */
+  readonly text: string;
+}
+
+export interface KeptLines {
+  /** In the order they were read. */
+  readonly lines: KeptLine[];
+  /** Index of each stream's last line that is not blank (-1: none): where its captured tail ends. */
+  readonly lastText: { readonly stdout: number; readonly stderr: number };
+}
 
 export interface SpawnResult {
   /** Exit status, or `null` when the child was ended by a signal or never started. */
@@ -84,4 +122,6 @@ export interface SpawnResult {
    * which were then ended; `null` when they could not be counted. See leftovers.ts.
    */
   readonly leftoverProcesses: number | null;
+  /** The lines `keepLines` asked for; absent when it did not ask. */
+  readonly keptLines?: KeptLines;
 }

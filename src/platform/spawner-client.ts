@@ -175,5 +175,6 @@ function toWire(request: SpawnRequest): WireRequest {
     maxOutputBytes: request.maxOutputBytes,
     ...(request.stdin !== undefined ? { stdin: request.stdin } : {}),
     lines: request.onOutputLine !== undefined,
+    ...(request.keepLines ? { keepLines: { ...request.keepLines, marks: [...request.keepLines.marks] } } : {}),
   };
 }

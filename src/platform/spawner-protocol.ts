@@ -43,6 +43,15 @@ const WireRequestSchema = v.object({
   stdin: v.optional(v.string()),
   /** Send every output line as it arrives (SpawnRequest.onOutputLine). */
   lines: v.boolean(),
+  /** SpawnRequest.keepLines: kept in the spawner, returned with the result. */
+  keepLines: v.optional(
+    v.object({
+      marks: v.array(v.object({ pattern: v.string(), maxLines: v.number() })),
+      scope: v.optional(v.string()),
+      before: v.number(),
+      after: v.number(),
+    }),
+  ),
 });
 export type WireRequest = v.InferOutput<typeof WireRequestSchema>;
 
@@ -54,6 +63,7 @@ export const ToSpawnerSchema = v.union([
 export type ToSpawner = v.InferOutput<typeof ToSpawnerSchema>;
 
 const NullableNumber = v.nullable(v.number());
+const Stream = v.picklist(["stdout", "stderr"]);
 const ResultSchema = v.object({
   exitCode: NullableNumber,
   signal: v.nullable(v.string()),
@@ -70,11 +80,17 @@ const ResultSchema = v.object({
   stderrTruncated: v.boolean(),
   spawnError: v.nullable(v.string()),
   leftoverProcesses: NullableNumber,
+  keptLines: v.optional(
+    v.object({
+      lines: v.array(v.object({ seq: v.number(), stream: Stream, index: v.number(), text: v.string() })),
+      lastText: v.object({ stdout: v.number(), stderr: v.number() }),
+    }),
+  ),
 });
 
 export const FromSpawnerSchema = v.union([
   ReadySchema,
-  v.object({ id: v.number(), line: v.object({ stream: v.picklist(["stdout", "stderr"]), text: v.string() }) }),
+  v.object({ id: v.number(), line: v.object({ stream: Stream, text: v.string() }) }),
   v.object({ id: v.number(), result: ResultSchema }),
   v.object({ id: v.number(), error: v.string() }),
 ]);

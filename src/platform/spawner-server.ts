@@ -117,6 +117,7 @@ function toSpawnRequest(wire: WireRequest, onLine: (stream: "stdout" | "stderr",
     maxOutputBytes: wire.maxOutputBytes,
     ...(wire.stdin !== undefined ? { stdin: wire.stdin } : {}),
     ...(wire.lines ? { onOutputLine: onLine } : {}),
+    ...(wire.keepLines ? { keepLines: wire.keepLines } : {}),
   };
   return wire.shell !== undefined ? { ...common, shell: wire.shell } : { ...common, argv: wire.argv ?? [] };
 }

@@ -7,7 +7,7 @@ import type { Confinement } from "./landlock.ts";
 import type { SpawnerConfig } from "./spawner-protocol.ts";
 import type { SpawnRequest, SpawnResult } from "./spawn-types.ts";
 
-export type { OutputStreamName, SpawnCommand, SpawnRequest, SpawnResult } from "./spawn-types.ts";
+export type { KeptLines, LineMarks, OutputStreamName, SpawnCommand, SpawnRequest, SpawnResult } from "./spawn-types.ts";
 export type { Spawner } from "./spawner-client.ts";
 export type { SpawnerConfig } from "./spawner-protocol.ts";
 export type { Confinement } from "./landlock.ts";
