@@ -144,7 +144,7 @@ export async function executePhase(ctx: LoopContext, run: Run): Promise<void> {
       timeoutMs: ctx.options.timeout_s ? ctx.options.timeout_s * 1000 : undefined,
       untracked: readUntracked((payloadOf(run, "PHASE_0_PREFLIGHT")?.checks as Record<string, unknown> | undefined)?.untracked),
     },
-    (event) => ctx.say(`execute ${event.stage}: ${event.message}`),
+    (event) => ctx.say(`execute ${event.stage}: ${event.message}`, event.important),
     ctx.signal,
   );
   const result = {

@@ -151,6 +151,7 @@ export async function strikeAndBisect(input: StrikeInput): Promise<StrikeOutcome
         removed.push({ id, reason: `contested (${group.name}): overlaps the strike's changes` });
         continue;
       }
+      say("contested", `trying ${id} on top of ${strike.join(", ") || "the base"}`);
       const gate = await rounds.gate(ids);
       if (!gate.ok) {
         notes.push(`${id}: ${gate.reason}`);
