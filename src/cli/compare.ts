@@ -22,6 +22,10 @@ export function registerCompare(cli: CAC, platform: Platform): void {
       const warmup = numberFlag(platform.args, NUMBER_FLAGS.warmup);
       const { runCompare } = await import("../profile/compare.ts");
       const { renderCompare } = await import("../report/compare-text.ts");
+      const { comparisonProgress } = await import("../profile/ab-progress.ts");
+      // Each clocks its own rounds, from its first measured run.
+      const calibration = comparisonProgress("calibrating: A against itself", () => platform.now());
+      const comparison = comparisonProgress("comparing: B against A, interleaved", () => platform.now());
       const report = await longTask(platform, ctx, "compare", "comparing", (progress, signal) =>
         runCompare(
           platform,
@@ -35,13 +39,10 @@ export function registerCompare(cli: CAC, platform: Platform): void {
             calibrate: options.calibrate !== false,
           },
           (event) => {
-            if (event.stage === "calibrate-start") progress.update("calibrating: A against itself");
-            else if (event.stage === "compare-start") progress.update("comparing A and B, interleaved");
-            else if ("progress" in event) {
-              const p = event.progress;
-              const what = event.stage === "calibrate" ? "calibration" : "compare";
-              progress.update(`${what} ${p.phase === "warmup" ? "warm-up" : "round"} ${p.round} of ${p.of}: ${p.arm.toUpperCase()} ${p.last_ms.toFixed(1)} ms`);
-            }
+            if (event.stage === "calibrate-start") progress.update("calibrating: A against itself", true);
+            else if (event.stage === "compare-start") progress.update("comparing: B against A, interleaved", true);
+            else if (event.stage === "calibrate") progress.update(calibration(event.progress));
+            else if (event.stage === "compare") progress.update(comparison(event.progress));
           },
           signal,
         ),

@@ -57,10 +57,10 @@ export function registerDemo(cli: CAC, platform: Platform, setExit: (code: numbe
       await git.setConfig({ fs, dir, path: "user.email", value: author.email });
       ctx.output.note(`perfloop demo: an example project in ${dir} (a git repository with one commit)`);
       const runner = jsRunner(platform);
-      const { preflight } = await import("../coordinator/preflight.ts");
-      const { startAndDrive } = await import("./start-run.ts");
+      const { withFrame } = await import("./long-task.ts");
+      const { preflightInFrame, startAndDrive } = await import("./start-run.ts");
       const { reportPaths } = await import("../coordinator/report-files.ts");
-      const checked = await preflight(counting.platform, {
+      const request = {
         target: `${runner} bench.js`,
         start: dir,
         slug: "demo",
@@ -68,8 +68,8 @@ export function registerDemo(cli: CAC, platform: Platform, setExit: (code: numbe
         hypotheses: join(dir, "hypotheses.json"),
         targetMetric: "-25%",
         maxCycles: 2,
-      });
-      const result = await startAndDrive(counting, { ...ctx, projectRoot: dir }, checked);
+      };
+      const result = await withFrame(platform, ctx, async (frame) => startAndDrive(frame, counting, { ...ctx, projectRoot: dir }, await preflightInFrame(frame, counting.platform, request)));
       if (!ctx.json) {
         ctx.output.line();
         ctx.output.line(`The demo project is at ${dir}; your own repositories were not touched.`);

@@ -81,7 +81,7 @@ export function registerExecute(cli: CAC, platform: Platform): void {
             allowWrite: rawOptions(args, "allow-write"),
             timeoutMs: timeoutS === undefined ? undefined : timeoutS * 1000,
           },
-          (event) => progress.update(`${event.stage}: ${event.message}`),
+          (event) => progress.update(`${event.stage}: ${event.message}`, event.important),
           signal,
         ),
       ).finally(tidy);

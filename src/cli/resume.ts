@@ -86,9 +86,12 @@ export function registerResume(cli: CAC, platform: Platform, setExit: (code: num
       const time = runOptions.target_spec.kind === "endpoint" ? "latency_p50_ms" : "wall_time_ms";
       const userTarget = parse ? storedMetric(parse.target_metric) : runOptions.target_text ? parseMetric(runOptions.target_text, { flag: "--target", defaultTimeMetric: time }) : null;
       const observed = parse ? storedMetric(parse.observed_metric) : runOptions.observed_text ? parseMetric(runOptions.observed_text, { flag: "--observed", defaultTimeMetric: time, allowRelative: false }) : null;
-      const result = await driveInFrame(platform, ctx, { repo, slug: run.state.identifier, runId: run.runId, options: runOptions, userTarget, observed, decide: decide?.trim(), keepTrees: options.keepTrees === true }, (lines) => {
-        for (const line of lines) ctx.output.line(line);
-      });
+      const { withFrame } = await import("./long-task.ts");
+      const result = await withFrame(platform, ctx, (frame) =>
+        driveInFrame(frame, platform, ctx, { repo, slug: run.state.identifier, runId: run.runId, options: runOptions, userTarget, observed, decide: decide?.trim(), keepTrees: options.keepTrees === true }, (lines) => {
+          for (const line of lines) ctx.output.line(line);
+        }),
+      );
       setExit(result.code);
     });
 }

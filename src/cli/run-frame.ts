@@ -1,10 +1,10 @@
 /**
  * The frame `perfloop run`, `resume` and `demo` drive a run in: the slug's run lock, progress
- * (a spinner on a terminal, plain lines with CI or without a terminal, nothing with --json),
- * Ctrl-C turned into a stop at the next safe point, the person's questions (clack on a terminal,
- * never otherwise), and the end: the summary or the JSON, exit 0 done, 3 paused. However the drive
- * ends, the side work trees go (they are written again by whatever phase runs next), unless
- * `--keep-trees`.
+ * (a spinner on a terminal, plain lines with CI or without a terminal, nothing with --json) and
+ * Ctrl-C turned into a stop at the next safe point (both from long-task.ts's frame), the person's
+ * questions (clack on a terminal, never otherwise), and the end: the summary or the JSON, exit 0
+ * done, 3 paused, 130 stopped with the resume command. However the drive ends, the side work trees
+ * go (they are written again by whatever phase runs next), unless `--keep-trees`.
  */
 import { CancelledError, ExitCode, PerfloopError } from "../errors.ts";
 import type { GitRepo } from "../git/index.ts";
@@ -19,8 +19,8 @@ import { countChildren, type CountingPlatform, type Timing } from "../coordinato
 import { removeSideTrees } from "../execute/workspace.ts";
 import { runLockPath, runtimePaths } from "../runtime/paths.ts";
 import { ioErrorOf } from "../runtime/write-error.ts";
-import { createProgress, progressMode } from "../ui/progress.ts";
 import type { CommandContext } from "./context.ts";
+import type { TaskFrame } from "./long-task.ts";
 
 export interface FrameInput {
   repo: GitRepo;
@@ -45,23 +45,24 @@ function describePending(slug: string, pending: { question: string; choices: str
 }
 
 /**
- * `counting`: the command's own child-time accounting, when it started before the frame (the
- * preflight's tests and probe count too); a new one otherwise.
+ * Drives the run in `frame` (its progress and its Ctrl-C signal, long-task.ts). `counting`: the
+ * command's own child-time accounting, when it started before the frame (the preflight's tests and
+ * probe count too); a new one otherwise.
  */
-export async function driveInFrame(platform: Platform, ctx: CommandContext, input: FrameInput, print: (lines: string[]) => void, counting: CountingPlatform = countChildren(platform)): Promise<FrameResult> {
+export async function driveInFrame(frame: TaskFrame, platform: Platform, ctx: CommandContext, input: FrameInput, print: (lines: string[]) => void, counting: CountingPlatform = countChildren(platform)): Promise<FrameResult> {
   const { drive } = await import("../coordinator/loop.ts");
   const { renderRunSummary } = await import("../report/run-text.ts");
   const lock = acquireRunLock(runLockPath(runtimePaths(input.repo.dir), input.slug), platform.pid, platform.now(), platform.processAlive, input.slug);
   if (lock.tookOver) ctx.output.note(`perfloop: ${lock.tookOver}`);
-  const progress = createProgress(progressMode({ json: ctx.json, env: platform.env, stderrIsTTY: platform.stderrIsTTY }));
-  const controller = new AbortController();
-  const release = platform.onInterrupt(() => controller.abort(new Error("interrupted (Ctrl-C)")));
+  const { progress, signal } = frame;
   // The spinner is stopped while a prompt or a note is on the screen, and started again after.
   let spinning: Promise<void> | null = null;
   const interactive = isInteractive({ yes: ctx.yes, json: ctx.json, env: platform.env, stdinIsTTY: platform.interactive, stderrIsTTY: platform.stderrIsTTY });
   let last = "";
   const asker: Asker = interactive
     ? terminalAsker({
+        // A Ctrl-C cancels the question on the screen, and none is asked after it: the run is stopping.
+        signal,
         before: async () => {
           if (!spinning) return;
           await spinning;
@@ -84,7 +85,7 @@ export async function driveInFrame(platform: Platform, ctx: CommandContext, inpu
     userTarget: input.userTarget,
     observed: input.observed,
     asker,
-    signal: controller.signal,
+    signal,
     deadline: budget ? platform.now() + budget * 60_000 : Number.POSITIVE_INFINITY,
     say: () => {},
     where: { cycle: 1 },
@@ -110,7 +111,8 @@ export async function driveInFrame(platform: Platform, ctx: CommandContext, inpu
     return { code: ExitCode.ok, timing };
   } catch (error) {
     progress.fail("stopped");
-    if (error instanceof CancelledError) {
+    // After a Ctrl-C, whatever ended the work (a command the signal ended fails) is the stop.
+    if (error instanceof CancelledError || signal.aborted) {
       const where = safePhase(loop);
       throw new CancelledError(`stopped${where ? ` at ${where}` : ""}; what that phase had done is done again on resume: perfloop resume --slug ${input.slug} carries on`);
     }
@@ -127,7 +129,6 @@ export async function driveInFrame(platform: Platform, ctx: CommandContext, inpu
     }
     throw error;
   } finally {
-    release();
     // Still under the run lock: no other driver is writing into the trees.
     const problem = input.keepTrees || input.options.keep_trees ? null : removeSideTrees(input.repo.dir, input.slug);
     if (problem) ctx.output.note(`perfloop: ${problem}`);

@@ -103,10 +103,11 @@ export function registerRun(cli: CAC, platform: Platform, setExit: (code: number
         rules: options.rules !== false,
       });
       if (!parsed.success) throw new UsageError(parsed.issues[0]!.message, "see perfloop run --help");
-      const { preflight } = await import("../coordinator/preflight.ts");
       const { countChildren } = await import("../coordinator/timing.ts");
+      const { withFrame } = await import("./long-task.ts");
+      const { preflightInFrame, startAndDrive } = await import("./start-run.ts");
       const counting = countChildren(platform);
-      const checked = await preflight(counting.platform, {
+      const request = {
         target: String(target),
         start: ctx.projectRoot,
         slug: ctx.slug,
@@ -128,9 +129,8 @@ export function registerRun(cli: CAC, platform: Platform, setExit: (code: number
         agentTimeoutS: numberFlag(args, NUMBER_FLAGS.agentTimeout),
         agentCalls: numberFlag(args, NUMBER_FLAGS.agentCalls),
         reviewers: rawOptions(args, "reviewer"),
-      });
-      const { startAndDrive } = await import("./start-run.ts");
-      const result = await startAndDrive(counting, ctx, checked);
+      };
+      const result = await withFrame(platform, ctx, async (frame) => startAndDrive(frame, counting, ctx, await preflightInFrame(frame, counting.platform, request)));
       setExit(result.code);
     });
 }

@@ -1,6 +1,8 @@
 /**
- * After a clean preflight: the run comes into existence on disk (the contract's manifest, `start`,
- * the preflight checkpoint holding the run's options) and is driven. Shared by `run` and `demo`.
+ * Preflight with its steps on the progress, then, after a clean one, the run comes into existence
+ * on disk (the contract's manifest, `start`, the preflight checkpoint holding the run's options)
+ * and is driven. Shared by `run` and `demo`, in one frame (long-task.ts): one Ctrl-C handler from
+ * the first check to the end.
  */
 import { join } from "node:path";
 import { UsageError } from "../errors.ts";
@@ -8,12 +10,44 @@ import { ensureExcluded } from "../git/index.ts";
 import { writeJsonAtomic } from "../runtime/atomic-fs.ts";
 import { runtimePaths, slugDir } from "../runtime/paths.ts";
 import type { CountingPlatform } from "../coordinator/timing.ts";
-import type { Preflight } from "../coordinator/preflight.ts";
+import type { Preflight, RunRequest } from "../coordinator/preflight.ts";
 import { startRun } from "../coordinator/runtime-client.ts";
+import type { Platform } from "../platform/index.ts";
+import { formatMs } from "../ui/table.ts";
 import type { CommandContext } from "./context.ts";
+import type { TaskFrame } from "./long-task.ts";
 import { driveInFrame, type FrameResult } from "./run-frame.ts";
 
-export async function startAndDrive(counting: CountingPlatform, ctx: CommandContext, checked: Preflight, print?: (lines: string[]) => void): Promise<FrameResult & { runId: string }> {
+/**
+ * Preflight, each step that takes time the progress's label as it runs and a line with its
+ * duration when done. The progress starts with the first such step: a refusal before it is the
+ * error's one line alone.
+ */
+export async function preflightInFrame(frame: TaskFrame, platform: Platform, request: RunRequest): Promise<Preflight> {
+  const { preflight } = await import("../coordinator/preflight.ts");
+  const { progress, signal } = frame;
+  const started = platform.now();
+  let shown = false;
+  try {
+    const checked = await preflight(platform, request, {
+      signal,
+      begin: async (step) => {
+        const label = `preflight: ${step}`;
+        if (shown) progress.update(label, true);
+        else await progress.start(label);
+        shown = true;
+      },
+      end: (step, ms) => progress.step(`preflight: ${step} (${formatMs(ms)})`),
+    });
+    if (shown) progress.stop(`preflight: done (${formatMs(platform.now() - started)})`);
+    return checked;
+  } catch (error) {
+    if (shown) progress.fail();
+    throw error;
+  }
+}
+
+export async function startAndDrive(frame: TaskFrame, counting: CountingPlatform, ctx: CommandContext, checked: Preflight, print?: (lines: string[]) => void): Promise<FrameResult & { runId: string }> {
   const platform = counting.platform;
   const { repo, slug, options } = checked;
   await ensureExcluded(repo);
@@ -39,6 +73,7 @@ export async function startAndDrive(counting: CountingPlatform, ctx: CommandCont
   if (!started.ok) throw new UsageError(`an unfinished run exists for slug ${slug}`, `continue it with: perfloop resume --slug ${slug}`);
   for (const warning of checked.warnings) ctx.output.note(`perfloop: ${warning}`);
   const result = await driveInFrame(
+    frame,
     platform,
     ctx,
     { repo, slug, runId: started.runId, options, userTarget: checked.target, observed: checked.observed },

@@ -52,11 +52,14 @@ export function scriptedAsker(yes: boolean): Asker {
 
 /**
  * clack on the terminal. `around` stops the progress spinner before a prompt and starts it
- * again after, so the two never draw over each other. clack is imported when first used.
+ * again after, so the two never draw over each other. Its `signal` (Ctrl-C, SIGTERM, `kill -INT`)
+ * cancels a prompt on the screen, and once it is aborted no prompt is shown: the answer is
+ * CANCELLED. clack is imported when first used.
  */
-export function terminalAsker(around: { before(): Promise<void>; after(): Promise<void> }): Asker {
+export function terminalAsker(around: { signal: AbortSignal; before(): Promise<void>; after(): Promise<void> }): Asker {
   const clack = () => import("@clack/prompts");
   const wrap = async <T>(prompt: () => Promise<T | symbol>): Promise<Answer<T>> => {
+    if (around.signal.aborted) return CANCELLED;
     await around.before();
     try {
       const value = await prompt();
@@ -75,11 +78,11 @@ export function terminalAsker(around: { before(): Promise<void>; after(): Promis
       await around.after();
     },
     select: async (question, choices, initial) =>
-      wrap<string>(async () => (await clack()).select({ message: question, options: choices.map((c) => ({ value: c.value, label: c.label, hint: c.hint })), initialValue: initial, output: process.stderr })),
+      wrap<string>(async () => (await clack()).select({ message: question, options: choices.map((c) => ({ value: c.value, label: c.label, hint: c.hint })), initialValue: initial, output: process.stderr, signal: around.signal })),
     text: async (question, options) =>
       wrap<string>(async () =>
-        (await clack()).text({ message: question, placeholder: options.placeholder, initialValue: options.initial, validate: (value) => options.check(value ?? ""), output: process.stderr }),
+        (await clack()).text({ message: question, placeholder: options.placeholder, initialValue: options.initial, validate: (value) => options.check(value ?? ""), output: process.stderr, signal: around.signal }),
       ),
-    confirm: async (question, initial) => wrap<boolean>(async () => (await clack()).confirm({ message: question, initialValue: initial, output: process.stderr })),
+    confirm: async (question, initial) => wrap<boolean>(async () => (await clack()).confirm({ message: question, initialValue: initial, output: process.stderr, signal: around.signal })),
   };
 }

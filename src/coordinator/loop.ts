@@ -226,6 +226,8 @@ export async function drive(ctx: LoopContext, decide?: string): Promise<DriveOut
       try {
         await work(ctx, run, phase);
       } catch (error) {
+        // After a Ctrl-C, a command it ended fails: that is the stop, not a failure of the phase.
+        if (ctx.signal.aborted && !(error instanceof CancelledError)) checkStop(ctx);
         recordFailure(ctx, run, phase, error);
         throw error;
       }

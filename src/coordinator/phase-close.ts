@@ -6,6 +6,7 @@ import { existsSync } from "node:fs";
 import * as v from "valibot";
 import { CancelledError, PerfloopError } from "../errors.ts";
 import { compareCommands } from "../profile/ab-sampler.ts";
+import { comparisonProgress } from "../profile/ab-progress.ts";
 import { loadHypotheses } from "../research/hypotheses.ts";
 import type { Run } from "../runtime/store.ts";
 import { completedCycles, type CycleRecord } from "./cycle-record.ts";
@@ -158,11 +159,12 @@ export async function aggregatePhase(ctx: LoopContext, run: Run): Promise<void> 
     ctx.say(`aggregate: measuring the base against the final commit, interleaved`);
     const base = await sideTree(ctx, "confirm-base", ctx.options.base);
     const final = await sideTree(ctx, "confirm-final", finalCommit);
+    const progress = comparisonProgress("the final commit against the base", () => ctx.platform.now());
     const compared = await compareCommands(
       ctx.platform,
       { command: ctx.options.target_spec.command, cwd: base.cwd, env: base.env },
       { command: ctx.options.target_spec.command, cwd: final.cwd, env: final.env },
-      { userThreshold: ctx.options.threshold_pct === null ? null : ctx.options.threshold_pct / 100, maxRuns: ctx.options.max_runs ?? undefined, signal: ctx.signal, onProgress: (p) => ctx.say(`aggregate: round ${p.round} of ${p.of}`) },
+      { userThreshold: ctx.options.threshold_pct === null ? null : ctx.options.threshold_pct / 100, maxRuns: ctx.options.max_runs ?? undefined, signal: ctx.signal, onProgress: (p) => ctx.say(`aggregate: ${progress(p)}`) },
     );
     if (compared.status === "aborted") throw new CancelledError(`stopped while confirming: continue with perfloop resume --slug ${ctx.slug}`);
     if (compared.status === "failed") throw new PerfloopError("command_failed", `the target failed while confirming the result: ${compared.message}`);

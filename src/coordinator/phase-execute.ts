@@ -153,7 +153,7 @@ export async function executePhase(ctx: LoopContext, run: Run): Promise<void> {
       untracked: readUntracked(checks?.untracked),
       baseChecked: base === ctx.options.base ? preflightChecked(checks) : undefined,
     },
-    (event) => ctx.say(`execute ${event.stage}: ${event.message}`),
+    (event) => ctx.say(`execute ${event.stage}: ${event.message}`, event.important),
     ctx.signal,
   );
   const result = {

@@ -11,7 +11,10 @@
  *  4. the hypotheses file reads and validates;
  *  5. the test command (given, or discovered) passes, and the target runs once successfully, on
  *     the base commit, in a temporary side tree outside the repository.
- * The person's tree, index and HEAD are only read.
+ * The person's tree, index and HEAD are only read. The steps of 5, which take time (the copy, the
+ * setup, the tests, the target), are announced as they begin and end with their durations
+ * (`PreflightWatch`); every refusal that needs none of them comes before them, as one line.
+ * Ctrl-C stops preflight at once.
  */
 import * as fs from "node:fs";
 import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
@@ -49,6 +52,8 @@ const PROBE_TAIL_LINES = 8;
 const OUTPUT_TAIL_LINES = 60;
 export const DEFAULT_MAX_CYCLES = 3;
 export const DEFAULT_PLATEAU_PCT = 5;
+/** A Ctrl-C during preflight: there is no run to resume yet. */
+const STOPPED = "stopped during preflight; nothing was written: run the same command again to start";
 
 /** What the person asked for on the command line, already typed (cli/run.ts). */
 export interface RunRequest {
@@ -95,6 +100,15 @@ export interface RunRequest {
   requests?: number;
   concurrency?: number;
   method?: string;
+}
+
+/** Ctrl-C, and what preflight is doing for the progress: each step as it begins, and as it ends after `ms`. */
+interface PreflightWatch {
+  /** Aborted by Ctrl-C: preflight stops (its commands are ended by the signal) and writes nothing. */
+  signal: AbortSignal;
+  /** May wait (a spinner starting). */
+  begin(step: string): Promise<void>;
+  end(step: string, ms: number): void;
 }
 
 export interface Preflight {
@@ -148,7 +162,14 @@ async function resolveTryRefs(repo: GitRepo, branches: readonly string[], commit
   return out;
 }
 
-export async function preflight(platform: Platform, request: RunRequest): Promise<Preflight> {
+export async function preflight(platform: Platform, request: RunRequest, watch: PreflightWatch): Promise<Preflight> {
+  const timed = async <T>(begin: string, end: (value: T) => string, work: () => Promise<T>): Promise<T> => {
+    await watch.begin(begin);
+    const started = platform.now();
+    const value = await work();
+    watch.end(end(value), platform.now() - started);
+    return value;
+  };
   const start = resolve(platform.cwd, request.start);
   requireProjectRoot(start);
   if (!request.target.trim()) throw new UsageError("the target is empty", 'pass what to make faster in quotes, e.g. perfloop run "npm run build"');
@@ -193,6 +214,7 @@ export async function preflight(platform: Platform, request: RunRequest): Promis
   if (hypothesesFile) inputs.add(relative(repo.dir, hypothesesFile));
   for (const h of hypotheses) if (h.change.kind === "patch" && h.change.path) inputs.add(h.change.path);
   const base = await headCommit(repo);
+  const head = `HEAD (${base.slice(0, 7)})`;
   const status = await treeStatus(repo);
   const ignored = status.dirty.filter((d) => inputs.has(d.path));
   const blocking = status.changed.filter((d) => !inputs.has(d.path));
@@ -222,37 +244,37 @@ export async function preflight(platform: Platform, request: RunRequest): Promis
 
   const allowWrite = resolveAllowWrite(platform.cwd, repo.dir, request.allowWrite ?? []);
   const timeoutS = bounded(NUMBER_FLAGS.timeout, request.timeoutS);
+  if (request.e2e !== undefined && !request.e2e.trim()) throw new UsageError("--e2e needs a command", 'e.g. --e2e "npm run e2e"');
 
   // The tests and one run of the target on the base commit, in a confined side tree outside the
   // repository (src/confine/sandbox.ts); removed however preflight ends (a signal included; a
   // copy left by a kill -9 is removed by the next preflight).
   sweepPreflightCopies(platform);
   const scratch = mkdtempSync(join(tmpdir(), `${PREFLIGHT_PREFIX}${platform.pid}-`));
-  const stopped = new AbortController();
-  const release = platform.onInterrupt(() => stopped.abort());
-  const sandbox = new Sandbox(platform, { repoDir: repo.dir, gitdir: repo.gitdir, allowWrite, notice: (message) => warnings.push(message), signal: stopped.signal });
+  const sandbox = new Sandbox(platform, { repoDir: repo.dir, gitdir: repo.gitdir, allowWrite, notice: (message) => warnings.push(message), signal: watch.signal });
   const checkStopped = () => {
-    if (stopped.signal.aborted) throw new CancelledError("stopped during preflight; nothing was written");
+    if (watch.signal.aborted) throw new CancelledError(STOPPED);
   };
   let testsMs = 0;
   let probeMs = 0;
   try {
     const tree = join(scratch, "tree");
-    await materialize(repo, base, tree);
+    await timed(`copying ${head} into a temporary tree`, () => `${head} copied into a temporary tree`, () => materialize(repo, base, tree));
+    checkStopped();
     sandbox.side(tree);
     const confined = sandbox.platform;
     const cwd = join(tree, subdir);
     const env = platform.env;
     if (request.setup) {
-      const setup = await confined.spawn({ shell: request.setup, cwd, env, timeoutMs: PREFLIGHT_TIMEOUT_MS, maxOutputBytes: 64 * 1024 });
+      const setup = await timed(`running the setup command on ${head}: ${request.setup}`, (r) => (r.exitCode === 0 ? "the setup command ran" : "the setup command failed"), () => confined.spawn({ shell: request.setup!, cwd, env, timeoutMs: PREFLIGHT_TIMEOUT_MS, maxOutputBytes: 64 * 1024 }));
       checkStopped();
       if (setup.spawnError || setup.exitCode !== 0) throw new UsageError(`the setup command \`${request.setup}\` failed on the base commit (${setup.spawnError ?? `exit ${setup.exitCode}`}): ${tailOf(setup.stdout, setup.stderr)}`, confinementHint(`${setup.stdout}\n${setup.stderr}`) ?? "fix --setup; it prepares each side tree (e.g. npm ci)", { output_tail: outputTail(setup.stdout, setup.stderr) });
     }
-    const tests = await checkTestCommand(confined, { command: testCommand, cwd, env, timeoutMs: PREFLIGHT_TIMEOUT_MS });
+    const tests = await timed(`running the tests on ${head}: ${testCommand}`, () => "the tests pass", () => checkTestCommand(confined, { command: testCommand, cwd, env, timeoutMs: PREFLIGHT_TIMEOUT_MS }));
     checkStopped();
     testsMs = tests.wall_ms;
     if (targetSpec.kind === "command") {
-      const probe = await confined.spawn({ shell: targetSpec.command, cwd, env, timeoutMs: PREFLIGHT_TIMEOUT_MS, maxOutputBytes: 64 * 1024 });
+      const probe = await timed(`running the target once on ${head}: ${targetSpec.command}`, (r) => (r.exitCode === 0 ? "the target ran once" : "the target failed"), () => confined.spawn({ shell: targetSpec.command, cwd, env, timeoutMs: PREFLIGHT_TIMEOUT_MS, maxOutputBytes: 64 * 1024 }));
       checkStopped();
       probeMs = probe.wallMs;
       if (probe.spawnError || probe.timedOut || probe.exitCode !== 0) {
@@ -263,16 +285,14 @@ export async function preflight(platform: Platform, request: RunRequest): Promis
     }
   } catch (error) {
     // A command ended by the person's Ctrl-C fails: that is the stop, not a finding about it.
-    if (stopped.signal.aborted) throw new CancelledError("stopped during preflight; nothing was written");
+    if (watch.signal.aborted) throw new CancelledError(STOPPED);
     // A failure for want of a file the person has but never committed: named (src/git/untracked.ts).
     nameUntrackedIn(error, untracked, { subdir, root: join(scratch, "tree") });
     throw error;
   } finally {
     await sandbox.close();
-    release();
     rmSync(scratch, { recursive: true, force: true });
   }
-  if (request.e2e !== undefined && !request.e2e.trim()) throw new UsageError("--e2e needs a command", 'e.g. --e2e "npm run e2e"');
 
   const options: RunOptions = {
     target: request.target.trim(),

@@ -85,7 +85,29 @@ export interface ExecuteOptions {
   baseChecked?: { testsMs: number; targetMs: number };
 }
 
-export type ExecuteEvent = { stage: string; message: string };
+/**
+ * What the executor is doing, for the progress. `stage` is where it is (prepare, baseline, strike,
+ * bisect, contested, final, merge); the steps of rounds.ts (tests, measuring) and the confinement's
+ * notices come under the stage that asked for them. `important`: every event but a measuring
+ * round's (those may be shown at intervals; the stage events before them name the set measured).
+ */
+export type ExecuteEvent = { stage: string; message: string; important: boolean };
+
+/** Stages of the execution; any other event belongs to the stage before it. */
+const STAGES: ReadonlySet<string> = new Set(["prepare", "baseline", "strike", "bisect", "contested", "final", "merge"]);
+
+/** The `say` of the executor's parts, as ExecuteEvents: each under its stage, and an event that repeats the one before left out. */
+export function stagedSay(onEvent: (event: ExecuteEvent) => void): (from: string, message: string) => void {
+  let stage = "prepare";
+  let said = "";
+  return (from, message) => {
+    if (STAGES.has(from)) stage = from;
+    // strike.ts names the tests it starts and rounds.ts's gate does too: said once.
+    if (`${stage}: ${message}` === said) return;
+    said = `${stage}: ${message}`;
+    onEvent({ stage, message, important: from !== "measure" });
+  };
+}
 
 export interface MetricRow {
   metric: string;
@@ -209,7 +231,7 @@ export async function runExecute(platform: Platform, options: ExecuteOptions, on
   const slug = safe(options.slug ?? "execute");
   const slugDir = slugDirOf(runtimePaths(repo.dir), slug);
   const deadline = options.budgetMinutes ? platform.now() + options.budgetMinutes * 60_000 : Number.POSITIVE_INFINITY;
-  const say = (stage: string, message: string) => onEvent({ stage, message });
+  const say = stagedSay(onEvent);
   const checkpoint = () => {
     if (signal?.aborted) throw new CancelledError("execute stopped; the person's tree is untouched and the side trees are replaced by the next run");
     if (platform.now() > deadline) throw new PerfloopError("budget_spent", `the time budget of ${options.budgetMinutes} min is spent`, { hint: "raise --budget or give fewer hypotheses" });
@@ -262,6 +284,7 @@ async function checkBase(x: Execution): Promise<{ testsMs: number; targetMs: num
   }
   let e2e: boolean | null = null;
   if (options.e2e) {
+    x.say("baseline", `the e2e check on the base: ${options.e2e}`);
     const run = await workspace.run(options.e2e, cwd, {}, limit);
     e2e = run.exitCode === 0;
     if (!e2e) throw new UsageError(`the e2e command fails on the base commit: ${options.e2e}: ${failureGist(run.tail)}`, confinementHint(run.tail) ?? "fix it first, or leave out --e2e", { output_tail: run.tail });

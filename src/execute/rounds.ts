@@ -19,6 +19,7 @@ import { join } from "node:path";
 import { CancelledError, PerfloopError } from "../errors.ts";
 import { describeOutcome, SIGNIFICANCE_LEVEL, type Verdict } from "../measure/index.ts";
 import { compareCommands, poolComparisons, type AbCompared } from "../profile/ab-sampler.ts";
+import { comparisonProgress } from "../profile/ab-progress.ts";
 import { failureGist } from "./failure-gist.ts";
 import type { GroupVerdict } from "./bisect.ts";
 import type { E2eStatus } from "./experiment-log.ts";
@@ -143,18 +144,23 @@ export class Rounds {
   private async runGate(ids: readonly string[]): Promise<GateResult> {
     const { settings, workspace } = this;
     settings.checkpoint();
+    settings.say("tests", `tests with ${ids.join(", ")}`);
     const unwritable = await workspace.switchTo("candidate", ids);
     if (unwritable) return { ok: false, reason: unwritable, e2e: "skipped" };
     const env = workspace.envOf(ids);
     this.time.testRuns++;
     const tests = await workspace.run(settings.test, this.cwdOf("candidate"), env, settings.testLimit.ms);
+    // Tests that the person's Ctrl-C ended are the stop, not a verdict about the change.
+    if (settings.signal?.aborted) throw new CancelledError("execute stopped while testing");
     if (tests.exitCode !== 0) {
       const reason = tests.timedOut ? `the tests did not finish within the limit (${settings.testLimit.text})` : `breaks the tests: ${failureGist(tests.tail)}`;
       return { ok: false, reason, e2e: "skipped" };
     }
     if (!settings.e2e) return { ok: true, e2e: "skipped" };
     this.time.testRuns++;
+    settings.say("tests", `the e2e check with ${ids.join(", ")}`);
     const e2e = await workspace.run(settings.e2e, this.cwdOf("candidate"), env, settings.testLimit.ms);
+    if (settings.signal?.aborted) throw new CancelledError("execute stopped while testing");
     if (e2e.exitCode === 0) return { ok: true, e2e: "pass" };
     const reason = e2e.timedOut ? `the e2e check did not finish within the limit (${settings.testLimit.text})` : `breaks the e2e check: ${failureGist(e2e.tail)}`;
     return { ok: false, reason, e2e: "fail" };
@@ -175,6 +181,7 @@ export class Rounds {
     const unwritable = await workspace.switchTo(bSide, bIds);
     if (unwritable) return { ok: false, reason: unwritable };
     const started = performance.now();
+    const progress = comparisonProgress(`${bIds.join(", ") || "the base"} against ${aIds.join(", ") || "the base"}`, () => workspace.platform.now());
     const result = await compareCommands(
       workspace.platform,
       { command: settings.target, cwd: this.cwdOf(aSide), env: workspace.childEnv(workspace.envOf(aIds)) },
@@ -185,7 +192,7 @@ export class Rounds {
         maxRuns: settings.maxRuns,
         timeoutMs: settings.targetLimit.ms,
         signal: settings.signal,
-        onProgress: (p) => settings.say("measure", `${bIds.join(", ") || "the base"}: ${p.phase === "warmup" ? "warm-up" : "round"} ${p.round} of ${p.of}: ${p.arm.toUpperCase()} ${p.last_ms.toFixed(1)} ms`),
+        onProgress: (p) => settings.say("measure", progress(p)),
       },
     );
     this.time.measuredMs += performance.now() - started;

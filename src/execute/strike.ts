@@ -188,6 +188,7 @@ export async function strikeAndBisect(input: StrikeInput): Promise<StrikeOutcome
         }
         say("contested", `${id} overlapped the strike: rebased onto ${strike.join(", ")}`);
       }
+      say("contested", `trying ${id} on top of ${strike.join(", ") || "the base"}`);
       const gate = await rounds.gate(ids);
       if (!gate.ok) {
         notes.push(`${id}: ${gate.reason}`);

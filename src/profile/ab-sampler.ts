@@ -175,6 +175,8 @@ export async function compareCommands(
       const outcome = await runCommandOnce(platform, specs[entry.arm], session, entry.warmup, limits);
       runs[entry.arm].push(outcome.sample);
       if (!outcome.ok) {
+        // A run that the person's Ctrl-C ended is the stop, not a failure of the command.
+        if (options.signal?.aborted) return { status: "aborted", ...common(), reason: `stopped during run ${session}: ${abortText(options.signal)}` };
         const message = `${SIDE_NAMES[entry.arm]}: ${outcome.failure.message}`;
         return { status: "failed", ...common(), side: entry.arm, failure: outcome.failure, message };
       }

@@ -161,6 +161,20 @@ test("an abort stops between runs", async () => {
   assert.match(result.reason, /^stopped before run 8/);
 });
 
+test("a run that fails after the abort (a Ctrl-C ended it) is the stop, not a failure of the command", async () => {
+  const controller = new AbortController();
+  const started = join(scratch, "b-started");
+  // The abort comes while B's warm-up run is running (it has started, and takes 0.5 s more).
+  const watch = setInterval(() => {
+    if (existsSync(started)) controller.abort(new Error("interrupted (SIGINT)"));
+  }, 10);
+  const result = await compareCommands(platform, side("true"), side(`touch '${started}'; sleep 0.5; exit 130`), { maxRuns: 10, timeoutMs: TIMEOUT_MS, signal: controller.signal });
+  clearInterval(watch);
+  assert.equal(result.status, "aborted", JSON.stringify(result).slice(0, 500));
+  if (result.status !== "aborted") return;
+  assert.equal(result.reason, "stopped during run 2: interrupted (SIGINT)");
+});
+
 test("the minimum effect: the largest of the threshold, 2% and the calibration spread", async () => {
   const run = (options: object) => compareCommands(platform, side("sleep 0.05"), side("sleep 0.1"), { maxRuns: 10, warmupRounds: 0, timeoutMs: TIMEOUT_MS, ...options });
   const floor = ok(await run({}));

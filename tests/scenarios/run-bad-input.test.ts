@@ -1,4 +1,5 @@
 // Bad input to `perfloop run`, `resume`, `report` and `demo`: one line on stderr naming the problem
+// (after preflight's progress lines when running the person's commands found it)
 // and the fix, exit 2, no stack trace, and nothing written anywhere in the repository (its files
 // and its .git compared byte for byte). Runs from source (Bun, Deno) and against the binary.
 import assert from "node:assert/strict";
@@ -24,6 +25,8 @@ interface Case {
   bare?: boolean;
   /** The failing tests' own output is quoted between the first line and the fix ("  | ..."). */
   quotesOutput?: boolean;
+  /** Found by running the person's commands: preflight's progress lines (its steps) come before the error. */
+  afterSteps?: boolean;
 }
 
 const CASES: Case[] = [
@@ -37,9 +40,9 @@ const CASES: Case[] = [
   { name: "max cycles that is not a number", args: [...RUN, "--max-cycles", "ten"], error: /--max-cycles needs a number, got "ten"/ },
   { name: "a negative plateau", args: [...RUN, "--plateau", "-1"], error: /--plateau must be a number of at least 0/ },
   { name: "an unknown mode", args: [...RUN, "--mode", "fast"], error: /--mode must be execute or plan_only/ },
-  { name: "a target command that does not exist", args: ["run", "no-such-command-xyz --fast", "--test", "sh test.sh"], error: /the target `no-such-command-xyz --fast` was not found \(exit 127\) on the base commit/ },
-  { name: "a target command that fails", args: ["run", "sh -c 'exit 3'", "--test", "sh test.sh"], error: /the target `sh -c 'exit 3'` fails \(exit 3\) on the base commit/ },
-  { name: "a test command that fails on the base", args: ["run", "sh work.sh", "--test", "sh -c 'echo broken; exit 1'"], error: /the test command `sh -c 'echo broken; exit 1'` fails with exit code 1 on the unmodified code/, quotesOutput: true },
+  { name: "a target command that does not exist", args: ["run", "no-such-command-xyz --fast", "--test", "sh test.sh"], error: /the target `no-such-command-xyz --fast` was not found \(exit 127\) on the base commit/, afterSteps: true },
+  { name: "a target command that fails", args: ["run", "sh -c 'exit 3'", "--test", "sh test.sh"], error: /the target `sh -c 'exit 3'` fails \(exit 3\) on the base commit/, afterSteps: true },
+  { name: "a test command that fails on the base", args: ["run", "sh work.sh", "--test", "sh -c 'echo broken; exit 1'"], error: /the test command `sh -c 'echo broken; exit 1'` fails with exit code 1 on the unmodified code/, quotesOutput: true, afterSteps: true },
   { name: "no test command given or found", args: ["run", "sh work.sh"], error: /no test command found .*pass the command that checks the code/ },
   { name: "a missing hypotheses file", args: [...RUN, "--hypotheses", "nope.json"], error: /hypotheses file .*nope\.json does not exist/ },
   { name: "a hypotheses file that is not JSON", args: [...RUN, "--hypotheses", "h.json"], prepare: (dir) => writeFileSync(join(dir, "h.json"), "{ nope"), error: /hypotheses file .*h\.json is not valid JSON/ },
@@ -71,13 +74,17 @@ describe("perfloop run: bad input", () => {
       const result = cli([...c.args, "--project-root", dir], { cwd: dir });
       assert.equal(result.code, 2, `exit ${result.code}\nstdout: ${result.stdout}\nstderr: ${result.stderr}`);
       assert.match(result.stderr, c.error);
-      const lines = result.stderr.trim().split("\n");
+      const steps = result.stderr.split("\n").filter((line) => line.startsWith("preflight: "));
+      if (c.afterSteps) assert.match(steps[0] ?? "", /^preflight: copying HEAD/, `preflight said what it ran:\n${result.stderr}`);
+      else assert.deepEqual(steps, [], "refused before preflight runs anything");
+      const error = result.stderr.split("\n").filter((line) => !line.startsWith("preflight: ")).join("\n");
+      const lines = error.trim().split("\n");
       if (c.quotesOutput) {
         assert.ok(lines.slice(1, -1).every((line) => line.startsWith("  | ")), `the quoted output:\n${result.stderr}`);
         assert.match(lines.at(-1)!, /\(.+\)$/, "ends with the fix");
       } else {
         assert.equal(lines.length, 1, `one line:\n${result.stderr}`);
-        assert.match(result.stderr, /^perfloop: .+\(.+\)\n$/, "the problem and, in brackets, the fix");
+        assert.match(error, /^perfloop: .+\(.+\)\n$/, "the problem and, in brackets, the fix");
       }
       assert.doesNotMatch(result.stderr, /\n\s+at |internal error/);
       assert.equal(result.stdout, "");
