@@ -8,6 +8,7 @@
  */
 import { statSync } from "node:fs";
 import process from "node:process";
+import { startCpuWaitProbe, UNKNOWN_CPU_WAIT } from "./cpu-wait.ts";
 import { endGroup } from "./leftovers.ts";
 import { reserveGroupSlot, signalGroup } from "./live-children.ts";
 import { MarkedLines } from "./marked-lines.ts";
@@ -111,6 +112,8 @@ export async function runChild(request: SpawnRequest, launch: Launcher): Promise
   if (!executable) return failedToStart("empty command: argv has no program name", 0);
   if (!isDirectory(request.cwd)) return failedToStart(`working directory does not exist: ${request.cwd}`, 0);
   const ownPeakRssAtSpawn = ownPeakRssBytes();
+  // Reads the host before the clock starts; polls the child's tree while it runs (cpu-wait.ts).
+  const waitProbe = startCpuWaitProbe();
   const started = performance.now();
   const notStarted = (reason: string) => failedToStart(reason, performance.now() - started);
 
@@ -120,9 +123,11 @@ export async function runChild(request: SpawnRequest, launch: Launcher): Promise
     child = await launch({ command: [executable, ...args], cwd: request.cwd, env, stdin: request.stdin });
   } catch (error) {
     slot.release();
+    waitProbe.stop();
     return notStarted(`cannot start ${executable}: ${error instanceof Error ? error.message : String(error)}`);
   }
   slot.attach(child.pid);
+  waitProbe.watch(child.pid);
 
   let timedOut = false;
   let killTimer: ReturnType<typeof setTimeout> | undefined;
@@ -154,6 +159,8 @@ export async function runChild(request: SpawnRequest, launch: Launcher): Promise
     const exit = await child.exited;
     const wallMs = exit.at - started;
     const usage = withoutSpawnerMemory(child.usage(), ownPeakRssAtSpawn);
+    const cpuMs = usage.cpuUserMs !== null && usage.cpuSystemMs !== null ? usage.cpuUserMs + usage.cpuSystemMs : null;
+    const cpuWait = waitProbe.finish(cpuMs);
     // The round ends with its first process: what is left of its group (`server &`) is ended now.
     const leftoverProcesses = endGroup(child.pid);
     const drained = Promise.all([stdout.done, stderr.done]);
@@ -169,6 +176,7 @@ export async function runChild(request: SpawnRequest, launch: Launcher): Promise
       timedOut,
       wallMs,
       ...usage,
+      ...cpuWait,
       stdout: stdout.capture.text(),
       stderr: stderr.capture.text(),
       stdoutTruncated: stdout.capture.truncated,
@@ -180,6 +188,7 @@ export async function runChild(request: SpawnRequest, launch: Launcher): Promise
   } finally {
     clearTimeout(timeoutTimer);
     clearTimeout(killTimer);
+    waitProbe.stop();
     slot.release();
   }
 }
@@ -211,6 +220,7 @@ export function failedToStart(reason: string, wallMs: number): SpawnResult {
     timedOut: false,
     wallMs,
     ...UNKNOWN_USAGE,
+    ...UNKNOWN_CPU_WAIT,
     stdout: "",
     stderr: "",
     stdoutTruncated: false,

@@ -106,6 +106,14 @@ export interface SpawnResult {
    */
   readonly ioReadBytes: number | null;
   readonly ioWriteBytes: number | null;
+  /**
+   * Time that tree was runnable but not running, waiting for a CPU that other work held (plus the
+   * hypervisor's steal), in ms: from its own /proc/<pid>/task/<tid>/schedstat (`"schedstat"`) or
+   * estimated from the host's run queue (`"loadavg"`); `null` without /proc (macOS) or CPU time.
+   * See cpu-wait.ts.
+   */
+  readonly cpuWaitMs: number | null;
+  readonly cpuWaitSource: "schedstat" | "loadavg" | null;
   /** Captured output, decoded as UTF-8 (at most `maxOutputBytes` bytes each). */
   readonly stdout: string;
   readonly stderr: string;

@@ -74,6 +74,8 @@ const ResultSchema = v.object({
   maxRssBytes: NullableNumber,
   ioReadBytes: NullableNumber,
   ioWriteBytes: NullableNumber,
+  cpuWaitMs: NullableNumber,
+  cpuWaitSource: v.nullable(v.picklist(["schedstat", "loadavg"])),
   stdout: v.string(),
   stderr: v.string(),
   stdoutTruncated: v.boolean(),

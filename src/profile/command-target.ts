@@ -4,12 +4,13 @@
  * runs while the bootstrap interval of the median wall time is wider than the minimum effect, up
  * to a cap). The command line is run as given, by `/bin/sh -c` (Platform.spawn's `shell`).
  *
- * Per run: wall time, CPU user + system, peak RSS, storage I/O, exit code and the step markers the
- * program printed. Per metric over the measured runs (warm-up runs are kept in `samples`, flagged,
- * and never enter a statistic): median, MAD (raw), min, max, a bootstrap 95% interval of the
- * median and the outliers with their reasons (modified z-score, src/measure/outliers.ts). A metric
- * the runtime cannot measure on every run is left out, with a warning, rather than summarised from
- * a biased subset (Deno reports peak RSS only for a child that set a new high-water mark).
+ * Per run: wall time, CPU user + system, peak RSS, storage I/O, the time spent waiting for a CPU
+ * (src/platform/cpu-wait.ts), exit code and the step markers the program printed. Per metric over
+ * the measured runs (warm-up runs are kept in `samples`, flagged, and never enter a statistic):
+ * median, MAD (raw), min, max, a bootstrap 95% interval of the median and the outliers with their
+ * reasons (modified z-score, src/measure/outliers.ts). A metric the runtime cannot measure on every
+ * run is left out, with a warning, rather than summarised from a biased subset (Deno reports peak
+ * RSS only for a child that set a new high-water mark).
  *
  * A run that exits non-zero, is killed, times out or cannot start ends the measurement: the result
  * is a failure naming the run, the exit status and the tail of its stderr, with no metrics (the
@@ -85,6 +86,9 @@ export interface CommandRun {
   memory_peak_mb: number | null;
   io_read_bytes: number | null;
   io_write_bytes: number | null;
+  /** Time the run waited for a CPU that other work held (SpawnResult.cpuWaitMs); null when unknown. */
+  cpu_wait_ms: number | null;
+  cpu_wait_source: "schedstat" | "loadavg" | null;
   exit_code: number | null;
   markers: RunStepMarkers;
   /** Processes the run left running, which perfloop ended (SpawnResult.leftoverProcesses). */
@@ -146,6 +150,8 @@ export async function runCommandOnce(
     memory_peak_mb: result.maxRssBytes === null ? null : result.maxRssBytes / BYTES_PER_MB,
     io_read_bytes: result.ioReadBytes,
     io_write_bytes: result.ioWriteBytes,
+    cpu_wait_ms: result.cpuWaitMs,
+    cpu_wait_source: result.cpuWaitSource,
     exit_code: result.exitCode,
     markers: markers.result(),
     leftover_processes: result.leftoverProcesses,

@@ -29,14 +29,18 @@
  *  - A compound command (`a && b`, pipes, `;`, subshells): BUN_OPTIONS when one of its simple
  *    commands is a bun run (it reaches them all); otherwise no profile, since which part to
  *    profile is a guess.
- *  - Anything else (tsx, ts-node, python, …): no profile, with the reason.
+ *  - `python …`, `python3 …`, `uv run python …`, `poetry run python …`, and a file whose `#!` line
+ *    names python: run under cProfile (cpu-command-python.ts), the `.prof` read back with the same
+ *    interpreter (python-profile.ts).
+ *  - Anything else (tsx, ts-node, …): no profile, with the reason.
  */
 import { existsSync } from "node:fs";
 import { delimiter, join, resolve } from "node:path";
 import { denoTask, isCompiledBun, isFile, packageScript, shebang } from "./cpu-command-files.ts";
+import { PYTHON_NAME, planPython, runnerPython } from "./cpu-command-python.ts";
 import { commandName, type Segment, shellQuote, splitCommandLine, type Word } from "./cpu-command-words.ts";
 
-export type CpuProfileRuntime = "bun" | "node" | "deno";
+export type CpuProfileRuntime = "bun" | "node" | "deno" | "python";
 
 /** Which rule matched; named in docs/profile-rules.md. */
 export type CpuCommandRule =
@@ -48,7 +52,8 @@ export type CpuCommandRule =
   | "deno-run"
   | "deno-implicit-run"
   | "package-script"
-  | "shebang";
+  | "shebang"
+  | "python";
 
 /** How to run a command once with a CPU profile. */
 export interface CpuProfilePlan {
@@ -60,6 +65,8 @@ export interface CpuProfilePlan {
   rule: CpuCommandRule;
   /** What differs from the person's own run, when anything does. */
   note: string | null;
+  /** Python: the `.prof` file cProfile writes, and the words that start the interpreter to read it back. */
+  cprofile?: { file: string; readerShell: string };
 }
 
 export type CpuProfileDecision = { plan: CpuProfilePlan; reason: null } | { plan: null; reason: string };
@@ -148,8 +155,22 @@ function planSegment(command: string, segment: Segment, options: CpuCommandOptio
     case "tsx":
     case "ts-node":
       return none(`${name} starts node with a loader that the profiler flags do not reach; run \`node --import tsx <file>\` instead`);
+    case "uv":
+    case "poetry": {
+      const at = runnerPython(segment);
+      if (at === null) return none(`\`${name}\` runs python for cProfile only as \`${name} run python <script or -m module>\``);
+      return pythonPlan(command, segment, at, options);
+    }
   }
+  if (PYTHON_NAME.test(name)) return pythonPlan(command, segment, 0, options);
   return planExecutable(command, first, options, depth);
+}
+
+function pythonPlan(command: string, segment: Segment, at: number, options: CpuCommandOptions): CpuProfileDecision {
+  const decided = planPython(command, segment, at, options.cwd, options.profileDir);
+  if (!decided.plan) return none(decided.reason);
+  const { shell, file, readerShell, note } = decided.plan;
+  return { plan: { runtime: "python", shell, env: {}, rule: "python", note, cprofile: { file, readerShell } }, reason: null };
 }
 
 function planNode(command: string, words: readonly Word[], options: CpuCommandOptions): CpuProfileDecision {
@@ -301,6 +322,7 @@ function directScript(
       env: { ...inner.env, PATH: path ? `${bin}${delimiter}${path}` : bin },
       rule: "package-script",
       note: `the script runs directly, not through ${manager} (no pre/post scripts, no npm_* variables)`,
+      ...(inner.cprofile ? { cprofile: inner.cprofile } : {}),
     },
     reason: null,
   };
@@ -338,7 +360,7 @@ function viaShebang(
   if (interpreter) {
     const runtime = commandName(interpreter[0] ?? "");
     if (runtime === "bun") return bunEnv(whole, options, "shebang", null);
-    if (runtime === "node" || runtime === "nodejs" || runtime === "deno") {
+    if (runtime === "node" || runtime === "nodejs" || runtime === "deno" || PYTHON_NAME.test(runtime)) {
       // `./cli.js args` becomes `<interpreter words> <path> args`; the path replaces the bare name.
       const afterWord = rest.slice(word.end - word.start);
       const rewritten = `${prefix}${interpreter.map(shellQuote).join(" ")} ${shellQuote(file)}${afterWord}`;
@@ -346,7 +368,7 @@ function viaShebang(
       if (!inner.plan) return inner;
       return { plan: { ...inner.plan, rule: "shebang", note: `run as \`${interpreter.join(" ")} ${file}\` (its #! line)` }, reason: null };
     }
-    return none(`\`${word.value}\` is run by ${interpreter.join(" ")}, not bun, node or deno`);
+    return none(`\`${word.value}\` is run by ${interpreter.join(" ")}, not bun, node, deno or python`);
   }
   if (isCompiledBun(file)) return bunEnv(whole, options, "bun-compiled", null);
   return none(`\`${word.value}\` is not a JS/TS run by bun, node or deno`);

@@ -69,6 +69,25 @@ export function frameCategory(functionName: string, url: string, projectRoot: st
   return "library";
 }
 
+/**
+ * Runtime frames that load modules, as Node 20, Deno 2.9 and Bun 1.4.5 write them: Node's loaders
+ * (`node:internal/modules/…`: wrapSafe, Module._compile, compileSourceTextModule…), Deno's
+ * (`node:module`, `compileFunction` and `op_compile_function`), Bun's `require` / `bound require`
+ * natives, and V8's `compileFunction`.
+ */
+const MODULE_LOADING_URL = /^(?:node:internal\/modules\/|node:module$)/;
+const MODULE_LOADING_NAMES = new Set(["wrapSafe", "compileFunction", "compileFunctionForCJSLoader", "op_compile_function", "compileSourceTextModule", "require", "bound require", "loadCjs", "requireESM", "loadCJSModule"]);
+
+/** Whether a runtime frame is module loading (the caller checks that the frame is runtime code). */
+export function isModuleLoadingFrame(functionName: string, url: string): boolean {
+  return MODULE_LOADING_URL.test(url) || MODULE_LOADING_NAMES.has(functionName);
+}
+
+/** A module's top-level code: the anonymous function a runtime wraps a file in, on its first line. */
+export function isModuleTopLevel(functionName: string, lineNumber: number): boolean {
+  return functionName === "" && lineNumber <= 0;
+}
+
 const FS_URL = /^(?:node:fs|node:internal\/fs|node:internal\/fs\/|ext:deno_fs\/|ext:deno_node\/_fs\/|ext:deno_node\/internal\/fs\/|node:fs\/promises)/;
 const FS_NATIVE = /^(?:op_fs_\w+|readFileUtf8|(?:readFile|writeFile|appendFile|read|write|append|open|close|stat|lstat|fstat|readdir|exists|access|mkdir|rmdir|rm|unlink|copyFile|rename|realpath|readlink|symlink|truncate|ftruncate|utimes|chmod|chown)(?:Sync|Utf8)?)$/;
 const NET_URL = /^(?:node:(?:http|https|http2|net|tls|dns|dgram)\b|node:internal\/(?:http|http2|net|tls|dns|dgram|stream_base_commons)|node:internal\/deps\/undici|ext:deno_fetch\/|ext:deno_net\/|ext:deno_http\/|ext:deno_websocket\/|ext:deno_node\/(?:http|https|net|_tls|internal\/dns))/;

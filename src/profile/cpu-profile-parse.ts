@@ -16,12 +16,28 @@
  *    frame is this function. V8 counts builtins such as JSON.parse in the caller's self time while
  *    Bun shows them as separate native frames: this makes the runtimes comparable. Runtime frames
  *    also get `called_from`: the app or library function that calls them most.
+ *  - Module loading is runtime time, not its caller's: a runtime sample with a module loader on its
+ *    stack (wrapSafe, compileFunction, require…: `isModuleLoadingFrame`) whose nearest app or
+ *    library frame is a module's top-level code (line 1 of a file being loaded or loading another)
+ *    is owned by no one: that time is `module_loading_ms`, the runtime frames that spend it mostly
+ *    so are flagged `module_loading`, and it is not counted as the person's code on the stack
+ *    unless a real function of theirs (not top-level code) is there too. A lazy `require()` inside
+ *    a real function is that function's.
  *  - Percentages are of the profile's duration (the sum of the weights, idle included).
  * The input is validated with valibot; a file that does not match throws `invalid_cpu_profile`.
  */
 import * as v from "valibot";
 import { PerfloopError } from "../errors.ts";
-import { FLAGGED_CATEGORIES, type FrameCategory, frameCategory, frameIoKind, framePath, type IoKind } from "./cpu-frame-kind.ts";
+import {
+  FLAGGED_CATEGORIES,
+  type FrameCategory,
+  frameCategory,
+  frameIoKind,
+  framePath,
+  type IoKind,
+  isModuleLoadingFrame,
+  isModuleTopLevel,
+} from "./cpu-frame-kind.ts";
 import type { HotFunction } from "./types.ts";
 
 /** How many functions each hot list keeps unless told otherwise. */
@@ -67,6 +83,8 @@ export interface CpuHotFunction extends HotFunction {
   self_with_runtime_pct: number;
   /** For runtime code: the location of the app or library function that calls it most; else null. */
   called_from: string | null;
+  /** Runtime code whose self time is mostly module loading (see the module header). */
+  module_loading: boolean;
 }
 
 export interface CpuProfileSummary {
@@ -79,10 +97,14 @@ export interface CpuProfileSummary {
   top_by_total: CpuHotFunction[];
   /** Self time per category, over every function (not only the top lists). */
   self_ms_by_category: Record<FrameCategory, number>;
-  /** Time with the person's own code anywhere on the stack (natives it calls included). */
+  /** Time with the person's own code anywhere on the stack (natives it calls included, module loading not). */
   app_inclusive_ms: number;
+  /** Runtime time spent loading modules for top-level code (see the module header). */
+  module_loading_ms: number;
   /** Time inside a file-system, network or database call (the call and everything under it). */
   io_inclusive_ms: Record<IoKind, number>;
+  /** Set for a Python profile (python-profile-parse.ts); absent for a V8 `.cpuprofile`. */
+  profiler?: "cprofile";
 }
 
 export interface ParseCpuProfileOptions {
@@ -102,6 +124,8 @@ interface Aggregate {
   owned: number;
   /** For runtime code: weight per calling app/library function key. */
   callers: Map<string, number>;
+  /** Self time that was module loading. */
+  loading: number;
 }
 
 /** Parses and summarises a `.cpuprofile` (its text or its parsed JSON). */
@@ -166,7 +190,7 @@ function summarise(profile: RawCpuProfile, projectRoot: string | null, top: numb
     const key = `${frame.functionName}\u0000${frame.url}\u0000${frame.lineNumber}\u0000${frame.columnNumber}`;
     keyOf.set(node.id, key);
     if (!aggregates.has(key)) {
-      aggregates.set(key, { name: frame.functionName, url: frame.url, line: frame.lineNumber, column: frame.columnNumber, self: 0, total: 0, owned: 0, callers: new Map() });
+      aggregates.set(key, { name: frame.functionName, url: frame.url, line: frame.lineNumber, column: frame.columnNumber, self: 0, total: 0, owned: 0, callers: new Map(), loading: 0 });
     }
   }
 
@@ -178,6 +202,8 @@ function summarise(profile: RawCpuProfile, projectRoot: string | null, top: numb
     category: FrameCategory;
     /** For a runtime leaf: the key of the nearest app or library frame above it. */
     owner: string | null;
+    /** A runtime leaf loading modules for top-level code: owned by no one. */
+    loading: boolean;
   }
   const stacks = new Map<number, StackInfo>();
   const stackOf = (leaf: number): StackInfo => {
@@ -186,23 +212,42 @@ function summarise(profile: RawCpuProfile, projectRoot: string | null, top: numb
     const keys = new Set<string>();
     const io = new Set<IoKind>();
     let app = false;
+    let realApp = false;
     let owner: string | null | undefined;
+    let loader = false;
+    let loading = false;
     const seen = new Set<number>();
     for (let id: number | undefined = leaf; id !== undefined && !seen.has(id); id = parentOf.get(id)) {
       seen.add(id);
       const node = byId.get(id);
       if (!node) break;
       keys.add(keyOf.get(id) as string);
-      const { functionName, url } = node.callFrame;
+      const { functionName, url, lineNumber } = node.callFrame;
       const category = frameCategory(functionName, url, projectRoot);
-      if (category === "app") app = true;
+      if (category === "app") {
+        app = true;
+        if (!isModuleTopLevel(functionName, lineNumber)) realApp = true;
+      }
       if (id === leaf && category !== "runtime") owner = null;
-      else if (owner === undefined && (category === "app" || category === "library")) owner = keyOf.get(id) as string;
+      else if (owner === undefined && category === "runtime" && isModuleLoadingFrame(functionName, url)) loader = true;
+      else if (owner === undefined && (category === "app" || category === "library")) {
+        loading = loader && isModuleTopLevel(functionName, lineNumber);
+        owner = loading ? null : (keyOf.get(id) as string);
+      }
       const kind = frameIoKind(functionName, url);
       if (kind) io.add(kind);
     }
+    // A loader with no app or library frame above it (an ES module compiled by the loader itself).
+    if (owner === undefined && loader) loading = true;
     const leafFrame = (byId.get(leaf) as (typeof profile.nodes)[number]).callFrame;
-    const info = { keys: [...keys], app, io, category: frameCategory(leafFrame.functionName, leafFrame.url, projectRoot), owner: owner ?? null };
+    const info = {
+      keys: [...keys],
+      app: loading ? realApp : app,
+      io,
+      category: frameCategory(leafFrame.functionName, leafFrame.url, projectRoot),
+      owner: owner ?? null,
+      loading,
+    };
     stacks.set(leaf, info);
     return info;
   };
@@ -211,6 +256,7 @@ function summarise(profile: RawCpuProfile, projectRoot: string | null, top: numb
   const selfByCategory: Record<FrameCategory, number> = { app: 0, library: 0, runtime: 0, program: 0, idle: 0, gc: 0, root: 0 };
   const ioInclusive: Record<IoKind, number> = { fs: 0, network: 0, db: 0 };
   let appInclusive = 0;
+  let moduleLoading = 0;
   let duration = 0;
   for (let i = 0; i < profile.samples.length; i++) {
     const weight = weights[i] as number;
@@ -223,6 +269,10 @@ function summarise(profile: RawCpuProfile, projectRoot: string | null, top: numb
     if (stack.owner !== null) {
       (aggregates.get(stack.owner) as Aggregate).owned += weight;
       leafAggregate.callers.set(stack.owner, (leafAggregate.callers.get(stack.owner) ?? 0) + weight);
+    }
+    if (stack.loading) {
+      leafAggregate.loading += weight;
+      moduleLoading += weight;
     }
     for (const key of stack.keys) (aggregates.get(key) as Aggregate).total += weight;
     selfByCategory[stack.category] += weight;
@@ -246,6 +296,7 @@ function summarise(profile: RawCpuProfile, projectRoot: string | null, top: numb
     top_by_total: byTotal.slice(0, top),
     self_ms_by_category: mapValues(selfByCategory, ms),
     app_inclusive_ms: ms(appInclusive),
+    module_loading_ms: ms(moduleLoading),
     io_inclusive_ms: mapValues(ioInclusive, ms),
   };
 }
@@ -273,7 +324,9 @@ function toHotFunction(item: Aggregate, duration: number, projectRoot: string | 
       caller = key;
     }
   }
-  const callerAggregate = caller === null ? undefined : aggregates.get(caller);
+  const loading = category === "runtime" && item.loading * 2 > item.self;
+  // Runtime code that mostly loads modules is not placed at the caller of its few other calls.
+  const callerAggregate = caller === null || loading ? undefined : aggregates.get(caller);
   const calledFrom = callerAggregate ? `${callerAggregate.name || "(anonymous)"} ${locationOf(callerAggregate, frameCategory(callerAggregate.name, callerAggregate.url, projectRoot), projectRoot)}` : null;
   return {
     function: name,
@@ -292,6 +345,7 @@ function toHotFunction(item: Aggregate, duration: number, projectRoot: string | 
     self_with_runtime_ms: ms(item.self + item.owned),
     self_with_runtime_pct: pct(item.self + item.owned, duration),
     called_from: calledFrom,
+    module_loading: loading,
   };
 }
 

@@ -1,9 +1,10 @@
 /**
- * CPU profiles of JS/TS targets (DESIGN.md, Profile: "a CPU profile of the run (`--cpu-prof`),
- * parsed into top functions by self and total time, with file:line").
+ * CPU profiles of JS/TS and Python targets (DESIGN.md, Profile: "a CPU profile of the run
+ * (`--cpu-prof`), parsed into top functions by self and total time, with file:line").
  *
  * One extra run of the person's command with the runtime's profiler on (cpu-command.ts decides
- * how), then the `.cpuprofile` it wrote is parsed (cpu-profile-parse.ts). The profiled run is not
+ * how), then the `.cpuprofile` it wrote is parsed (cpu-profile-parse.ts), or, for Python, the
+ * cProfile file is read back by the same interpreter (python-profile.ts) into the same summary. The profiled run is not
  * a measurement: the profiler slows the program, so its wall time only describes this run.
  * A profile that cannot be had is a reason, never an error: the rest of the profile goes on.
  * When the run writes several profiles (every bun process under BUN_OPTIONS, or a program that
@@ -15,6 +16,7 @@ import { join } from "node:path";
 import type { Platform } from "../platform/types.ts";
 import { type CpuCommandRule, type CpuProfileRuntime, planCpuProfile } from "./cpu-command.ts";
 import { type CpuProfileSummary, parseCpuProfile } from "./cpu-profile-parse.ts";
+import { readPythonProfile } from "./python-profile.ts";
 
 export {
   type CpuCommandOptions,
@@ -97,6 +99,8 @@ async function profileInto(platform: Platform, options: CpuProfileRunOptions, di
   if (!decision.plan) return { ok: false, reason: decision.reason, runtime: null };
   const plan = decision.plan;
   const before = new Set(listProfiles(dir));
+  // A cProfile file left by an earlier run must not pass for this one's.
+  if (plan.cprofile) for (const stale of [plan.cprofile.file, `${plan.cprofile.file}.json`]) rmSync(stale, { force: true });
   const result = await platform.spawn({
     shell: plan.shell,
     cwd: options.cwd,
@@ -110,6 +114,21 @@ async function profileInto(platform: Platform, options: CpuProfileRunOptions, di
   if (result.exitCode !== 0) {
     const how = result.exitCode === null ? `was ended by ${result.signal ?? "a signal"}` : `exited with code ${result.exitCode}`;
     return failed(`the profiled run (\`${plan.shell}\`) ${how}${tail(result.stderr)}`);
+  }
+  const done = (profile: CpuProfileSummary, profilesFound: number, file: string): CpuProfileRun => ({
+    ok: true,
+    profile,
+    runtime: plan.runtime,
+    rule: plan.rule,
+    shell: plan.shell,
+    note: plan.note,
+    wall_ms: result.wallMs,
+    profiles_found: profilesFound,
+    file: temporary ? null : file,
+  });
+  if (plan.cprofile) {
+    const read = await readPythonProfile(platform, { ...plan.cprofile, cwd: options.cwd, projectRoot: options.projectRoot ?? options.cwd, env: options.env, top: options.top });
+    return read.ok ? done(read.profile, 1, plan.cprofile.file) : failed(read.reason);
   }
   const files = listProfiles(dir).filter((name) => !before.has(name));
   if (files.length === 0) return failed(`the profiled run (\`${plan.shell}\`) wrote no .cpuprofile`);
@@ -129,17 +148,7 @@ async function profileInto(platform: Platform, options: CpuProfileRunOptions, di
     }
   }
   if (!best) return failed(`no readable CPU profile (${problems.join("; ")})`);
-  return {
-    ok: true,
-    profile: best.profile,
-    runtime: plan.runtime,
-    rule: plan.rule,
-    shell: plan.shell,
-    note: plan.note,
-    wall_ms: result.wallMs,
-    profiles_found: files.length,
-    file: temporary ? null : best.file,
-  };
+  return done(best.profile, files.length, best.file);
 }
 
 function listProfiles(dir: string): string[] {

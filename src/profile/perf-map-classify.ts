@@ -2,8 +2,9 @@
  * Bottleneck classification (contract §9 `bottleneck_classification`): deterministic rules over
  * the measured map, first match wins (docs/profile-rules.md, "Bottleneck classification").
  *
- * Inputs: cpu ratio = cpu_time_ms / wall_time_ms of the baseline (when the runtime measured CPU;
- * otherwise the CPU profile's non-idle share stands in); I/O shares (% of wall) per kind = the
+ * Inputs: cpu ratio = cpu_time_ms / (wall_time_ms - cpu_wait_ms) of the baseline, the wall time net
+ * of the time spent waiting for a CPU on a busy host (perf-map-cpu-wait.ts; when the runtime did
+ * not measure CPU, the CPU profile's non-idle share stands in); I/O shares (% of wall) per kind = the
  * larger of the steps of that kind (exclusive shares) and the CPU profile's time inside calls of
  * that kind (io_inclusive_ms / duration).
  *
@@ -21,9 +22,15 @@
  *  R7 I/O-Network   an endpoint target (a request/response measured from outside) that no rule
  *                   above explained
  *  R8 Unknown       anything else (a mix of CPU and waiting: add step markers to split it)
+ *
+ * Every detail but R0's ends with the host's note when it was busy (or when the wait for a CPU
+ * could not be measured): waiting for a CPU is said as such, never left for a rule to read as
+ * time the command spent elsewhere.
  */
 import type { CpuProfileSummary } from "./cpu-profile-parse.ts";
+import { cpuWaitFacts, type CpuWaitSource } from "./perf-map-cpu-wait.ts";
 import { exclusiveShare, flattenSteps, stepBottleneckType } from "./perf-map-steps.ts";
+import { stepLabel } from "./step-label.ts";
 import type { Baseline, BottleneckClass, Step, TargetSpec } from "./types.ts";
 
 export const IO_DOMINANT_PCT = 30;
@@ -49,7 +56,14 @@ export interface Classification {
 }
 
 export interface ClassificationEvidence {
+  /** CPU time over the wall time net of waiting for a CPU: what the rules use. */
   cpu_ratio: number | null;
+  /** CPU time over the raw wall time. */
+  cpu_ratio_raw: number | null;
+  /** The wait for a CPU taken out of the wall time (ms, capped at wall - CPU), its share of the wall (%), and its source. */
+  cpu_wait_ms: number | null;
+  cpu_wait_pct: number | null;
+  cpu_wait_source: CpuWaitSource | null;
   io_share_pct: { "I/O-DB": number; "I/O-Network": number; "I/O-File": number };
   io_bytes: number | null;
 }
@@ -59,6 +73,8 @@ export interface ClassifyInput {
   baseline: Baseline;
   steps: readonly Step[];
   cpuProfile: CpuProfileSummary | null;
+  /** Where the baseline's `cpu_wait_ms` came from. */
+  cpuWaitSource?: CpuWaitSource | null;
 }
 
 function round(value: number, digits = 1): number {
@@ -66,9 +82,8 @@ function round(value: number, digits = 1): number {
   return Math.round(value * factor) / factor;
 }
 
-/** The cpu/wall ratio, or the profile's non-idle share when CPU time was not measured. */
-export function cpuRatio(baseline: Baseline, profile: CpuProfileSummary | null): number | null {
-  const wall = baseline.wall_time_ms;
+/** The cpu/wall ratio (`wall` net of waiting for a CPU), or the profile's non-idle share when CPU time was not measured. */
+function cpuRatio(baseline: Baseline, wall: number | null, profile: CpuProfileSummary | null): number | null {
   if (wall !== null && wall > 0 && baseline.cpu_time_ms !== null) return baseline.cpu_time_ms / wall;
   if (profile && profile.duration_ms > 0 && profile.self_ms_by_category.idle > 0) return 1 - profile.self_ms_by_category.idle / profile.duration_ms;
   return null;
@@ -77,12 +92,33 @@ export function cpuRatio(baseline: Baseline, profile: CpuProfileSummary | null):
 export function classify(input: ClassifyInput): Classification {
   const { target, baseline, cpuProfile } = input;
   const flat = flattenSteps(input.steps);
-  const ratio = cpuRatio(baseline, cpuProfile);
+  const wait = cpuWaitFacts(baseline, input.cpuWaitSource ?? null);
+  const ratio = cpuRatio(baseline, wait.effective_wall_ms, cpuProfile);
+  const raw = cpuRatio(baseline, baseline.wall_time_ms, cpuProfile);
   const io = ioShares(flat, cpuProfile);
   const bytes = baseline.io_read_bytes === null && baseline.io_write_bytes === null ? null : (baseline.io_read_bytes ?? 0) + (baseline.io_write_bytes ?? 0);
-  const evidence: ClassificationEvidence = { cpu_ratio: ratio === null ? null : round(ratio, 3), io_share_pct: io, io_bytes: bytes };
-  const result = (classification: BottleneckClass, rule: ClassificationRule, detail: string): Classification => ({ classification, detail, rule, evidence });
-  const ratioText = ratio === null ? "CPU time not measured" : `CPU time is ${round(ratio * 100)}% of wall time`;
+  const evidence: ClassificationEvidence = {
+    cpu_ratio: ratio === null ? null : round(ratio, 3),
+    cpu_ratio_raw: raw === null ? null : round(raw, 3),
+    cpu_wait_ms: wait.used_ms,
+    cpu_wait_pct: wait.pct,
+    cpu_wait_source: wait.used_ms === null ? null : (input.cpuWaitSource ?? null),
+    io_share_pct: io,
+    io_bytes: bytes,
+  };
+  const result = (classification: BottleneckClass, rule: ClassificationRule, detail: string): Classification => ({
+    classification,
+    detail: wait.note && rule !== "R0" ? `${detail}; ${wait.note}` : detail,
+    rule,
+    evidence,
+  });
+  const corrected = ratio !== null && raw !== null && (wait.used_ms ?? 0) > 0;
+  const ratioText =
+    ratio === null
+      ? "CPU time not measured"
+      : corrected
+        ? `CPU time is ${round(ratio * 100)}% of the wall time net of waiting for a CPU (${round((raw as number) * 100)}% of the raw wall time)`
+        : `CPU time is ${round(ratio * 100)}% of wall time`;
 
   if (baseline.wall_time_ms === null || baseline.wall_time_ms <= 0) {
     return result("Unknown", "R0", "no wall time was measured, so nothing can be classified");
@@ -126,7 +162,8 @@ export function classify(input: ClassifyInput): Classification {
   if (ratio !== null && ratio >= CPU_BOUND_RATIO) {
     const top = cpuProfile?.top_by_self.find((hot) => hot.category !== "idle");
     const from = top?.called_from ? `, called from ${top.called_from}` : "";
-    const where = top ? `; the top function by self time is ${top.function} (${top.location}, ${top.self_pct}%, ${top.category} code${from})` : "";
+    const kind = top?.module_loading ? "runtime code: module loading" : `${top?.category} code`;
+    const where = top ? `; the top function by self time is ${stepLabel(top.function)} (${top.location}, ${top.self_pct}%, ${kind}${from})` : "";
     return result("CPU", "R6", `${ratioText}${where}`);
   }
 
@@ -162,5 +199,5 @@ function describeIoSource(kind: "I/O-DB" | "I/O-Network" | "I/O-File", flat: rea
   if (steps[0]) return `largest: step ${steps[0].id} "${steps[0].function}"`;
   const key = kind === "I/O-DB" ? "db" : kind === "I/O-Network" ? "network" : "fs";
   const hot = profile?.top_by_total.find((item) => item.io_kind === key);
-  return hot ? `CPU profile: ${hot.function} (${hot.location})` : "CPU profile";
+  return hot ? `CPU profile: ${stepLabel(hot.function)} (${hot.location})` : "CPU profile";
 }

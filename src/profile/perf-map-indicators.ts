@@ -80,8 +80,8 @@ export interface IndicatorInput {
 
 /**
  * The operation kind when none was given: a loopback endpoint is `loopback_http_request`; a
- * command whose CPU profile shows the person's code on the stack for less than INFRA_APP_MAX_PCT
- * of the busy time is `js_runtime_startup`; any other command is `process_spawn` (which only
+ * command whose JS CPU profile shows the person's code on the stack for less than INFRA_APP_MAX_PCT
+ * of the busy time is `js_runtime_startup` (not a Python profile: the norm is for JS runtimes); any other command is `process_spawn` (which only
  * matters when it finishes within that norm's few milliseconds).
  */
 export function inferOperationKind(target: TargetSpec, profile: CpuProfileSummary | null): OperationKind | null {
@@ -94,7 +94,8 @@ export function inferOperationKind(target: TargetSpec, profile: CpuProfileSummar
     }
   }
   if (target.kind !== "command") return null;
-  if (profile && appShareOfBusy(profile) !== null && (appShareOfBusy(profile) as number) < INFRA_APP_MAX_PCT) return "js_runtime_startup";
+  const jsProfile = profile && profile.profiler !== "cprofile";
+  if (jsProfile && appShareOfBusy(profile) !== null && (appShareOfBusy(profile) as number) < INFRA_APP_MAX_PCT) return "js_runtime_startup";
   return "process_spawn";
 }
 

@@ -9,14 +9,17 @@
  *    PROFILE_STEP_COUNT, each at least PROFILE_STEP_MIN_PCT): their share is the profile's self
  *    share and their time that share of the baseline wall time (the profiled run is slowed by
  *    the profiler, so its milliseconds are not used directly). Runtime code (a native such as
- *    Bun's JSON `parse`) takes the location of the function that calls it most: where in the
- *    person's code that time is spent.
+ *    Bun's JSON `parse`, Python's standard library) takes the location of the function that calls
+ *    it most: where in the person's code that time is spent.
  *  - A step's exclusive share is its share minus its children's (never below 0): what ranks the
  *    top bottlenecks, so a parent and its child are not both counted.
  *  - A step's bottleneck type: from its `type` (db_query, http_call, file_io, external), else
  *    from its name's words (STEP_NAME_WORDS), else CPU.
+ *  - A step's `function` is a label: cut to STEP_LABEL_MAX_CHARS (step-label.ts), whichever the
+ *    source; runtime code that is module loading says so (`wrapSafe (module loading)`).
  */
 import type { CpuHotFunction, CpuProfileSummary } from "./cpu-profile-parse.ts";
+import { stepLabel } from "./step-label.ts";
 import type { Baseline, BottleneckClass, Step } from "./types.ts";
 
 /** Profile functions turned into steps, at most, and the smallest self share (%) that becomes one. */
@@ -84,6 +87,7 @@ export function stepsFromMarkers(input: readonly Step[], baseline: Baseline): St
     const { parent: _parent, ...rest } = step;
     const built: Step = {
       ...rest,
+      function: stepLabel(rest.function),
       id,
       time_share_pct: round1(step.time_share_pct ?? (whole > 0 ? (step.wall_time_ms / whole) * 100 : 0)),
     };
@@ -102,12 +106,19 @@ export function stepsFromProfile(profile: CpuProfileSummary, baseline: Baseline)
     .slice(0, PROFILE_STEP_COUNT)
     .map((hot, index) => ({
       id: String(index + 1),
-      function: hot.function,
-      location: hot.path && hot.line > 0 ? `${hot.path}:${hot.line}` : (calledFromLocation(hot) ?? hot.location),
+      function: stepLabel(hot.module_loading ? `${hot.function} (module loading)` : hot.function),
+      location: stepLocation(hot),
       wall_time_ms: wall && wall > 0 ? round1((hot.self_pct / 100) * wall) : hot.self_ms,
       time_share_pct: hot.self_pct,
       type: profileStepType(hot),
     }));
+}
+
+/** "file:line" of the step: runtime code (a native, Python's standard library) is placed at its main caller, where it is the person's. */
+function stepLocation(hot: CpuHotFunction): string {
+  const own = hot.path && hot.line > 0 ? `${hot.path}:${hot.line}` : null;
+  if (hot.category === "runtime") return calledFromLocation(hot) ?? own ?? hot.location;
+  return own ?? hot.location;
 }
 
 /** For runtime code, "file:line" of the function that calls it most (its place in the person's code). */

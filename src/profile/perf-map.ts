@@ -5,7 +5,8 @@
  *
  *  - steps (perf-map-steps.ts): step markers when the program printed any, else the CPU
  *    profile's top functions by self time; each with `time_share_pct` of the wall time.
- *  - bottleneck_classification + bottleneck_detail (perf-map-classify.ts): rules R0-R8.
+ *  - bottleneck_classification + bottleneck_detail (perf-map-classify.ts): rules R0-R8, on the
+ *    CPU ratio net of the time spent waiting for a CPU (perf-map-cpu-wait.ts).
  *  - top_bottlenecks: the 3 steps with the largest exclusive share (ties: lower id first), each
  *    with its step's bottleneck kind and a description.
  *  - suspicion_stack (suspicions.ts, `suspicionsFromSource`, run by the caller, which reads
@@ -18,6 +19,7 @@ import type { CpuProfileSummary } from "./cpu-profile-parse.ts";
 import { classify, type ClassificationEvidence, type ClassificationRule } from "./perf-map-classify.ts";
 import { type OperationKind, type WrongToolEvidence, type WrongToolIndicator, wrongToolIndicators } from "./perf-map-indicators.ts";
 import { exclusiveShare, flattenSteps, stepBottleneckType, stepsFromMarkers, stepsFromProfile } from "./perf-map-steps.ts";
+import type { CpuWaitSource } from "./perf-map-cpu-wait.ts";
 import type { Suspicion } from "./suspicions.ts";
 import type { Baseline, BottleneckClass, Step, TargetSpec } from "./types.ts";
 
@@ -32,7 +34,10 @@ export type E2eSource = "user" | "route" | "function" | "module" | "none";
 
 export interface PerfMapInput {
   target: TargetSpec;
+  /** For a command, `cpu_wait_ms` too (perf-map-cpu-wait.ts: null when not measured). */
   baseline: Baseline;
+  /** Where `baseline.cpu_wait_ms` came from. */
+  cpuWaitSource?: CpuWaitSource | null;
   /** Steps from step markers (medians across runs), flat with `parent` or nested with `children`. */
   markerSteps?: readonly Step[];
   cpuProfile?: CpuProfileSummary | null;
@@ -89,7 +94,7 @@ export function buildPerformanceMap(input: PerfMapInput): ProfileResult {
     : profile
       ? stepsFromProfile(profile, input.baseline)
       : [];
-  const classification = classify({ target: input.target, baseline: input.baseline, steps, cpuProfile: profile });
+  const classification = classify({ target: input.target, baseline: input.baseline, steps, cpuProfile: profile, cpuWaitSource: input.cpuWaitSource ?? null });
   const top = topBottlenecks(steps);
   const evidence = wrongToolIndicators({
     target: input.target,

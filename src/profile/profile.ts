@@ -17,6 +17,7 @@ import { type CpuProfileRun, runWithCpuProfile } from "./cpu-profile.ts";
 import { type EndpointProfile, measureEndpoint } from "./endpoint-target.ts";
 import { type FunctionProfile, measureFunction } from "./function-target.ts";
 import { buildPerformanceMap, type ProfileResult, suspicionsFromSource } from "./perf-map.ts";
+import { type CpuWaitSource, runsCpuWait } from "./perf-map-cpu-wait.ts";
 import { parseTarget, slugFromTarget } from "./target.ts";
 import { checkTestCommand, discoverTestCommand, type TestCommandCheck } from "./test-command.ts";
 import type { Baseline, TargetSpec } from "./types.ts";
@@ -111,15 +112,21 @@ async function testGate(platform: Platform, options: ProfileOptions, onEvent: (e
   return { command, source, check };
 }
 
-function commandBaseline(measured: CommandMeasured): Baseline {
+/** The medians of the measured runs, and the time they waited for a CPU (perf-map-cpu-wait.ts). */
+function commandBaseline(measured: CommandMeasured): { baseline: Baseline; cpuWaitSource: CpuWaitSource | null } {
   const median = (name: string) => measured.metrics[name]?.median ?? null;
+  const wait = runsCpuWait(measured.samples.filter((sample) => !sample.warmup));
   return {
-    wall_time_ms: median("wall_time_ms"),
-    cpu_time_ms: median("cpu_time_ms"),
-    memory_peak_mb: median("memory_peak_mb"),
-    io_read_bytes: median("io_read_bytes"),
-    io_write_bytes: median("io_write_bytes"),
-    http_round_trips: null,
+    baseline: {
+      wall_time_ms: median("wall_time_ms"),
+      cpu_time_ms: median("cpu_time_ms"),
+      memory_peak_mb: median("memory_peak_mb"),
+      io_read_bytes: median("io_read_bytes"),
+      io_write_bytes: median("io_write_bytes"),
+      http_round_trips: null,
+      cpu_wait_ms: wait.ms,
+    },
+    cpuWaitSource: wait.source,
   };
 }
 
@@ -201,6 +208,7 @@ export async function runProfile(platform: Platform, options: ProfileOptions, on
 
   let measurement: ProfileReport["measurement"];
   let baseline: Baseline;
+  let cpuWaitSource: CpuWaitSource | null = null;
   let cpu: CpuProfileRun | null = null;
   let markerSteps: CommandMeasured["steps"] = [];
   const progress = (message: string) => onEvent({ kind: "measure", message });
@@ -220,7 +228,7 @@ export async function runProfile(platform: Platform, options: ProfileOptions, on
     if (signal?.aborted || result.status === "aborted") throw new CancelledError("profile stopped before it finished; nothing was written");
     if (result.status === "failed") throw commandFailure(target.command, result.failure);
     measurement = { kind: "command", ...result };
-    baseline = commandBaseline(result);
+    ({ baseline, cpuWaitSource } = commandBaseline(result));
     markerSteps = result.steps;
     warnings.push(...result.warnings);
     if (options.cpuProfile !== false) {
@@ -257,6 +265,7 @@ export async function runProfile(platform: Platform, options: ProfileOptions, on
   const result = buildPerformanceMap({
     target,
     baseline,
+    cpuWaitSource,
     markerSteps,
     cpuProfile,
     suspicions,

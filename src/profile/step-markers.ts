@@ -20,6 +20,7 @@
  * link that would close a cycle is dropped with a warning.
  */
 import { median } from "../measure/index.ts";
+import { stepLabel } from "./step-label.ts";
 import type { Step } from "./types.ts";
 
 /** What starts a marker line. */
@@ -250,14 +251,15 @@ export function aggregateStepMarkers(runs: readonly RunStepMarkers[], medianWall
     );
   }
   for (const entry of gathered.values()) {
-    if (entry.parentConflict) warnings.push(`step ${entry.name} named more than one parent; kept ${entry.parent}`);
+    if (entry.parentConflict) warnings.push(`step ${stepLabel(entry.name)} named more than one parent; kept ${stepLabel(entry.parent ?? "")}`);
   }
 
   const share = medianWallMs != null && medianWallMs > 0 ? medianWallMs : null;
   const nodes = new Map<string, Step>();
   for (const entry of gathered.values()) {
     const ms = median(entry.totals);
-    const step: Step = { id: entry.name, function: entry.name, wall_time_ms: ms, type: "step_marker" };
+    // The id keeps the whole name (parents refer to it); the label is cut to a readable length.
+    const step: Step = { id: entry.name, function: stepLabel(entry.name), wall_time_ms: ms, type: "step_marker" };
     if (share !== null) step.time_share_pct = (ms / share) * 100;
     step.calls = median(entry.calls);
     if (entry.parent !== null) step.parent = entry.parent;
@@ -279,9 +281,9 @@ export function aggregateStepMarkers(runs: readonly RunStepMarkers[], medianWall
     if (entry.parent !== null && parentNode) {
       // Dropped, so that a reader following `parent` links cannot loop.
       delete node.parent;
-      warnings.push(`step ${entry.name}: parent ${entry.parent} would make a cycle; shown at the top`);
+      warnings.push(`step ${stepLabel(entry.name)}: parent ${stepLabel(entry.parent)} would make a cycle; shown at the top`);
     } else if (entry.parent !== null) {
-      warnings.push(`step ${entry.name}: parent ${entry.parent} never reported its own time; shown at the top`);
+      warnings.push(`step ${stepLabel(entry.name)}: parent ${stepLabel(entry.parent)} never reported its own time; shown at the top`);
     }
     roots.push(node);
   }

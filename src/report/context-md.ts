@@ -41,6 +41,7 @@ const MAX_LISTED_SILENCES = 20;
 const LABELS: Record<string, string> = {
   wall_time_ms: "wall time",
   cpu_time_ms: "CPU time",
+  cpu_wait_ms: "waiting for a CPU",
   memory_peak_mb: "peak memory",
   io_read_bytes: "disk read",
   io_write_bytes: "disk write",

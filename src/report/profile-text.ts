@@ -5,6 +5,7 @@
  */
 import type { MetricSummary, Step } from "../profile/types.ts";
 import type { ProfileReport } from "../profile/profile.ts";
+import { stepLabel } from "../profile/step-label.ts";
 import { formatBytes, formatMs, formatNs, formatValue, renderTable, sig3 } from "../ui/table.ts";
 
 const METRIC_LABELS: Record<string, string> = {
@@ -58,7 +59,7 @@ function stepLines(steps: readonly Step[], depth = 0): string[] {
   for (const step of steps) {
     const share = step.time_share_pct === undefined ? "" : `  ${step.time_share_pct.toFixed(1)}%`;
     const calls = step.calls && step.calls > 1 ? `  x${step.calls}` : "";
-    lines.push(`  ${"  ".repeat(depth)}${step.function}  ${formatMs(step.wall_time_ms)}${share}${calls}${step.location ? `  ${step.location}` : ""}`);
+    lines.push(`  ${"  ".repeat(depth)}${stepLabel(step.function)}  ${formatMs(step.wall_time_ms)}${share}${calls}${step.location ? `  ${step.location}` : ""}`);
     if (step.children?.length) lines.push(...stepLines(step.children, depth + 1));
   }
   return lines;
@@ -99,11 +100,11 @@ export function renderProfile(report: ProfileReport): string[] {
   if (steps.length > 0) lines.push("", "steps", ...stepLines(steps));
   const cpu = report.cpu_profile;
   if (cpu?.ok) {
-    lines.push("", `hot functions (CPU profile of one extra run, ${cpu.runtime}, self time)`);
+    lines.push("", `hot functions (CPU profile of one extra run, ${cpu.runtime === "python" ? "python cProfile" : cpu.runtime}, self time)`);
     const rows = cpu.profile.top_by_self
       .filter((fn) => !fn.flagged)
       .slice(0, HOT_FUNCTIONS_SHOWN)
-      .map((fn) => [fn.function || "(anonymous)", `${fn.self_pct.toFixed(1)}%`, `${fn.total_pct.toFixed(1)}%`, fn.path ? `${fn.path}:${fn.line}` : fn.location]);
+      .map((fn) => [stepLabel(`${fn.function || "(anonymous)"}${fn.module_loading ? " (module loading)" : ""}`), `${fn.self_pct.toFixed(1)}%`, `${fn.total_pct.toFixed(1)}%`, fn.path ? `${fn.path}:${fn.line}` : fn.location]);
     lines.push(...renderTable(["function", "self", "total", "where"], rows, ["left", "right", "right", "left"]).split("\n").map((line) => `  ${line}`));
   } else if (cpu && !cpu.ok) {
     lines.push("", `cpu profile: not taken (${cpu.reason})`);

@@ -80,7 +80,8 @@ export async function researchStandalone(
       hot_functions: cpu?.ok ? cpu.profile.top_by_self.map((h) => ({ function: h.function, location: h.location, self_pct: h.self_pct })) : [],
       baseline: { ...profile.result.performance_map.baseline },
     },
-    runtime: cpu?.runtime ?? null,
+    // The knobs tune JS runtimes; a Python profile gives them none.
+    runtime: cpu?.runtime === "python" ? null : (cpu?.runtime ?? null),
     categories: cpu?.ok ? { duration_ms: cpu.profile.duration_ms, self_ms_by_category: { ...cpu.profile.self_ms_by_category } } : null,
     env: platform.env,
     cpu_count: availableParallelism(),

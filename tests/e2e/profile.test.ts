@@ -62,6 +62,22 @@ describe("perfloop profile", { skip }, () => {
     assert.match(report.summary_path, /\.hex-skills\/runtime-artifacts\/runs\/standalone-ln-811-\d{8}-[0-9a-f]{8}\/optimization-profile\/node-fib-js\.json$/);
   });
 
+  test("a Python command: cProfile's hot functions with file:line, and the map built on them", (t) => {
+    const dir = project({ "fib.py": "def fib(n):\n    return n if n < 2 else fib(n - 1) + fib(n - 2)\n\n\nprint(fib(22))\n" });
+    const result = cli(["profile", "python3 fib.py", "--runs", "3", "--skip-tests", "--json", "--project-root", dir], { cwd: dir });
+    if (result.code === 2 && /could not run/.test(result.stderr)) {
+      t.skip("python3 is not on the PATH");
+      return;
+    }
+    assert.equal(result.code, 0, result.stderr);
+    const report = result.json;
+    assert.equal(report.cpu_profile.ok, true, JSON.stringify(report.cpu_profile));
+    assert.equal(report.cpu_profile.runtime, "python");
+    const hot = report.cpu_profile.profile.top_by_self.find((fn: { category: string }) => fn.category === "app");
+    assert.equal(`${hot.function} ${hot.path}:${hot.line}`, "fib fib.py:1");
+    assert.equal(report.result.performance_map.steps[0].location, "fib.py:1");
+  });
+
   test("a readable table for people", () => {
     const dir = project({ "fib.js": FIB });
     const result = cli(["profile", "node fib.js", "--runs", "3", "--skip-tests", "--no-cpu-profile", "--project-root", dir], { cwd: dir, env: { CI: "true" } });

@@ -1,11 +1,13 @@
 // parseCpuProfile on a small hand-made .cpuprofile whose numbers are worked out by hand:
 // self = the weight of the samples a function is the leaf of (sample i weighs timeDeltas[i + 1],
 // the last endTime - its timestamp), total = samples with it anywhere on the stack, counted once
-// per sample even when it recurses.
+// per sample even when it recurses. Then module loading (wrapSafe & co.), from frames Node and Bun
+// recorded.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { frameCategory, frameIoKind, framePath } from "../../src/profile/cpu-frame-kind.ts";
 import { parseCpuProfile, sampleWeights } from "../../src/profile/cpu-profile-parse.ts";
+import { buildPerformanceMap } from "../../src/profile/perf-map.ts";
 
 const ROOT = "/home/me/project";
 const frame = (functionName: string, url: string, lineNumber: number, columnNumber = 0) => ({ functionName, url, lineNumber, columnNumber, scriptId: "1" });
@@ -178,4 +180,86 @@ test("frame kinds, as the three runtimes write them", () => {
   }
   assert.deepEqual(framePath("src/fib.ts", ROOT), { path: "src/fib.ts", inProject: true });
   assert.deepEqual(framePath(`file://${ROOT}/../other/x.ts`, ROOT), { path: "/home/me/other/x.ts", inProject: false });
+});
+
+// Module loading, from the frames Node 20.20 recorded for `node app.js` where app.js's top-level
+// code does `require("./big.js")` (a 40,000-function file: wrapSafe compiles it) and `main`, a real
+// function of app.js, requires another file lazily and parses JSON. Chains shortened, names, URLs
+// and 0-based lines as recorded. Each sample weighs 1 ms.
+const LOADER = "node:internal/modules/cjs/loader";
+function nodeModuleLoading() {
+  const nodes = [
+    { id: 1, callFrame: frame("(root)", "", -1, -1), children: [2, 30] },
+    { id: 2, callFrame: frame("", "node:internal/main/run_main_module", 0, 0), children: [3] },
+    { id: 3, callFrame: frame("executeUserEntryPoint", "node:internal/modules/run_main", 154, 30), children: [4] },
+    { id: 4, callFrame: frame("Module._compile", LOADER, 1482, 36), children: [5] },
+    { id: 5, callFrame: frame("", `file://${ROOT}/app.js`, 0, 0), children: [6, 20] },
+    { id: 6, callFrame: frame("require", "node:internal/modules/helpers", 179, 30), children: [7] },
+    { id: 7, callFrame: frame("Module._compile", LOADER, 1482, 36), children: [8, 9] },
+    { id: 8, callFrame: frame("wrapSafe", LOADER, 1421, 17), children: [] },
+    { id: 9, callFrame: frame("", `file://${ROOT}/big.js`, 0, 0), children: [] },
+    { id: 20, callFrame: frame("main", `file://${ROOT}/app.js`, 4, 16), children: [21, 23] },
+    { id: 21, callFrame: frame("require", "node:internal/modules/helpers", 179, 30), children: [22] },
+    { id: 22, callFrame: frame("wrapSafe", LOADER, 1421, 17), children: [] },
+    { id: 23, callFrame: frame("parse", "", -1, -1), children: [] },
+    { id: 30, callFrame: frame("(garbage collector)", "", -1, -1) },
+  ];
+  // wrapSafe for the top-level require x6, big.js's own top-level x2, wrapSafe for main's lazy require x2, JSON parse x1, GC x1.
+  const samples = [8, 8, 8, 8, 8, 8, 9, 9, 22, 22, 23, 30];
+  return { nodes, startTime: 0, endTime: (samples.length + 1) * 1000, samples, timeDeltas: samples.map(() => 1000) };
+}
+
+test("module loading for top-level code is runtime time, not line 1 of the file that loads it", () => {
+  const summary = parseCpuProfile(nodeModuleLoading(), { projectRoot: ROOT });
+  const byName = new Map(summary.top_by_self.map((hot) => [`${hot.function}@${hot.location}`, hot]));
+  const wrapSafe = byName.get(`wrapSafe@${LOADER}:1422:18`);
+  assert.ok(wrapSafe, [...byName.keys()].join(", "));
+  assert.equal(wrapSafe.self_ms, 8);
+  assert.equal(wrapSafe.category, "runtime");
+  assert.equal(wrapSafe.module_loading, true, "6 of its 8 ms load modules for top-level code");
+  assert.equal(wrapSafe.called_from, null, "not attributed to app.js:1");
+  assert.equal(summary.module_loading_ms, 6);
+  // app.js's top-level code owns none of that loading; main owns its lazy require and its JSON parse.
+  const topLevel = summary.top_by_total.find((hot) => hot.path === "app.js" && hot.line === 1);
+  assert.equal(topLevel?.self_with_runtime_ms, 0);
+  const main = summary.top_by_total.find((hot) => hot.function === "main");
+  assert.equal(main?.self_with_runtime_ms, 3, "the lazy require (2) and the parse (1) inside a real function are main's");
+  assert.equal(byName.get("parse@(native)")?.called_from, "main app.js:5:17");
+  // The person's code on the stack: big.js's own top-level (2), main's require (2) and parse (1); not the loading.
+  assert.equal(summary.app_inclusive_ms, 5);
+});
+
+test("the map names module loading as such: a step at the loader, not at the loading file's line 1", () => {
+  const summary = parseCpuProfile(nodeModuleLoading(), { projectRoot: ROOT });
+  const map = buildPerformanceMap({
+    target: { kind: "command", command: "node app.js" },
+    baseline: { wall_time_ms: 12, cpu_time_ms: 12, memory_peak_mb: null, io_read_bytes: null, io_write_bytes: null, http_round_trips: null },
+    cpuProfile: summary,
+    testCommand: null,
+  });
+  const step = map.performance_map.steps[0];
+  assert.equal(step?.function, "wrapSafe (module loading)");
+  assert.equal(step?.location, `${LOADER}:1422:18`);
+  assert.ok(!map.performance_map.steps.some((s) => s.location === "app.js:1"), JSON.stringify(map.performance_map.steps));
+  assert.match(map.bottleneck_detail, /wrapSafe \(.*runtime code: module loading\)/);
+});
+
+test("Bun's loader frames (`require`, `bound require` natives) count as module loading too", () => {
+  // As Bun 1.4.5 recorded `bun app.js` requiring big.js: the compile is an `anonymous` native under `require`.
+  const nodes = [
+    { id: 1, callFrame: frame("(root)", "", -1, -1), children: [2] },
+    { id: 2, callFrame: frame("", `${ROOT}/app.js`, 0, 9), children: [3, 6] },
+    { id: 3, callFrame: frame("bound require", "", -1, -1), children: [4] },
+    { id: 4, callFrame: frame("require", "", 0, 10), children: [5] },
+    { id: 5, callFrame: frame("anonymous", "", -1, -1), children: [] },
+    { id: 6, callFrame: frame("keys", "", -1, -1), children: [] },
+  ];
+  const samples = [5, 5, 5, 6];
+  const summary = parseCpuProfile({ nodes, startTime: 0, endTime: 5000, samples, timeDeltas: [1000, 1000, 1000, 1000] }, { projectRoot: ROOT });
+  const compile = summary.top_by_self.find((hot) => hot.function === "anonymous");
+  assert.equal(compile?.module_loading, true);
+  assert.equal(compile?.called_from, null);
+  assert.equal(summary.module_loading_ms, 3);
+  // `Object.keys` called by the top-level code is that code's own work: still attributed to app.js:1.
+  assert.equal(summary.top_by_self.find((hot) => hot.function === "keys")?.called_from, "(anonymous) app.js:1:10");
 });

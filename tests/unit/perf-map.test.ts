@@ -36,6 +36,7 @@ function hot(name: string, selfPct: number, totalPct: number, extra: Partial<Cpu
     self_with_runtime_ms: selfPct * 10,
     self_with_runtime_pct: selfPct,
     called_from: null,
+    module_loading: false,
     ...extra,
   };
 }
@@ -49,6 +50,7 @@ function profile(overrides: Partial<CpuProfileSummary> = {}): CpuProfileSummary 
     top_by_total: [hot("parse", 70, 80)],
     self_ms_by_category: { app: 800, library: 100, runtime: 80, program: 10, idle: 0, gc: 10, root: 0 },
     app_inclusive_ms: 900,
+    module_loading_ms: 0,
     io_inclusive_ms: { fs: 0, network: 0, db: 0 },
     ...overrides,
   };
