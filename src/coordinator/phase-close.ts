@@ -38,7 +38,8 @@ export function firstBaseline(run: Run, records: readonly CycleRecord[]): Record
   const profiled = hasProfile(run, 1) ? profileDigestOf(run, 1).baseline : measured;
   const out: Record<string, number | null> = {};
   for (const [metric, value] of Object.entries(profiled)) {
-    if (value === null) continue;
+    // The time spent waiting for a CPU describes the host during the profile, not the program.
+    if (value === null || metric === "cpu_wait_ms") continue;
     out[metric] = typeof measured[metric] === "number" ? measured[metric] : value;
   }
   return out;

@@ -19,7 +19,6 @@ import { CancelledError, PerfloopError, UsageError } from "../errors.ts";
 import { commitTree, ensureExcluded, mergeIntoCurrent, nameUntrackedIn, NO_UNTRACKED, openRepo, recordTried, requireClean, resolveCommitish, writeCommitOn, type GitRepo, type UntrackedFiles } from "../git/index.ts";
 import type { Verdict } from "../measure/index.ts";
 import type { Platform } from "../platform/index.ts";
-import type { AbCompared } from "../profile/ab-sampler.ts";
 import { requireProjectRoot } from "../profile/project-root.ts";
 import { loadHypotheses, orderHypotheses, splitContested } from "../research/hypotheses.ts";
 import type { Hypothesis } from "../research/hypotheses-schema.ts";
@@ -33,6 +32,7 @@ import { failureGist } from "./failure-gist.ts";
 import { candidateLimitMs, describeLimit, describeVerdict, Rounds } from "./rounds.ts";
 import { strikeAndBisect, type Deferred } from "./strike.ts";
 import { Workspace } from "./workspace.ts";
+import { metricRows, timeOf, type ExecuteTime, type MetricRow } from "./execute-figures.ts";
 import { refuseUnsafeStateDir } from "../git/state-guard.ts";
 
 /** The base's own tests and probe run get this long (the candidates get a limit derived from them). */
@@ -109,16 +109,6 @@ export function stagedSay(onEvent: (event: ExecuteEvent) => void): (from: string
   };
 }
 
-export interface MetricRow {
-  metric: string;
-  baseline: number | null;
-  final: number | null;
-  /** Positive means better (less time or memory). */
-  improvement_pct: number | null;
-  /** baseline / final: 2 means twice as fast. */
-  multiplier: number | null;
-}
-
 export interface ExecuteReport {
   slug: string;
   run_id: string;
@@ -144,67 +134,6 @@ export interface ExecuteReport {
   warnings: string[];
   /** Where the execution's time went (docs/run.md, "Where the time goes"). */
   time: ExecuteTime;
-}
-
-export interface ExecuteTime {
-  total_ms: number;
-  /** The base's tests, e2e check and one run of the target. */
-  baseline_ms: number;
-  /** The candidates' tests and e2e checks, and how many ran; a tree tested before is not tested again (cached). */
-  tests_ms: number;
-  test_runs: number;
-  tests_cached: number;
-  /** The interleaved comparisons (warm-ups included), and their runs. */
-  measured_ms: number;
-  measured_runs: number;
-  /** Writing the side trees (materializing, --setup, switching between hypothesis sets). */
-  side_trees_ms: number;
-  /** Everything else: applying hypotheses, git, statistics, the log. */
-  other_ms: number;
-}
-
-/** The metrics of the per-metric table first, in this order; any other measured metric follows. */
-const METRIC_NAMES = ["wall_time_ms", "cpu_time_ms", "memory_peak_mb", "io_read_bytes", "io_write_bytes"] as const;
-
-/**
- * The per-metric table of the kept set against the base. Wall time, the metric the verdict judges,
- * reads the verdict's paired ratio (docs/measurement.md, "One figure per change"): its change and
- * multiplier are that ratio's, and `final` is the base's median times it, so that every place that
- * shows the gain shows the same number. The other metrics are the ratio of the two sides' medians.
- */
-function metricRows(result: AbCompared): MetricRow[] {
-  const measured = [...Object.keys(result.metrics_a), ...Object.keys(result.metrics_b)];
-  const names = [...new Set([...METRIC_NAMES.filter((m) => m === "wall_time_ms" || measured.includes(m)), ...measured])];
-  return names.map((metric) => {
-    const baseline = result.metrics_a[metric]?.median ?? null;
-    const ratio = metric === "wall_time_ms" ? result.verdict.ratio : null;
-    const final = ratio !== null && baseline !== null ? baseline * ratio : (result.metrics_b[metric]?.median ?? null);
-    const known = baseline !== null && final !== null && baseline > 0 && final > 0;
-    return {
-      metric,
-      baseline,
-      final,
-      improvement_pct: known ? ((baseline - final) / baseline) * 100 : null,
-      multiplier: known ? baseline / final : null,
-    };
-  });
-}
-
-function timeOf(totalMs: number, baselineMs: number, rounds: Rounds, workspace: Workspace): ExecuteTime {
-  const t = rounds.time;
-  const known = baselineMs + t.testMs + t.measuredMs + workspace.sideTreesMs;
-  const ms = (value: number) => Math.round(value);
-  return {
-    total_ms: ms(totalMs),
-    baseline_ms: ms(baselineMs),
-    tests_ms: ms(t.testMs),
-    test_runs: t.testRuns,
-    tests_cached: t.testsCached,
-    measured_ms: ms(t.measuredMs),
-    measured_runs: t.measuredRuns,
-    side_trees_ms: ms(workspace.sideTreesMs),
-    other_ms: ms(Math.max(0, totalMs - known)),
-  };
 }
 
 export async function runExecute(platform: Platform, options: ExecuteOptions, onEvent: (event: ExecuteEvent) => void = () => {}, signal?: AbortSignal): Promise<ExecuteReport> {

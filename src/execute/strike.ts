@@ -91,28 +91,10 @@ export async function strikeAndBisect(input: StrikeInput): Promise<StrikeOutcome
 
   // Strike: all uncontested together; isolate what breaks the gate.
   if (strike.length > 0) {
-    say("strike", `tests with ${strike.join(", ")}`);
-    let gate = await rounds.gate(strike);
-    if (!gate.ok) {
-      strikeResult = "bisected";
-      say("bisect", `the tests fail with ${strike.join(", ")} (${gate.reason}); finding which hypotheses break them`);
-      const reasons = new Map<string, string>();
-      const culprits = await isolateBreaking(strike, async (ids) => {
-        const outcome = await rounds.gate(ids);
-        if (!outcome.ok) for (const id of ids) reasons.set(id, outcome.reason);
-        return outcome.ok;
-      });
-      for (const id of culprits) {
-        removed.push({ id, reason: reasons.get(id) ?? gate.reason });
-        rows.push(row("bisect", [id], "removed", null, "fail", "breaks the tests"));
-      }
-      strike = strike.filter((id) => !culprits.includes(id));
-      gate = strike.length > 0 ? await rounds.gate(strike) : { ok: true, e2e: "skipped" };
-      if (!gate.ok) {
-        for (const id of strike) removed.push({ id, reason: `the tests still fail with the rest: ${gate.reason}` });
-        strike = [];
-      }
-    }
+    const tested = await passingPart(input, strike, removed);
+    if (tested.kept.length < strike.length) strikeResult = "bisected";
+    for (const id of tested.culprits) rows.push(row("bisect", [id], "removed", null, "fail", "breaks the tests"));
+    strike = tested.kept;
   }
 
   let final: AbCompared | null = null;
@@ -150,7 +132,7 @@ export async function strikeAndBisect(input: StrikeInput): Promise<StrikeOutcome
       if (keptAll && faster && measured.ok) {
         final = measured.result;
       } else if (strike.length > 0) {
-        strike = await passingPart(input, strike, removed);
+        strike = (await passingPart(input, strike, removed)).kept;
       }
       if (!(keptAll && faster && measured.ok) && strike.length > 0) {
         say("strike", `confirming ${strike.join(", ")} together against the base`);
@@ -296,24 +278,27 @@ async function judgeDeferred(input: StrikeInput, kept: string[], row: RowOf, row
 }
 
 /**
- * The kept set's own tests (it was not tested as such: a subset of a set that passed): when they
- * fail, what breaks them on its own or with the rest is isolated and removed, as in the strike.
+ * A set's tests (the strike's; or the kept set's, which was not tested as such, being a subset of
+ * a set that passed): when they fail, what breaks them on its own or with the rest is isolated
+ * (bisect.ts isolateBreaking) and removed with its reason.
  */
-async function passingPart(input: StrikeInput, kept: string[], removed: Removed[]): Promise<string[]> {
+async function passingPart(input: StrikeInput, set: string[], removed: Removed[]): Promise<{ kept: string[]; culprits: string[] }> {
   const { rounds, say } = input;
-  say("strike", `tests with ${kept.join(", ")}`);
-  const gate = await rounds.gate(kept);
-  if (gate.ok) return kept;
-  say("bisect", `the tests fail with ${kept.join(", ")} (${gate.reason}); finding which hypotheses break them`);
+  say("strike", `tests with ${set.join(", ")}`);
+  const gate = await rounds.gate(set);
+  if (gate.ok) return { kept: set, culprits: [] };
+  say("bisect", `the tests fail with ${set.join(", ")} (${gate.reason}); finding which hypotheses break them`);
   const reasons = new Map<string, string>();
-  const culprits = await isolateBreaking(kept, async (ids) => {
+  const culprits = await isolateBreaking(set, async (ids) => {
     const outcome = await rounds.gate(ids);
     if (!outcome.ok) for (const id of ids) reasons.set(id, outcome.reason);
     return outcome.ok;
   });
   for (const id of culprits) removed.push({ id, reason: reasons.get(id) ?? gate.reason });
-  const rest = kept.filter((id) => !culprits.includes(id));
-  if (rest.length === 0 || (await rounds.gate(rest)).ok) return rest;
-  for (const id of rest) removed.push({ id, reason: `the tests still fail with the rest: ${gate.reason}` });
-  return [];
+  const rest = set.filter((id) => !culprits.includes(id));
+  if (rest.length === 0) return { kept: [], culprits };
+  const again = await rounds.gate(rest);
+  if (again.ok) return { kept: rest, culprits };
+  for (const id of rest) removed.push({ id, reason: `the tests still fail with the rest: ${again.reason}` });
+  return { kept: [], culprits };
 }

@@ -130,6 +130,11 @@ interface Aggregate {
 
 /** Parses and summarises a `.cpuprofile` (its text or its parsed JSON). */
 export function parseCpuProfile(json: unknown, options: ParseCpuProfileOptions = {}): CpuProfileSummary {
+  return summarise(parseProfileJson(CpuProfileSchema, json, invalid), options.projectRoot ?? null, options.top ?? DEFAULT_TOP_FUNCTIONS);
+}
+
+/** A profile file's JSON (its text or the parsed value) read through `schema`; `invalid` words the first problem. */
+export function parseProfileJson<S extends v.GenericSchema>(schema: S, json: unknown, invalid: (detail: string) => Error): v.InferOutput<S> {
   let value = json;
   if (typeof json === "string") {
     try {
@@ -138,13 +143,13 @@ export function parseCpuProfile(json: unknown, options: ParseCpuProfileOptions =
       throw invalid(`not JSON (${(error as Error).message})`);
     }
   }
-  const parsed = v.safeParse(CpuProfileSchema, value);
+  const parsed = v.safeParse(schema, value);
   if (!parsed.success) {
     const issue = parsed.issues[0];
     const path = issue.path?.map((item) => String(item.key)).join(".") ?? "";
     throw invalid(`${path ? `${path}: ` : ""}${issue.message}`);
   }
-  return summarise(parsed.output, options.projectRoot ?? null, options.top ?? DEFAULT_TOP_FUNCTIONS);
+  return parsed.output;
 }
 
 function invalid(detail: string): PerfloopError {

@@ -32,7 +32,7 @@ import { isAbsolute, relative, resolve, sep } from "node:path";
 import * as v from "valibot";
 import { PerfloopError } from "../errors.ts";
 import type { FrameCategory, IoKind } from "./cpu-frame-kind.ts";
-import { type CpuHotFunction, type CpuProfileSummary, DEFAULT_TOP_FUNCTIONS } from "./cpu-profile-parse.ts";
+import { type CpuHotFunction, type CpuProfileSummary, DEFAULT_TOP_FUNCTIONS, parseProfileJson } from "./cpu-profile-parse.ts";
 
 const CallerSchema = v.tuple([v.pipe(v.number(), v.integer(), v.minValue(0)), v.number(), v.number()]);
 /** [file, line, function, calls, tottime s, cumtime s, [[caller index, tottime s, cumtime s], …]] */
@@ -113,21 +113,7 @@ const UNOWNED = -2;
 
 /** Summarises the table (its JSON text or the parsed value). */
 export function parsePythonProfile(json: unknown, options: ParsePythonOptions): CpuProfileSummary {
-  let value = json;
-  if (typeof json === "string") {
-    try {
-      value = JSON.parse(json);
-    } catch (error) {
-      throw invalid(`not JSON (${(error as Error).message})`);
-    }
-  }
-  const parsed = v.safeParse(PythonStatsSchema, value);
-  if (!parsed.success) {
-    const issue = parsed.issues[0];
-    const path = issue.path?.map((item) => String(item.key)).join(".") ?? "";
-    throw invalid(`${path ? `${path}: ` : ""}${issue.message}`);
-  }
-  const stats = parsed.output;
+  const stats = parseProfileJson(PythonStatsSchema, json, invalid);
   const count = stats.functions.length;
   for (const row of stats.functions) {
     for (const caller of row[6]) if (caller[0] >= count) throw invalid(`a caller names function ${caller[0]}, which is not in the table`);
