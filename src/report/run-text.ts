@@ -90,12 +90,24 @@ export function mainMetric(report: RunReport): string {
   return MAIN_METRIC[report.target_kind] ?? report.metrics[0]?.metric ?? "wall_time_ms";
 }
 
-/** The cumulative change on the main metric: "wall time -62.1% (2.64x)". */
+/**
+ * The measurement the run's figure is: the direct confirmation of the first base against the final
+ * commit, or the one cycle that kept something (docs/measurement.md, "One figure per change").
+ */
+function runFigure(report: RunReport): { ratio_ci: readonly [number, number]; runs: readonly [number, number] | null } | null {
+  if (report.confirmation) return report.confirmation;
+  const kept = report.cycles.filter((c) => c.commit !== null && c.ratio !== null);
+  return kept.length === 1 && kept[0]!.ratio_ci ? { ratio_ci: kept[0]!.ratio_ci, runs: kept[0]!.runs } : null;
+}
+
+/** The cumulative change on the main metric: "wall time -62.1% (2.64x; 95% CI -63.0% to -61.2%, n 20)". */
 function mainChange(report: RunReport): string | null {
   if (report.improvement_pct === null) return null;
   const key = mainMetric(report);
   const pct = HIGHER_IS_BETTER.has(key) ? report.improvement_pct : -report.improvement_pct;
-  const times = report.multiplier === null ? "" : ` (${report.multiplier.toFixed(2)}x)`;
+  const figure = key === "wall_time_ms" ? runFigure(report) : null;
+  const interval = figure ? `; 95% CI ${signedPct((figure.ratio_ci[0] - 1) * PERCENT)} to ${signedPct((figure.ratio_ci[1] - 1) * PERCENT)}${figure.runs ? `, n ${figure.runs[0]}` : ""}` : "";
+  const times = report.multiplier === null ? (interval ? ` (${interval.slice(2)})` : "") : ` (${report.multiplier.toFixed(2)}x${interval})`;
   return `${metricName(key)} ${signedPct(pct)}${times}`;
 }
 

@@ -63,6 +63,11 @@ describe("one figure per change", { skip }, () => {
     assert.ok(md.split("\n").some((line) => line.startsWith("| wall time") && line.includes(shown)), md);
     assert.ok(md.includes(`kept H1 (${shown}`), md);
     assert.ok(result.stdout.includes(`wall time ${shown}`), result.stdout);
+    // The headline carries the figure's interval and n, the cycle's own.
+    const change = (r: number) => `${r > 1 ? "+" : "-"}${Math.abs((r - 1) * 100).toFixed(1)}%`;
+    const headlineCi = `; 95% CI ${change(cycle.ratio_ci[0])} to ${change(cycle.ratio_ci[1])}, n ${pooled})`;
+    assert.ok(md.split("\n")[2]!.includes(headlineCi), `${md.split("\n")[2]} lacks ${headlineCi}`);
+    assert.ok(result.stdout.split("\n")[0]!.includes(headlineCi), result.stdout);
     assert.ok(result.stdout.includes(`kept H1 (${shown}`), result.stdout);
     const message = git(dir, "log", "-1", "--format=%B", cycle.commit);
     assert.ok(message.includes(`wall time -${gain.toFixed(1)}%`), message);

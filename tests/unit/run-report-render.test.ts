@@ -214,9 +214,9 @@ test("the before/after table has every metric with before, after, signed change 
 
 test("the headline says what the run achieved", () => {
   const cases: Array<[RunReport, string]> = [
-    [targetMet, "**Target met:** wall time -62.5% (2.67x) after 1 cycle."],
+    [targetMet, "**Target met:** wall time -62.5% (2.67x; 95% CI -63.4% to -61.6%, n 20) after 1 cycle."],
     [diagnostic, "**Diagnostic:** the wrong-tool gate blocked cycle 1, nothing was changed."],
-    [twoCycles, "**Improved:** wall time -30.0% (1.43x) after 2 cycles; the target (wall time at most 500 ms) was not met."],
+    [twoCycles, "**Improved:** wall time -30.0% (1.43x; 95% CI -32.0% to -28.0%, n 30) after 2 cycles; the target (wall time at most 500 ms) was not met."],
     [unfinished, "**Unfinished:** 0 cycles completed so far; continue with perfloop resume --slug wip."],
     [report({ slug: "none", stop_reason: "PLATEAU", final_result: "NO_IMPROVEMENT", cycles: [cycle({ cycle: 1, removed: [{ id: "H1", reason: "no significant gain", origin: null }] })] }), "**No improvement:** no hypothesis gave a significant gain in 1 cycle."],
   ];
@@ -317,7 +317,7 @@ test("colour comes only through the given function", () => {
   const plain = renderRunSummary(targetMet);
   assert.ok(!/<\/?(bold|green|red|yellow|dim)>/.test(plain.join("\n")), "no colour by default");
   const coloured = renderRunSummary(targetMet, { color });
-  assert.equal(coloured[0], "<bold><green>Target met:</green></bold> wall time -62.5% (2.67x) after 1 cycle");
+  assert.equal(coloured[0], "<bold><green>Target met:</green></bold> wall time -62.5% (2.67x; 95% CI -63.4% to -61.6%, n 20) after 1 cycle");
   assert.ok(coloured.includes("merge      <bold>git merge perfloop/sum</bold>"));
   assert.equal(renderRunSummary(diagnostic, { color })[0]!.startsWith("<bold><yellow>Diagnostic:"), true);
 });
