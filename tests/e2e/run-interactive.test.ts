@@ -78,7 +78,9 @@ describe("perfloop demo", { skip: bin ? false : "set PERFLOOP_BIN to the compile
     assert.deepEqual(cycle.kept.map((k: { id: string; origin: string }) => [k.id, k.origin]), [["set-membership-words-distinctWords", "built-in rules"]]);
     const removed = Object.fromEntries(cycle.removed.map((r: { id: string; reason: string }) => [r.id, r.reason]));
     assert.match(removed.H2, /^breaks the tests/);
-    assert.match(removed.H3, /^(no difference|unknown|no gain)/);
+    // A no-op is never kept; its label reads its interval, which noise may put wholly above 1
+    // ("slower", docs/measurement.md "One figure per change").
+    assert.match(removed.H3, /^(no difference|unknown|no gain|slower)/);
     // The slowness is findable: the profile's source scan confirms the search in a loop.
     assert.match(readFileSync(join(dir, ".hex-skills/optimization/demo/context.md"), "utf8"), /words\.js:6 \(distinctWords\), quadratic_search/);
     assert.ok(report.timing.total_ms > report.timing.commands_ms, JSON.stringify(report.timing));
