@@ -30,7 +30,8 @@ import type { Removed } from "./bisect.ts";
 import { appendLog } from "./experiment-log.ts";
 import { failureGist } from "./failure-gist.ts";
 import { candidateLimitMs, describeLimit, describeVerdict, Rounds } from "./rounds.ts";
-import { strikeAndBisect, type Deferred } from "./strike.ts";
+import { strikeAndBisect } from "./strike.ts";
+import type { Deferred } from "./stages.ts";
 import { Workspace } from "./workspace.ts";
 import { metricRows, timeOf, type ExecuteTime, type MetricRow } from "./execute-figures.ts";
 import { refuseUnsafeStateDir } from "../git/state-guard.ts";
@@ -299,7 +300,7 @@ async function executeIn(x: Execution): Promise<ExecuteReport> {
   });
   rounds.basePassed();
   const outcome = await strikeAndBisect({
-    rounds,
+    measurer: rounds,
     strike: strikeIds,
     contested,
     filesOf,

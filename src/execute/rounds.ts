@@ -24,6 +24,7 @@ import { failureGist } from "./failure-gist.ts";
 import type { GroupVerdict } from "./bisect.ts";
 import type { E2eStatus } from "./experiment-log.ts";
 import type { SideName, Workspace } from "./workspace.ts";
+import type { GateResult, MeasureResult, Measurer } from "./measurer.ts";
 
 /** A candidate may take this many times as long as the base... */
 const TIMEOUT_FACTOR = 10;
@@ -40,8 +41,6 @@ export function describeLimit(limitMs: number, baseMs: number, overridden: boole
   return overridden ? `${seconds}, --timeout` : `${seconds}: ${TIMEOUT_FACTOR} x the base's ${Math.round(baseMs)} ms + ${TIMEOUT_MARGIN_MS / 1000} s`;
 }
 
-export type GateResult = { ok: true; e2e: E2eStatus } | { ok: false; reason: string; e2e: E2eStatus };
-export type MeasureResult = { ok: true; result: AbCompared } | { ok: false; reason: string };
 
 export interface RoundSettings {
   target: string;
@@ -80,9 +79,8 @@ function shellSignal(exitCode: number | null): string {
   return name ? `, killed by ${name}` : "";
 }
 
-export class Rounds {
-  /** Significance level of the comparisons; lowered while many subsets are judged (strike.ts). */
-  alpha = SIGNIFICANCE_LEVEL;
+/** The command target's measurer (measurer.ts): its side trees, its tests, its interleaved runs. */
+export class Rounds implements Measurer {
   /** Runs (warm-ups too) that left processes running (ended by perfloop), by the set measured ("" = the base). */
   private readonly leftovers = new Map<string, { runs: number; of: number }>();
   /** Every completed comparison of a set against the base, by the set (sorted ids): pooled for its figure. */
@@ -171,7 +169,7 @@ export class Rounds {
    * failure on the B side is a verdict about `bIds`; on the A side (the base, or a set measured
    * before) it is an error.
    */
-  async measure(aIds: readonly string[], bIds: readonly string[], aSide: "base" | "candidate", bSide: "candidate" | "alternative"): Promise<MeasureResult> {
+  async measure(aIds: readonly string[], bIds: readonly string[], aSide: "base" | "candidate", bSide: "candidate" | "alternative", alpha = SIGNIFICANCE_LEVEL): Promise<MeasureResult> {
     const { settings, workspace } = this;
     settings.checkpoint();
     if (aSide === "candidate") {
@@ -188,7 +186,7 @@ export class Rounds {
       { command: settings.target, cwd: this.cwdOf(bSide), env: workspace.childEnv(workspace.envOf(bIds)) },
       {
         userThreshold: settings.threshold ?? null,
-        alpha: this.alpha,
+        alpha,
         maxRuns: settings.maxRuns,
         timeoutMs: settings.targetLimit.ms,
         signal: settings.signal,
