@@ -138,6 +138,7 @@ export async function runCommandOnce(
     timeoutMs: limits.timeoutMs,
     maxOutputBytes: limits.maxOutputBytes,
     onOutputLine: (_stream, line) => markers.push(line),
+    exactPeakMemory: true,
   });
   const cpu = result.cpuUserMs !== null && result.cpuSystemMs !== null ? result.cpuUserMs + result.cpuSystemMs : null;
   const sample: CommandRun = {
