@@ -50,7 +50,8 @@ export const UNKNOWN_USAGE: ChildUsage = {
  * mark into the child's maxrss at exec (fs/exec.c, setmax_mm_hiwater_rss). So a child that peaks
  * below perfloop's own footprint reports perfloop's footprint. Such a reading says only "at most
  * this"; it is reported as unknown (null), never as the command's memory. The margin absorbs the
- * spawner's growth between this reading and the spawn.
+ * spawner's growth between this reading and the spawn. A run through the peak-memory launcher
+ * (SpawnRequest.exactPeakMemory, peak-launcher.ts) has the command's own peak and skips this.
  */
 export const SPAWNER_RSS_MARGIN_BYTES = 2 * 1024 * 1024;
 
