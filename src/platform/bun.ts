@@ -1,6 +1,7 @@
 import process from "node:process";
 import { commonPlatform } from "./common.ts";
 import { QUIET_SETTINGS } from "./quiet-runtime.ts";
+import { peakLauncherPath } from "./peak-launcher.ts";
 import { mainModulePath } from "./spawners.ts";
 import { type BunSpawnApi, bunSpawn } from "./spawn-bun.ts";
 import type { Platform } from "./types.ts";
@@ -15,5 +16,7 @@ export function bunPlatform(bun: { version: string } & BunSpawnApi): Platform {
     command: () => (compiled ? [process.execPath] : [process.execPath, mainModulePath()]),
     settings: QUIET_SETTINGS,
     libc: async () => (await import("./libc-bun.ts")).openBunLibc(),
+    // Confined, the spawner could no longer write the launcher to the temporary directory.
+    beforeConfinement: () => void peakLauncherPath(),
   });
 }

@@ -50,7 +50,8 @@ export const UNKNOWN_USAGE: ChildUsage = {
  * mark into the child's maxrss at exec (fs/exec.c, setmax_mm_hiwater_rss). So a child that peaks
  * below perfloop's own footprint reports perfloop's footprint. Such a reading says only "at most
  * this"; it is reported as unknown (null), never as the command's memory. The margin absorbs the
- * spawner's growth between this reading and the spawn.
+ * spawner's growth between this reading and the spawn. A run through the peak-memory launcher
+ * (SpawnRequest.exactPeakMemory, peak-launcher.ts) has the command's own peak and skips this.
  */
 export const SPAWNER_RSS_MARGIN_BYTES = 2 * 1024 * 1024;
 
@@ -77,6 +78,8 @@ export interface LaunchSpec {
   readonly cwd: string;
   readonly env: Record<string, string>;
   readonly stdin: string | undefined;
+  /** SpawnRequest.exactPeakMemory. */
+  readonly exactPeakMemory: boolean;
 }
 
 export interface ChildExit {
@@ -84,6 +87,8 @@ export interface ChildExit {
   readonly signal: string | null;
   /** `performance.now()` when the runtime reported the exit, before any other continuation ran. */
   readonly at: number;
+  /** Set when what was started (the peak-memory launcher) could not start the command itself. */
+  readonly startError?: string;
 }
 
 export interface LaunchedChild {
@@ -92,8 +97,11 @@ export interface LaunchedChild {
   readonly stderr: ReadableStream<Uint8Array>;
   /** Resolves once the child has been reaped. */
   readonly exited: Promise<ChildExit>;
-  /** Resource usage; called once, after `exited` resolved. */
-  usage(): ChildUsage;
+  /**
+   * Resource usage; called once, after `exited` resolved. `peakIsOwn`: the peak is the command's
+   * own (peak-launcher.ts), not bounded below by the spawner's memory.
+   */
+  usage(): ChildUsage & { readonly peakIsOwn?: boolean };
 }
 
 /**
@@ -120,7 +128,7 @@ export async function runChild(request: SpawnRequest, launch: Launcher): Promise
   const slot = reserveGroupSlot();
   let child: LaunchedChild;
   try {
-    child = await launch({ command: [executable, ...args], cwd: request.cwd, env, stdin: request.stdin });
+    child = await launch({ command: [executable, ...args], cwd: request.cwd, env, stdin: request.stdin, exactPeakMemory: request.exactPeakMemory === true });
   } catch (error) {
     slot.release();
     waitProbe.stop();
@@ -158,7 +166,12 @@ export async function runChild(request: SpawnRequest, launch: Launcher): Promise
   try {
     const exit = await child.exited;
     const wallMs = exit.at - started;
-    const usage = withoutSpawnerMemory(child.usage(), ownPeakRssAtSpawn);
+    if (exit.startError !== undefined) {
+      endGroup(child.pid);
+      return failedToStart(`cannot start ${executable}: ${exit.startError}`, wallMs);
+    }
+    const { peakIsOwn = false, ...measured } = child.usage();
+    const usage = peakIsOwn ? measured : withoutSpawnerMemory(measured, ownPeakRssAtSpawn);
     const cpuMs = usage.cpuUserMs !== null && usage.cpuSystemMs !== null ? usage.cpuUserMs + usage.cpuSystemMs : null;
     const cpuWait = waitProbe.finish(cpuMs);
     // The round ends with its first process: what is left of its group (`server &`) is ended now.

@@ -48,6 +48,13 @@ export type SpawnRequest = SpawnCommand & {
    * named far above a long summary (marked-lines.ts). The result's `keptLines` holds them.
    */
   readonly keepLines?: LineMarks;
+  /**
+   * Measure the command's own peak memory even when it is below perfloop's: on x86_64 Linux under
+   * Bun the command is started through the peak-memory launcher (peak-launcher.ts). Elsewhere, or
+   * for a program named without a `/` (the launcher does not search PATH), it is spawned directly
+   * and a peak that cannot be told from the spawner's is `null`. For measured runs.
+   */
+  readonly exactPeakMemory?: boolean;
 };
 
 /** Which lines `MarkedLines` keeps (marked-lines.ts): regular expressions as source text, so they can go to a spawner. */

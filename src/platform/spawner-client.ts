@@ -175,6 +175,7 @@ function toWire(request: SpawnRequest): WireRequest {
     maxOutputBytes: request.maxOutputBytes,
     ...(request.stdin !== undefined ? { stdin: request.stdin } : {}),
     lines: request.onOutputLine !== undefined,
+    ...(request.exactPeakMemory ? { exactPeakMemory: true } : {}),
     ...(request.keepLines ? { keepLines: { ...request.keepLines, marks: [...request.keepLines.marks] } } : {}),
   };
 }

@@ -43,6 +43,8 @@ const WireRequestSchema = v.object({
   stdin: v.optional(v.string()),
   /** Send every output line as it arrives (SpawnRequest.onOutputLine). */
   lines: v.boolean(),
+  /** SpawnRequest.exactPeakMemory. */
+  exactPeakMemory: v.optional(v.boolean()),
   /** SpawnRequest.keepLines: kept in the spawner, returned with the result. */
   keepLines: v.optional(
     v.object({

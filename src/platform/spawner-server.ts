@@ -34,6 +34,8 @@ export interface SpawnerServerDeps {
   readonly libc: Libc | null;
   writeStdout(text: string): void;
   writeStderr(text: string): void;
+  /** Work that needs to write outside the confinement, done before it (the peak-memory launcher, peak-launcher.ts). */
+  beforeConfinement?(): void;
 }
 
 const HANDLED_SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
@@ -48,6 +50,7 @@ export function serveSpawner(deps: SpawnerServerDeps): Promise<number> {
     return Promise.resolve(2);
   }
   const { libc } = deps;
+  deps.beforeConfinement?.();
   const confinement: Confinement = !config.confine
     ? { confined: false, reason: "confinement is switched off (PERFLOOP_CONFINE=off)" }
     : libc
@@ -118,6 +121,7 @@ function toSpawnRequest(wire: WireRequest, onLine: (stream: "stdout" | "stderr",
     ...(wire.stdin !== undefined ? { stdin: wire.stdin } : {}),
     ...(wire.lines ? { onOutputLine: onLine } : {}),
     ...(wire.keepLines ? { keepLines: wire.keepLines } : {}),
+    ...(wire.exactPeakMemory ? { exactPeakMemory: true } : {}),
   };
   return wire.shell !== undefined ? { ...common, shell: wire.shell } : { ...common, argv: wire.argv ?? [] };
 }

@@ -16,6 +16,8 @@ export interface SpawnerSupport {
   /** Environment settings for the spawner process itself (its commands get their own). */
   readonly settings: Readonly<Record<string, string>>;
   libc(): Promise<Libc | null>;
+  /** SpawnerServerDeps.beforeConfinement. */
+  beforeConfinement?(): void;
 }
 
 export interface SpawnerMethods {
@@ -50,7 +52,7 @@ export function spawnerMethods(
   return {
     // Loaded when first used: most commands start no spawner, and the protocol needs valibot.
     startSpawner: async (config) => (await import("./spawner-client.ts")).startSpawner(support.command(), { ...env, ...support.settings }, config),
-    serveSpawner: async (args) => (await import("./spawner-server.ts")).serveSpawner({ args, spawn, libc: await support.libc(), ...io }),
+    serveSpawner: async (args) => (await import("./spawner-server.ts")).serveSpawner({ args, spawn, libc: await support.libc(), ...io, ...(support.beforeConfinement ? { beforeConfinement: support.beforeConfinement } : {}) }),
     probeConfinement: async () => {
       const libc = await support.libc();
       if (!libc) return { confined: false, reason: "there is no C library to call through this runtime's FFI (Landlock needs Linux)" };

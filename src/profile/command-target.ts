@@ -10,7 +10,8 @@
  * median, MAD (raw), min, max, a bootstrap 95% interval of the median and the outliers with their
  * reasons (modified z-score, src/measure/outliers.ts). A metric the runtime cannot measure on every
  * run is left out, with a warning, rather than summarised from a biased subset (Deno reports peak
- * RSS only for a child that set a new high-water mark).
+ * RSS only for a child that set a new high-water mark). Measured runs ask for the command's own
+ * peak (SpawnRequest.exactPeakMemory): on x86_64 Linux under Bun even a peak below perfloop's own.
  *
  * A run that exits non-zero, is killed, times out or cannot start ends the measurement: the result
  * is a failure naming the run, the exit status and the tail of its stderr, with no metrics (the
@@ -138,6 +139,7 @@ export async function runCommandOnce(
     timeoutMs: limits.timeoutMs,
     maxOutputBytes: limits.maxOutputBytes,
     onOutputLine: (_stream, line) => markers.push(line),
+    exactPeakMemory: true,
   });
   const cpu = result.cpuUserMs !== null && result.cpuSystemMs !== null ? result.cpuUserMs + result.cpuSystemMs : null;
   const sample: CommandRun = {
@@ -239,7 +241,7 @@ export function summarizeRuns(
     } else {
       const why =
         metric.name === "memory_peak_mb"
-          ? "a peak below perfloop's own memory cannot be told apart from it; see docs/measurement.md, Peak memory"
+          ? "perfloop measures every peak on x86_64 Linux under Bun or its binary; elsewhere a peak below perfloop's own memory cannot be told apart from it; see docs/measurement.md, Peak memory"
           : "this runtime does not measure it for every child";
       warnings.push(`${metric.name} left out: known on ${known.length} of ${values.length} runs (${why})`);
     }
