@@ -13,6 +13,7 @@ import { commandContext } from "./context.ts";
 import { longTask } from "./long-task.ts";
 import { NUMBER_FLAGS, numberFlag } from "./number-flags.ts";
 import { rawOption, rawOptions } from "./raw-args.ts";
+import { parseAllowRegression } from "../execute/guardrails.ts";
 
 export function registerExecute(cli: CAC, platform: Platform): void {
   cli
@@ -25,6 +26,7 @@ export function registerExecute(cli: CAC, platform: Platform): void {
     .option("--budget <minutes>", "Stop after this long, above 0 to 10080 minutes")
     .option("--threshold <pct>", "The smallest gain that counts for you, in percent, 0 to 99 (the floor is 2%)")
     .option("--max-runs <n>", "Cap on runs per side in each comparison, 2 to 10000 (default 100)")
+    .option("--allow-regression <metric>", "Keep a faster change even when it makes this guardrail significantly worse: memory (docs/run.md, Guardrails)")
     .option("--merge", "Merge the result into your current branch (fast-forward or a clean merge; stops on a conflict)")
     .option("--target-pct <pct>", "The improvement you aim for, in percent less wall time, 0 to 99.9 (for the gap analysis)")
     .option("--allow-write <dir>", "Let commands in side trees also write this directory (a cache; repeatable; docs/safety.md)")
@@ -38,6 +40,7 @@ export function registerExecute(cli: CAC, platform: Platform): void {
       const test = rawOption(args, "test");
       if (!hypothesesFile) throw new UsageError("--hypotheses is required", "pass the hypotheses file: --hypotheses perf/hypotheses.json (format: docs/hypotheses.md)");
       if (!test) throw new UsageError("--test is required", 'pass the test command that every kept change must pass, e.g. --test "npm test"');
+      const allowRegression = parseAllowRegression(rawOptions(args, "allow-regression"));
       const threshold = numberFlag(args, NUMBER_FLAGS.threshold);
       const budgetMinutes = numberFlag(args, NUMBER_FLAGS.budget);
       const maxRuns = numberFlag(args, NUMBER_FLAGS.maxRuns);
@@ -79,6 +82,7 @@ export function registerExecute(cli: CAC, platform: Platform): void {
             targetPct,
             merge: options.merge === true,
             allowWrite: rawOptions(args, "allow-write"),
+            allowRegression,
             timeoutMs: timeoutS === undefined ? undefined : timeoutS * 1000,
           },
           (event) => progress.update(`${event.stage}: ${event.message}`, event.important),

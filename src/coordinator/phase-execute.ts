@@ -149,6 +149,7 @@ export async function executePhase(ctx: LoopContext, run: Run): Promise<void> {
       ledgerStart: ledgerStart(run),
       subdir: ctx.options.subdir,
       allowWrite: ctx.options.allow_write,
+      allowRegression: ctx.options.allow_regression,
       timeoutMs: ctx.options.timeout_s ? ctx.options.timeout_s * 1000 : undefined,
       untracked: readUntracked(checks?.untracked),
       baseChecked: base === ctx.options.base ? preflightChecked(checks) : undefined,
@@ -173,6 +174,7 @@ export async function executePhase(ctx: LoopContext, run: Run): Promise<void> {
     ledger: report.ledger,
     warnings: report.warnings,
     time: report.time,
+    guardrails: report.guardrails,
   };
   ctx.client.recordWorker("ln-814", {
     branch: report.branch ?? "",

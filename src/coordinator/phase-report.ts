@@ -17,6 +17,7 @@ import { storedMetric } from "./metric-schema.ts";
 import { renderReportMarkdown } from "../report/run-markdown.ts";
 import { RunReportSchema, type ReportCycle, type RunReport } from "../report/run-report.ts";
 import { runTime } from "../report/run-time.ts";
+import { GuardrailRecordSchema, type GuardrailRecord } from "../execute/guardrails.ts";
 import { PHASES, phaseLabel } from "../runtime/phases.ts";
 import type { Run } from "../runtime/store.ts";
 import { completedCycles } from "./cycle-record.ts";
@@ -35,6 +36,14 @@ function gapAnalysis(agg: Aggregate, cycles: readonly ReportCycle[], spec: Metri
   const wanted = agg.target.wanted === null ? "" : `; ${metricName(spec.metric)} should be ${formatMetric(spec.metric, agg.target.wanted)} and is ${formatMetric(spec.metric, agg.target.after)}`;
   const next = agg.branch ? `profile the result (check out ${agg.branch}, perfloop profile) and add hypotheses for its top bottleneck` : "add hypotheses that address the profile's top bottleneck";
   return `target ${spec.text} not met: reached ${reached}${wanted}; stopped: ${agg.stop_reason}; removed: ${removed.join(", ") || "none"}. Next: ${next}`;
+}
+
+/** The guardrails of a cycle's execution that the report shows: every regression, and the kept set's own. */
+function cycleGuardrails(execute: Record<string, unknown> | null, kept: readonly string[]): GuardrailRecord[] {
+  const parsed = v.safeParse(v.array(GuardrailRecordSchema), (execute?.execution_result as { guardrails?: unknown } | undefined)?.guardrails);
+  if (!parsed.success) return [];
+  const same = (ids: readonly string[]) => ids.length === kept.length && ids.every((id) => kept.includes(id));
+  return parsed.output.filter((g) => g.verdict === "regressed" || (same(g.hypotheses) && g.against.length === 0));
 }
 
 /** The report of a run from what is on disk (partial for an unfinished run). */
@@ -74,6 +83,7 @@ export function buildReport(run: Run, projectRoot: string, merged: RunReport["me
     final: r.final,
     metrics: Object.keys(r.baseline).map((m) => change(m, r.baseline[m] ?? null, r.final[m] ?? null)),
     stop_reason: r.stop_reason ?? null,
+    guardrails: cycleGuardrails(payloadOf(run, "PHASE_8_EXECUTE", r.cycle), r.kept),
   }));
   const changes = agg?.changes ?? (profiled ? chainedChanges(first, records.map((r) => ({ ratio: r.ratio, baseline: r.baseline, final: r.final, kept: r.commit !== null }))) : []);
   const blockCycle = records.find((r) => r.stop_reason === "WRONG_TOOL_BLOCK")?.cycle;

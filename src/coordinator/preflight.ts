@@ -23,6 +23,7 @@ import { join, relative, resolve } from "node:path";
 import { CancelledError, UsageError } from "../errors.ts";
 import { confinementHint } from "../confine/hint.ts";
 import { resolveAllowWrite } from "../confine/allow-write.ts";
+import { parseAllowRegression } from "../execute/guardrails.ts";
 import { Sandbox } from "../confine/sandbox.ts";
 import { branchName, currentBranch, headCommit, materialize, nameUntrackedIn, openRepo, resolveCommitish, treeStatus, untrackedNotice, withoutInputs, type GitRepo, type UntrackedFiles } from "../git/index.ts";
 import type { Platform } from "../platform/index.ts";
@@ -74,6 +75,8 @@ export interface RunRequest {
   agentTimeoutS?: number;
   agentCalls?: number;
   reviewers?: readonly string[];
+  /** `--allow-regression`, as typed (guardrails.ts checks each). */
+  allowRegression?: readonly string[];
   /** The built-in rules (default on). */
   rules?: boolean;
   /** `--knob` values as typed. */
@@ -229,6 +232,7 @@ export async function preflight(platform: Platform, request: RunRequest, watch: 
   const notice = untrackedNotice(untracked);
   if (notice) warnings.push(notice);
   checkAgentFlags(request, platform.env);
+  const allowRegression = parseAllowRegression(request.allowRegression ?? []);
   const knobs = [...(request.knobs ?? [])];
   knobFlagHypotheses(knobs); // refuses a bad --knob now, with the flag named
   const tryRefs = await resolveTryRefs(repo, request.tryBranches ?? [], request.tryCommits ?? []);
@@ -310,6 +314,7 @@ export async function preflight(platform: Platform, request: RunRequest, watch: 
     agent_timeout_s: bounded(NUMBER_FLAGS.agentTimeout, request.agentTimeoutS) ?? null,
     agent_calls: bounded(NUMBER_FLAGS.agentCalls, request.agentCalls) ?? DEFAULT_AGENT_CALLS,
     reviewers: [...(request.reviewers ?? [])],
+    allow_regression: allowRegression,
     rules: request.rules !== false,
     knobs,
     try_refs: tryRefs,

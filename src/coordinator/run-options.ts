@@ -5,6 +5,7 @@
  */
 import * as v from "valibot";
 import { CorruptStateError } from "../errors.ts";
+import { REGRESSION_NAMES } from "../execute/guardrails.ts";
 
 const nullableString = v.nullable(v.string());
 const nullableNumber = v.nullable(v.number());
@@ -37,6 +38,8 @@ export const RunOptionsSchema = v.object({
   agent_calls: v.optional(v.number(), 20),
   /** `--reviewer`, each a preset or a command line, asked in phase 7 (docs/agents.md). */
   reviewers: v.optional(v.array(v.string()), []),
+  /** `--allow-regression`: guardrails a faster change may make worse (src/execute/guardrails.ts). */
+  allow_regression: v.optional(v.array(v.picklist(REGRESSION_NAMES)), []),
   /** The built-in rules propose hypotheses (docs/research.md); `--no-rules` turns them off. */
   rules: v.optional(v.boolean(), true),
   /** `--knob NAME=a,b,c` as typed (research/knobs.ts reads them again every cycle). */

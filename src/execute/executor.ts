@@ -34,6 +34,7 @@ import { strikeAndBisect } from "./strike.ts";
 import type { Deferred } from "./stages.ts";
 import { Workspace } from "./workspace.ts";
 import { metricRows, timeOf, type ExecuteTime, type MetricRow } from "./execute-figures.ts";
+import type { GuardrailRecord, RegressionName } from "./guardrails.ts";
 import { refuseUnsafeStateDir } from "../git/state-guard.ts";
 
 /** The base's own tests and probe run get this long (the candidates get a limit derived from them). */
@@ -71,6 +72,8 @@ export interface ExecuteOptions {
   /** The person's threshold, a fraction. */
   threshold?: number;
   maxRuns?: number;
+  /** Guardrails the person lets regress (`--allow-regression memory`, docs/run.md "Guardrails"). */
+  allowRegression?: readonly RegressionName[];
   /** Target improvement in percent (e.g. 40 for 40% less time), for the gap analysis. */
   targetPct?: number;
   timeoutMs?: number;
@@ -135,6 +138,8 @@ export interface ExecuteReport {
   warnings: string[];
   /** Where the execution's time went (docs/run.md, "Where the time goes"). */
   time: ExecuteTime;
+  /** Every guardrail judged on a faster set (docs/run.md, "Guardrails"). */
+  guardrails: GuardrailRecord[];
 }
 
 export async function runExecute(platform: Platform, options: ExecuteOptions, onEvent: (event: ExecuteEvent) => void = () => {}, signal?: AbortSignal): Promise<ExecuteReport> {
@@ -291,6 +296,7 @@ async function executeIn(x: Execution): Promise<ExecuteReport> {
     e2e: options.e2e,
     subdir,
     threshold: options.threshold,
+    allowRegression: options.allowRegression,
     maxRuns: options.maxRuns,
     testLimit: limit(base.testsMs),
     targetLimit: limit(base.targetMs),
@@ -315,6 +321,9 @@ async function executeIn(x: Execution): Promise<ExecuteReport> {
   const kept = outcome.kept;
   const final = outcome.final;
   x.warnings.push(...rounds.leftoverWarnings());
+  for (const g of rounds.guardrailRecords()) {
+    if (g.allowed && g.hypotheses.every((id) => outcome.kept.includes(id))) x.warnings.push(`${g.hypotheses.join(", ")} raised peak memory ${g.ratio.toFixed(2)}x (95% CI ${g.ratio_ci[0].toFixed(2)}-${g.ratio_ci[1].toFixed(2)}); kept because of --allow-regression memory`);
+  }
 
   // The branch, the log, the merge.
   let branch: string | null = null;
@@ -370,6 +379,7 @@ async function executeIn(x: Execution): Promise<ExecuteReport> {
     log_path: x.logPath,
     warnings: x.warnings,
     time: timeOf(performance.now() - started, baselineMs, rounds, workspace),
+    guardrails: rounds.guardrailRecords(),
   };
   const nowMs = platform.now();
   const runId = options.runId ?? standaloneRunId("ln-814", nowMs, `${slug}:${repo.dir}`);

@@ -25,6 +25,7 @@ import type { GroupVerdict } from "./bisect.ts";
 import type { E2eStatus } from "./experiment-log.ts";
 import type { SideName, Workspace } from "./workspace.ts";
 import type { GateResult, MeasureResult, Measurer } from "./measurer.ts";
+import { judgeGuardrails, type GuardrailRecord, type RegressionName } from "./guardrails.ts";
 
 /** A candidate may take this many times as long as the base... */
 const TIMEOUT_FACTOR = 10;
@@ -50,6 +51,8 @@ export interface RoundSettings {
   subdir: string;
   threshold?: number;
   maxRuns?: number;
+  /** Guardrails the person lets regress (`--allow-regression`, guardrails.ts). */
+  allowRegression?: readonly RegressionName[];
   testLimit: { ms: number; text: string };
   targetLimit: { ms: number; text: string };
   signal?: AbortSignal;
@@ -110,6 +113,8 @@ export class Rounds implements Measurer {
 
   /** Where the execution's time went (docs/run.md, "Where the time goes"). */
   readonly time = { testRuns: 0, testMs: 0, testsCached: 0, measuredRuns: 0, measuredMs: 0 };
+  /** Every guardrail judged on a faster comparison, in order. */
+  private readonly guardrails: GuardrailRecord[] = [];
   /** Gate results by tree (Workspace.treeKey): the same tree is never tested twice. */
   private readonly gated = new Map<string, GateResult>();
 
@@ -213,11 +218,24 @@ export class Rounds implements Measurer {
         hint: "the target must succeed on the base commit every time: check that it is not flaky",
       });
     }
+    // A faster set must not pay for it in peak memory (guardrails.ts): a breach is a verdict about bIds.
+    if (result.verdict.outcome === "faster") {
+      const judged = judgeGuardrails(result, aIds, bIds, settings.allowRegression ?? []);
+      this.guardrails.push(...judged.records);
+      if (judged.breach) return { ok: false, reason: judged.breach };
+    }
     if (aSide === "base" && aIds.length === 0) {
       const key = [...bIds].sort().join(",");
       this.againstBase.set(key, [...(this.againstBase.get(key) ?? []), result]);
     }
     return { ok: true, result };
+  }
+
+  /** The guardrails judged, the last one for each pair of sets (for the report). */
+  guardrailRecords(): GuardrailRecord[] {
+    const last = new Map<string, GuardrailRecord>();
+    for (const g of this.guardrails) last.set(`${g.metric}\0${g.against.join(",")}\0${g.hypotheses.join(",")}`, g);
+    return [...last.values()];
   }
 
   /**

@@ -10,6 +10,7 @@ import { formatMetric } from "./context-md.ts";
 import { cycleLine, describeMerge, describeRatio, describeResult, describeStop, METRIC_HEADERS, metricCells, type MetricRow } from "./run-text.ts";
 import { formatRatioPct } from "../ui/table.ts";
 import { executeRows, phaseRows, timeLine } from "./run-time.ts";
+import { describeGuardrail } from "../execute/guardrails.ts";
 
 /** Shown length of a commit id. */
 const SHORT_COMMIT = 12;
@@ -96,6 +97,7 @@ function cycleSection(cycle: ReportCycle): string[] {
   else lines.push("Kept: nothing.", "");
   if (cycle.removed.length > 0) lines.push("Removed:", "", ...cycle.removed.map((r) => `- ${r.id}${r.origin ? ` (${r.origin})` : ""}: ${r.reason.replace(/\r?\n/g, " ")}`), "");
   if (cycle.metrics.length > 0) lines.push("Metrics of this cycle, its base against its result:", "", ...metricsTable(cycle.metrics), "");
+  if (cycle.guardrails.length > 0) lines.push("Guardrails:", "", ...cycle.guardrails.map((g) => `- ${describeGuardrail(g)}`), "");
   return lines;
 }
 

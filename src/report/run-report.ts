@@ -5,6 +5,7 @@
  */
 import * as v from "valibot";
 import { RunTimeSchema } from "./run-time.ts";
+import { GuardrailRecordSchema } from "../execute/guardrails.ts";
 
 const nullableNumber = v.nullable(v.number());
 const nullableString = v.nullable(v.string());
@@ -36,6 +37,8 @@ export const ReportCycleSchema = v.object({
   final: v.record(v.string(), nullableNumber),
   metrics: v.array(MetricChangeSchema),
   stop_reason: nullableString,
+  /** The guardrails judged on the kept set and on every set that regressed (docs/run.md, "Guardrails"); absent in older reports. */
+  guardrails: v.optional(v.array(GuardrailRecordSchema), []),
 });
 
 export const RunReportSchema = v.object({

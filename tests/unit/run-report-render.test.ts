@@ -33,6 +33,7 @@ function cycle(overrides: Partial<ReportCycle> & Pick<ReportCycle, "cycle">): Re
     final: {},
     metrics: [],
     stop_reason: null,
+    guardrails: [],
     ...overrides,
   };
 }
