@@ -20,7 +20,9 @@ function recordEnvironments(extraEnv: Record<string, string>): { child: Map<stri
   const dir = tempDir("perfloop-quiet-");
   dirs.push(dir);
   git(dir, "init", "-q");
-  const line = `env > child.env; tr '\\0' '\\n' < /proc/$PPID/environ > parent.env`;
+  // The process that started the command: its parent, or above perfloop's peak-memory launcher
+  // (src/platform/peak-launcher.ts), which sits between them on x86_64 Linux.
+  const line = `env > child.env; p=$PPID; case "$(cat /proc/$p/comm)" in perfloop-peak*) p=$(cut -d' ' -f4 /proc/$p/stat);; esac; tr '\\0' '\\n' < /proc/$p/environ > parent.env`;
   const result = cli(["profile", line, "--runs", "1", "--warmup", "0", "--json"], { cwd: dir, env: extraEnv });
   assert.equal(result.code, 0, `profile: ${result.stderr}`);
   const read = (name: string) => new Map(readFileSync(join(dir, name), "utf8").split("\n").filter(Boolean).map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)] as [string, string]));
