@@ -7,6 +7,7 @@
 import * as v from "valibot";
 import { hotEvidenceFrom } from "../research/rules/propose.ts";
 import type { ProfileReport } from "../profile/profile.ts";
+import { TARGET_KINDS } from "../model/metrics.ts";
 
 /** Steps and hot functions kept in the digest (the summary has them all). */
 export const DIGEST_STEPS = 10;
@@ -31,7 +32,7 @@ export type MetricDigest = v.InferOutput<typeof MetricDigestSchema>;
 export const ProfileDigestSchema = v.object({
   /** The commit that was profiled (the cycle's base). */
   commit: v.string(),
-  target_kind: v.picklist(["command", "function", "endpoint"]),
+  target_kind: v.picklist(TARGET_KINDS),
   baseline: v.record(v.string(), nullableNum),
   /** Per metric of a command (wall, CPU, memory, I/O), or the main metric of a function or endpoint. */
   metrics: v.record(v.string(), MetricDigestSchema),
@@ -159,19 +160,3 @@ function flatSteps(steps: readonly StepLike[]): ProfileDigest["steps"] {
   walk(steps);
   return out;
 }
-
-/** The main metric of a digest: wall time for a command, time per call (ms) for a function, median latency for an endpoint. */
-export function mainMetricName(kind: ProfileDigest["target_kind"]): string {
-  return kind === "command" ? "wall_time_ms" : kind === "function" ? "time_per_call_ns" : "latency_ms";
-}
-
-/**
- * The profile's baseline key of a metric as the metric parser names it: an endpoint's baseline
- * holds its median latency as `wall_time_ms` and its tails as `p95_ms`, `p99_ms`.
- */
-const ENDPOINT_KEYS: Record<string, string> = { latency_p50_ms: "wall_time_ms", latency_p95_ms: "p95_ms", latency_p99_ms: "p99_ms" };
-
-export function baselineKey(metric: string, kind: ProfileDigest["target_kind"]): string {
-  return kind === "endpoint" ? (ENDPOINT_KEYS[metric] ?? metric) : metric;
-}
-

@@ -14,7 +14,7 @@ import type { Phase } from "../runtime/phases.ts";
 import type { Run } from "../runtime/store.ts";
 import type { Asker } from "./decisions.ts";
 import { ProfileDigestSchema, type ProfileDigest } from "./digest.ts";
-import type { MetricSpec } from "./metric.ts";
+import type { MetricSpec } from "../model/metric-spec.ts";
 import type { RunOptions } from "./run-options.ts";
 import type { RunClient } from "./runtime-client.ts";
 

@@ -10,10 +10,10 @@ import { comparisonProgress } from "../profile/ab-progress.ts";
 import { loadHypotheses } from "../research/hypotheses.ts";
 import type { Run } from "../runtime/store.ts";
 import { completedCycles, type CycleRecord } from "./cycle-record.ts";
-import { baselineKey } from "./digest.ts";
+import { baselineKey } from "../model/metrics.ts";
 import { cycleBase, hasProfile, payloadOf, profileDigestOf, readStored, type LoopContext } from "./loop-context.ts";
 import { feasibilityOf } from "./phase-execute.ts";
-import { storedMetric } from "./metric-schema.ts";
+import { storedMetric } from "../model/metric-spec-schema.ts";
 import { chainedChanges, chainedRatio, change, decideStop, finalResult, targetStatus, type CycleChange } from "./outcome.ts";
 import { sideTree } from "./phase-profile.ts";
 

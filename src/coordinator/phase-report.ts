@@ -11,9 +11,9 @@ import { runtimePaths, slugDir } from "../runtime/paths.ts";
 import * as v from "valibot";
 import { CancelledError, PerfloopError } from "../errors.ts";
 import { currentBranch, mergeIntoCurrent, type GitRepo } from "../git/index.ts";
-import { describeMetric, type MetricSpec } from "./metric.ts";
-import { formatMetric, metricName } from "../report/context-md.ts";
-import { storedMetric } from "./metric-schema.ts";
+import { describeMetric, type MetricSpec } from "../model/metric-spec.ts";
+import { formatMetricValue, metricLabel } from "../model/metrics.ts";
+import { storedMetric } from "../model/metric-spec-schema.ts";
 import { renderReportMarkdown } from "../report/run-markdown.ts";
 import { RunReportSchema, type ReportCycle, type RunReport } from "../report/run-report.ts";
 import { runTime } from "../report/run-time.ts";
@@ -32,7 +32,7 @@ function gapAnalysis(agg: Aggregate, cycles: readonly ReportCycle[], spec: Metri
   if (agg.target.met !== false || !spec) return null;
   const reached = agg.improvement_pct === null ? "an unknown change" : `${agg.improvement_pct.toFixed(1)}% less wall time (${agg.multiplier?.toFixed(2) ?? "?"}x)`;
   const removed = cycles.flatMap((c) => c.removed.map((r) => `${r.id} (${r.reason.split(":")[0]})`));
-  const wanted = agg.target.wanted === null ? "" : `; ${metricName(spec.metric)} should be ${formatMetric(spec.metric, agg.target.wanted)} and is ${formatMetric(spec.metric, agg.target.after)}`;
+  const wanted = agg.target.wanted === null ? "" : `; ${metricLabel(spec.metric)} should be ${formatMetricValue(spec.metric, agg.target.wanted)} and is ${formatMetricValue(spec.metric, agg.target.after)}`;
   const next = agg.branch ? `profile the result (check out ${agg.branch}, perfloop profile) and add hypotheses for its top bottleneck` : "add hypotheses that address the profile's top bottleneck";
   return `target ${spec.text} not met: reached ${reached}${wanted}; stopped: ${agg.stop_reason}; removed: ${removed.join(", ") || "none"}. Next: ${next}`;
 }
