@@ -25,7 +25,7 @@
  */
 import type { MetricSpec } from "../model/metric-spec.ts";
 import { meets } from "../model/metric-spec.ts";
-import type { ProfileDigest } from "./digest.ts";
+import type { ProfileDigest } from "../model/profile-digest.ts";
 import { baselineKey, mainMetricOf } from "../model/metrics.ts";
 
 /** C1: the interval of the median, hi - lo, wider than this share of the median (%). */

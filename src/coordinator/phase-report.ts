@@ -19,10 +19,9 @@ import { RunReportSchema, type ReportCycle, type RunReport } from "../report/run
 import { runTime } from "../report/run-time.ts";
 import { PHASES, phaseLabel } from "../runtime/phases.ts";
 import type { Run } from "../runtime/store.ts";
-import { completedCycles } from "./cycle-record.ts";
 import { CANCELLED } from "./decisions.ts";
 import type { GateFinding } from "./gate.ts";
-import { hasProfile, payloadOf, profileDigestOf, type LoopContext } from "./loop-context.ts";
+import { completedCycles, hasProfile, payloadOf, profileDigestOf, type LoopContext } from "./loop-context.ts";
 import { chainedChanges, change } from "./outcome.ts";
 import { aggregateOf, firstBaseline, type Aggregate } from "./phase-close.ts";
 import { readRunOptions, type RunOptions } from "./run-options.ts";

@@ -3,11 +3,10 @@
  * review). Sections: the problem, the performance map, the targets, local findings, the hypotheses
  * with their conflicts and dependencies, previous cycles. Pure: data in, Markdown out.
  */
-import type { CycleRecord } from "../coordinator/cycle-record.ts";
-import type { ProfileDigest } from "../coordinator/digest.ts";
-import type { GateFinding } from "../coordinator/gate.ts";
+import type { CycleRecord } from "../model/cycle-record.ts";
 import { describeMetric, type MetricSpec } from "../model/metric-spec.ts";
 import { formatMetricValue, metricLabel } from "../model/metrics.ts";
+import type { ProfileDigest } from "../model/profile-digest.ts";
 import type { Hypothesis } from "../research/hypotheses-schema.ts";
 import { formatMs } from "../ui/table.ts";
 
@@ -24,7 +23,8 @@ export interface ContextInput {
   stack: readonly string[];
   base: string;
   digest: ProfileDigest;
-  gate: { verdict: string; findings: readonly GateFinding[] } | null;
+  /** The wrong-tool gate's verdict and findings (coordinator/gate.ts). */
+  gate: { verdict: string; findings: readonly { rule: string; level: string; message: string }[] } | null;
   /** null before research (the context an agent researches from). */
   hypotheses: readonly Hypothesis[] | null;
   /** Where each hypothesis came from (the built-in rules, the file, the agent), by id. */

@@ -2,8 +2,8 @@
 // with conflicts and escaped cells, previous cycles with removals.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import type { CycleRecord } from "../../src/coordinator/cycle-record.ts";
-import type { ProfileDigest } from "../../src/coordinator/digest.ts";
+import type { CycleRecord } from "../../src/model/cycle-record.ts";
+import type { ProfileDigest } from "../../src/model/profile-digest.ts";
 import { parseMetric } from "../../src/model/metric-spec.ts";
 import { parseHypotheses } from "../../src/research/hypotheses.ts";
 import { type ContextInput, renderContext } from "../../src/report/context-md.ts";
