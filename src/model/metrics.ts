@@ -64,11 +64,6 @@ const BY_KEY = new Map(METRICS.map((metric) => [metric.key, metric]));
 /** The main metric per target kind: what a verdict, a gate and a run's headline are about. */
 const MAIN: Record<TargetKind, string> = { command: "wall_time_ms", function: "time_per_call_ns", endpoint: "latency_ms" };
 
-/** The record of a key, or undefined for a key outside the vocabulary. */
-export function metricOf(key: string): Metric | undefined {
-  return BY_KEY.get(key);
-}
-
 export function mainMetricOf(kind: TargetKind): string {
   return MAIN[kind];
 }
