@@ -65,9 +65,9 @@ export function registerResume(cli: CAC, platform: Platform, setExit: (code: num
       await refuseUnsafeStateDir(repo);
       const run = activeRun(ctx, repo.dir);
       const { readRunOptions } = await import("../coordinator/run-options.ts");
-      const { storedMetric } = await import("../coordinator/metric-schema.ts");
+      const { storedMetric } = await import("../model/metric-spec-schema.ts");
       const { payloadOf } = await import("../coordinator/loop-context.ts");
-      const { parseMetric } = await import("../coordinator/metric.ts");
+      const { parseMetric } = await import("../model/metric-spec.ts");
       const { driveInFrame } = await import("./run-frame.ts");
       if (decide !== undefined) {
         const pending = run.state.phase === "PAUSED" ? run.state.pending_decision : null;

@@ -11,7 +11,7 @@ import type { GitRepo } from "../git/index.ts";
 import type { Platform } from "../platform/index.ts";
 import { isInteractive, scriptedAsker, terminalAsker, type Asker } from "../coordinator/decisions.ts";
 import type { LoopContext } from "../coordinator/loop-context.ts";
-import type { MetricSpec } from "../coordinator/metric.ts";
+import type { MetricSpec } from "../model/metric-spec.ts";
 import type { RunOptions } from "../coordinator/run-options.ts";
 import { RunClient } from "../coordinator/runtime-client.ts";
 import { acquireRunLock } from "../coordinator/run-lock.ts";

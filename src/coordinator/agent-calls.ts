@@ -21,10 +21,9 @@ import { reviewPlan, type Review } from "../agents/review.ts";
 import { AgentTree } from "../agents/scratch-tree.ts";
 import { agentSpec, type AgentSpec } from "../agents/spec.ts";
 import { agentsDir, listCalls } from "../agents/transcript.ts";
-import { completedCycles } from "./cycle-record.ts";
-import { cycleBase, payloadOf, profileDigestOf, slugDir, type LoopContext } from "./loop-context.ts";
-import { describeMetric } from "./metric.ts";
-import { storedMetric } from "./metric-schema.ts";
+import { completedCycles, cycleBase, payloadOf, profileDigestOf, slugDir, type LoopContext } from "./loop-context.ts";
+import { describeMetric } from "../model/metric-spec.ts";
+import { storedMetric } from "../model/metric-spec-schema.ts";
 
 /**
  * A CLI's state directories, created when missing (as the CLI itself would on its first run:

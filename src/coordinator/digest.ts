@@ -4,72 +4,13 @@
  * stays in its summary envelope (`summary_path`); the digest is small enough to sit in every
  * history event that carries the state. Pure: a ProfileReport in, a digest out.
  */
-import * as v from "valibot";
 import { hotEvidenceFrom } from "../research/rules/propose.ts";
 import type { ProfileReport } from "../profile/profile.ts";
+import type { MetricDigest, ProfileDigest } from "../model/profile-digest.ts";
 
 /** Steps and hot functions kept in the digest (the summary has them all). */
 export const DIGEST_STEPS = 10;
 export const DIGEST_HOT_FUNCTIONS = 8;
-
-const num = v.number();
-const nullableNum = v.nullable(v.number());
-
-export const MetricDigestSchema = v.object({
-  median: num,
-  ci: v.tuple([num, num]),
-  mad: num,
-  min: num,
-  max: num,
-  n: num,
-  unit: v.string(),
-  outliers: num,
-  outlier_reasons: v.array(v.string()),
-});
-export type MetricDigest = v.InferOutput<typeof MetricDigestSchema>;
-
-export const ProfileDigestSchema = v.object({
-  /** The commit that was profiled (the cycle's base). */
-  commit: v.string(),
-  target_kind: v.picklist(["command", "function", "endpoint"]),
-  baseline: v.record(v.string(), nullableNum),
-  /** Per metric of a command (wall, CPU, memory, I/O), or the main metric of a function or endpoint. */
-  metrics: v.record(v.string(), MetricDigestSchema),
-  runs: nullableNum,
-  stopped_because: v.nullable(v.string()),
-  classification: v.string(),
-  bottleneck_detail: v.string(),
-  classification_rule: v.string(),
-  top_bottlenecks: v.array(v.looseObject({ step: v.string(), type: v.string(), share: num, description: v.string() })),
-  steps: v.array(v.looseObject({ id: v.string(), function: v.string(), wall_time_ms: num, time_share_pct: v.optional(num), location: v.optional(v.string()) })),
-  hot_functions: v.array(v.object({ function: v.string(), location: v.string(), self_pct: num, total_pct: num })),
-  /**
-   * The hot functions in the project's own files, for the rules (research/rules/propose.ts): path
-   * relative to the repository root. Absent in checkpoints written before the rules existed.
-   */
-  hot_code: v.optional(
-    v.array(v.object({ function: v.string(), path: v.string(), line: num, column: num, self_pct: num, self_with_runtime_pct: num, total_pct: num })),
-    [],
-  ),
-  suspicions: v.array(v.looseObject({ category: v.string(), location: v.string(), verdict: v.string(), description: v.string(), evidence: v.string(), function: v.string() })),
-  optimization_hints: v.array(v.string()),
-  wrong_tool_indicators: v.array(v.string()),
-  wrong_tool_evidence: v.array(v.object({ indicator: v.string(), reason: v.string() })),
-  /** attempted: the command is run by a JS runtime perfloop can profile. */
-  cpu_profile: v.object({
-    attempted: v.boolean(),
-    ok: v.boolean(),
-    reason: v.nullable(v.string()),
-    /** The runtime that ran the CPU profile (node, deno, bun); absent in older checkpoints. */
-    runtime: v.optional(v.nullable(v.string()), null),
-    /** Self time per frame category over the whole profile, for the knobs; absent in older checkpoints. */
-    categories: v.optional(v.nullable(v.object({ duration_ms: num, self_ms_by_category: v.record(v.string(), num) })), null),
-  }),
-  endpoint_errors: nullableNum,
-  warnings: v.array(v.string()),
-  summary_path: v.string(),
-});
-export type ProfileDigest = v.InferOutput<typeof ProfileDigestSchema>;
 
 /** Hot functions kept for the rules (the rules look at MAX_RULE_FUNCTIONS of them at most). */
 export const DIGEST_HOT_CODE = 15;
@@ -159,19 +100,3 @@ function flatSteps(steps: readonly StepLike[]): ProfileDigest["steps"] {
   walk(steps);
   return out;
 }
-
-/** The main metric of a digest: wall time for a command, time per call (ms) for a function, median latency for an endpoint. */
-export function mainMetricName(kind: ProfileDigest["target_kind"]): string {
-  return kind === "command" ? "wall_time_ms" : kind === "function" ? "time_per_call_ns" : "latency_ms";
-}
-
-/**
- * The profile's baseline key of a metric as the metric parser names it: an endpoint's baseline
- * holds its median latency as `wall_time_ms` and its tails as `p95_ms`, `p99_ms`.
- */
-const ENDPOINT_KEYS: Record<string, string> = { latency_p50_ms: "wall_time_ms", latency_p95_ms: "p95_ms", latency_p99_ms: "p99_ms" };
-
-export function baselineKey(metric: string, kind: ProfileDigest["target_kind"]): string {
-  return kind === "endpoint" ? (ENDPOINT_KEYS[metric] ?? metric) : metric;
-}
-

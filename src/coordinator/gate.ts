@@ -23,9 +23,10 @@
  * cycle 2 on a BLOCK for already_optimized or within_industry_norm is a successful stop (the
  * earlier cycles got it there), any other BLOCK ends the run with what was gained so far.
  */
-import type { MetricSpec } from "./metric.ts";
-import { meets } from "./metric.ts";
-import { baselineKey, mainMetricName, type ProfileDigest } from "./digest.ts";
+import type { MetricSpec } from "../model/metric-spec.ts";
+import { meets } from "../model/metric-spec.ts";
+import type { ProfileDigest } from "../model/profile-digest.ts";
+import { baselineKey, mainMetricOf } from "../model/metrics.ts";
 
 /** C1: the interval of the median, hi - lo, wider than this share of the median (%). */
 export const NOISY_INTERVAL_PCT = 10;
@@ -65,7 +66,7 @@ export function evaluateGate(input: GateInput): GateDecision {
   for (const evidence of digest.wrong_tool_evidence) {
     findings.push({ rule: "B1", level: "block", message: `${evidence.indicator}: ${evidence.reason}` });
   }
-  const main = digest.metrics[mainMetricName(digest.target_kind)] ?? null;
+  const main = digest.metrics[mainMetricOf(digest.target_kind)] ?? null;
   if (target?.kind === "absolute" && !indicators.includes("already_optimized")) {
     const value = baselineValue(digest, target.metric);
     if (value !== null && meets(target, value, value)) {

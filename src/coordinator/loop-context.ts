@@ -13,8 +13,9 @@ import { runtimePaths, slugDir as runSlugDir } from "../runtime/paths.ts";
 import type { Phase } from "../runtime/phases.ts";
 import type { Run } from "../runtime/store.ts";
 import type { Asker } from "./decisions.ts";
-import { ProfileDigestSchema, type ProfileDigest } from "./digest.ts";
-import type { MetricSpec } from "./metric.ts";
+import { CycleRecordSchema, type CycleRecord } from "../model/cycle-record.ts";
+import { ProfileDigestSchema, type ProfileDigest } from "../model/profile-digest.ts";
+import type { MetricSpec } from "../model/metric-spec.ts";
 import type { RunOptions } from "./run-options.ts";
 import type { RunClient } from "./runtime-client.ts";
 
@@ -91,4 +92,9 @@ export function checkStop(ctx: Pick<LoopContext, "signal" | "deadline" | "platfo
   if (ctx.platform.now() > ctx.deadline) {
     throw new PerfloopError("budget_spent", "the run's time budget is spent", { hint: `continue with perfloop resume --slug ${ctx.slug} (the budget counts per invocation)` });
   }
+}
+
+/** Every completed cycle's record, validated. */
+export function completedCycles(run: Run): CycleRecord[] {
+  return cycleRecords(run).map((record, index) => readStored(CycleRecordSchema, record, run, `cycles.${index}`));
 }

@@ -9,7 +9,8 @@
  * kept changes in two cycles or more, aggregate measures the first base against the final commit
  * directly, and those numbers replace the chain.
  */
-import { meets, type MetricSpec } from "./metric.ts";
+import { meets, type MetricSpec } from "../model/metric-spec.ts";
+import { isHigherBetter } from "../model/metrics.ts";
 
 export interface CycleChange {
   /** The executor's verdict ratio (result / base) for wall time; null when nothing was kept. */
@@ -29,12 +30,9 @@ export interface MetricChange {
   multiplier: number | null;
 }
 
-/** Metrics where more is better; every other metric perfloop reports is better lower. */
-const HIGHER_IS_BETTER = new Set(["throughput_rps"]);
-
 export function change(metric: string, before: number | null, after: number | null): MetricChange {
   const known = before !== null && after !== null && before > 0 && after > 0;
-  const higher = HIGHER_IS_BETTER.has(metric);
+  const higher = isHigherBetter(metric);
   return {
     metric,
     before,
@@ -80,7 +78,7 @@ export interface TargetStatus {
   wanted: number | null;
 }
 
-/** `key`: the changes' name for the spec's metric (an endpoint's p95 latency is `p95_ms`: digest.ts baselineKey). */
+/** `key`: the changes' name for the spec's metric (an endpoint's p95 latency is `p95_ms`: model/metrics.ts baselineKey). */
 export function targetStatus(spec: MetricSpec | null, changes: readonly MetricChange[], key: (metric: string) => string = (metric) => metric): TargetStatus {
   if (!spec) return { met: null, before: null, after: null, wanted: null };
   const row = changes.find((c) => c.metric === key(spec.metric));

@@ -9,11 +9,11 @@ import { compareCommands } from "../profile/ab-sampler.ts";
 import { comparisonProgress } from "../profile/ab-progress.ts";
 import { loadHypotheses } from "../research/hypotheses.ts";
 import type { Run } from "../runtime/store.ts";
-import { completedCycles, type CycleRecord } from "./cycle-record.ts";
-import { baselineKey } from "./digest.ts";
-import { cycleBase, hasProfile, payloadOf, profileDigestOf, readStored, type LoopContext } from "./loop-context.ts";
+import type { CycleRecord } from "../model/cycle-record.ts";
+import { baselineKey } from "../model/metrics.ts";
+import { completedCycles, cycleBase, hasProfile, payloadOf, profileDigestOf, readStored, type LoopContext } from "./loop-context.ts";
 import { feasibilityOf } from "./phase-execute.ts";
-import { storedMetric } from "./metric-schema.ts";
+import { storedMetric } from "../model/metric-spec-schema.ts";
 import { chainedChanges, chainedRatio, change, decideStop, finalResult, targetStatus, type CycleChange } from "./outcome.ts";
 import { sideTree } from "./phase-profile.ts";
 

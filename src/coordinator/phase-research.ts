@@ -24,12 +24,11 @@ import type { Hypothesis } from "../research/hypotheses-schema.ts";
 import { renderContext } from "../report/context-md.ts";
 import type { Run } from "../runtime/store.ts";
 import { writeSummary } from "../runtime/summary.ts";
-import { completedCycles } from "./cycle-record.ts";
 import { CANCELLED } from "./decisions.ts";
 import type { GateFinding } from "./gate.ts";
-import { cycleBase, payloadOf, profileDigestOf, slugDir, type LoopContext } from "./loop-context.ts";
-import { describeMetric, parseMetric, type MetricSpec } from "./metric.ts";
-import { storedMetric } from "./metric-schema.ts";
+import { completedCycles, cycleBase, payloadOf, profileDigestOf, slugDir, type LoopContext } from "./loop-context.ts";
+import { describeMetric, parseMetric, type MetricSpec } from "../model/metric-spec.ts";
+import { storedMetric } from "../model/metric-spec-schema.ts";
 import { builtInSources, RULES_SOURCE, type SourceReport } from "./research-builtin.ts";
 import { researchByAgent } from "./agent-calls.ts";
 

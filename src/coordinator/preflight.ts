@@ -38,7 +38,7 @@ import type { TryRefOption } from "./try-refs.ts";
 import { safe } from "../runtime/paths.ts";
 import { refuseUnsafeStateDir } from "../git/state-guard.ts";
 import { activeRunOf } from "./runtime-client.ts";
-import { parseMetric, type MetricSpec } from "./metric.ts";
+import { parseMetric, type MetricSpec } from "../model/metric-spec.ts";
 import type { RunOptions } from "./run-options.ts";
 import { checkAgentInstalled } from "../agents/spec.ts";
 import { checkNumber, NUMBER_FLAGS, type NumberFlag } from "./number-ranges.ts";

@@ -6,6 +6,7 @@
 import type { AbCompared } from "../profile/ab-sampler.ts";
 import type { Rounds } from "./rounds.ts";
 import type { Workspace } from "./workspace.ts";
+import { mainMetricOf, metricsOf } from "../model/metrics.ts";
 
 export interface MetricRow {
   metric: string;
@@ -34,8 +35,10 @@ export interface ExecuteTime {
   other_ms: number;
 }
 
-/** The metrics of the per-metric table first, in this order; any other measured metric follows. */
-const METRIC_NAMES = ["wall_time_ms", "cpu_time_ms", "memory_peak_mb", "io_read_bytes", "io_write_bytes"] as const;
+/** The metrics of the per-metric table first, in the vocabulary's order; any other measured metric follows. */
+const ORDER = metricsOf("command").map((metric) => metric.key);
+/** The metric the verdict judges (wall time). */
+const JUDGED = mainMetricOf("command");
 
 /**
  * The per-metric table of the kept set against the base. Wall time, the metric the verdict judges,
@@ -45,10 +48,10 @@ const METRIC_NAMES = ["wall_time_ms", "cpu_time_ms", "memory_peak_mb", "io_read_
  */
 export function metricRows(result: AbCompared): MetricRow[] {
   const measured = [...Object.keys(result.metrics_a), ...Object.keys(result.metrics_b)];
-  const names = [...new Set([...METRIC_NAMES.filter((m) => m === "wall_time_ms" || measured.includes(m)), ...measured])];
+  const names = [...new Set([...ORDER.filter((m) => m === JUDGED || measured.includes(m)), ...measured])];
   return names.map((metric) => {
     const baseline = result.metrics_a[metric]?.median ?? null;
-    const ratio = metric === "wall_time_ms" ? result.verdict.ratio : null;
+    const ratio = metric === JUDGED ? result.verdict.ratio : null;
     const final = ratio !== null && baseline !== null ? baseline * ratio : (result.metrics_b[metric]?.median ?? null);
     const known = baseline !== null && final !== null && baseline > 0 && final > 0;
     return {

@@ -30,6 +30,7 @@ import {
   summarize,
 } from "../measure/index.ts";
 import { UsageError } from "../errors.ts";
+import { betterOf, metricUnit } from "../model/metrics.ts";
 import type { Platform } from "../platform/types.ts";
 import { aggregateStepMarkers, createStepMarkerCollector, type RunStepMarkers, type StepMarkerSummary } from "./step-markers.ts";
 import type { MetricSummary, Step } from "./types.ts";
@@ -190,13 +191,13 @@ export async function runCommandOnce(
 
 type NumericField = "wall_ms" | "cpu_ms" | "memory_peak_mb" | "io_read_bytes" | "io_write_bytes";
 
-/** The metrics reported for a command, by name: the sample field, unit. */
-const METRICS: readonly { name: string; field: NumericField; unit: string }[] = [
-  { name: "wall_time_ms", field: "wall_ms", unit: "ms" },
-  { name: "cpu_time_ms", field: "cpu_ms", unit: "ms" },
-  { name: "memory_peak_mb", field: "memory_peak_mb", unit: "MiB" },
-  { name: "io_read_bytes", field: "io_read_bytes", unit: "bytes" },
-  { name: "io_write_bytes", field: "io_write_bytes", unit: "bytes" },
+/** The metrics reported for a command, by name (model/metrics.ts): the sample field. */
+const METRICS: readonly { name: string; field: NumericField }[] = [
+  { name: "wall_time_ms", field: "wall_ms" },
+  { name: "cpu_time_ms", field: "cpu_ms" },
+  { name: "memory_peak_mb", field: "memory_peak_mb" },
+  { name: "io_read_bytes", field: "io_read_bytes" },
+  { name: "io_write_bytes", field: "io_write_bytes" },
 ];
 
 export interface SummaryOptions {
@@ -206,14 +207,14 @@ export interface SummaryOptions {
   seed?: number;
 }
 
-/** One metric over measured values (lower is better for everything a command reports). */
-export function summarizeMetric(name: string, unit: string, values: readonly number[], options: SummaryOptions): MetricSummary {
+/** One metric over measured values, with its unit and direction from the vocabulary (model/metrics.ts). */
+export function summarizeMetric(name: string, values: readonly number[], options: SummaryOptions): MetricSummary {
   const summary = summarize(values);
   const interval = bootstrapMedianCi(values, { seed: options.seed });
   return {
     name,
-    unit,
-    better: "lower",
+    unit: metricUnit(name),
+    better: betterOf(name),
     n: summary.n,
     median: summary.median,
     mad: summary.mad,
@@ -237,7 +238,7 @@ export function summarizeRuns(
     const values = measured.map((sample) => sample[metric.field]);
     const known = values.filter((value): value is number => value !== null);
     if (known.length === values.length) {
-      metrics[metric.name] = summarizeMetric(metric.name, metric.unit, known, options);
+      metrics[metric.name] = summarizeMetric(metric.name, known, options);
     } else {
       const why =
         metric.name === "memory_peak_mb"

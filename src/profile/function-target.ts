@@ -196,7 +196,7 @@ function timeStats(stats: MitataStats, scale: number): FunctionTimeStats {
 
 function timeSummary(samples: readonly number[]): { summary: MetricSummary; outliersTotal: number } {
   // mitata sorts its samples: there is no run order, so no "first run" reading.
-  const summary = summarizeMetric("time_per_call_ns", "ns", samples, { firstIsFirstRun: false });
+  const summary = summarizeMetric("time_per_call_ns", samples, { firstIsFirstRun: false });
   const listed = [...summary.outliers]
     .sort((x, y) => Math.abs(y.score) - Math.abs(x.score))
     .slice(0, MAX_LISTED_OUTLIERS)

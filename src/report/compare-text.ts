@@ -5,6 +5,7 @@
 import { describeOutcome, type Verdict } from "../measure/index.ts";
 import type { CompareReport } from "../profile/compare.ts";
 import { formatMs, formatP, formatRatioPct, renderTable } from "../ui/table.ts";
+import { metricLabel } from "../model/metrics.ts";
 
 /** The verdict in words that never contradict its interval (docs/measurement.md, "One figure per change"). */
 function outcomeWords(v: Verdict): string {
@@ -35,7 +36,7 @@ export function renderCompare(report: CompareReport): string[] {
   const cal = report.calibration;
   const spread = cal ? `${(cal.calibration.spread * 100).toFixed(2)}% (${cal.source === "stored" ? "stored" : "measured now"})` : "not calibrated";
   lines.push(`min effect ${(c.min_effect * 100).toFixed(1)}%: the largest of your threshold, 2%, and A's spread against itself ${spread}`);
-  lines.push(`guardrails ${guardrail("cpu time", c.guardrails.cpu_time_ms)}; ${guardrail("peak memory", c.guardrails.memory_peak_mb)}`);
+  lines.push(`guardrails ${guardrail(metricLabel("cpu_time_ms"), c.guardrails.cpu_time_ms)}; ${guardrail(metricLabel("memory_peak_mb"), c.guardrails.memory_peak_mb)}`);
   lines.push(`rounds     ${c.warmup_rounds} warm-up + ${c.rounds} measured, ${c.order.toUpperCase()} order, stopped: ${c.stopped_because === "cap" ? "at the run cap" : "the verdict settled"}`);
   for (const warning of new Set(report.warnings.map((w) => w.replace(/^(baseline \(A\)|candidate \(B\)): /, "")))) lines.push(`warning    ${warning}`);
   return lines;

@@ -3,12 +3,12 @@
  * review). Sections: the problem, the performance map, the targets, local findings, the hypotheses
  * with their conflicts and dependencies, previous cycles. Pure: data in, Markdown out.
  */
-import type { CycleRecord } from "../coordinator/cycle-record.ts";
-import type { ProfileDigest } from "../coordinator/digest.ts";
-import type { GateFinding } from "../coordinator/gate.ts";
-import { describeMetric, metricLabel, type MetricSpec } from "../coordinator/metric.ts";
+import type { CycleRecord } from "../model/cycle-record.ts";
+import { describeMetric, type MetricSpec } from "../model/metric-spec.ts";
+import { formatMetricValue, metricLabel } from "../model/metrics.ts";
+import type { ProfileDigest } from "../model/profile-digest.ts";
 import type { Hypothesis } from "../research/hypotheses-schema.ts";
-import { formatMs, formatValue } from "../ui/table.ts";
+import { formatMs } from "../ui/table.ts";
 
 export interface ContextInput {
   slug: string;
@@ -23,7 +23,8 @@ export interface ContextInput {
   stack: readonly string[];
   base: string;
   digest: ProfileDigest;
-  gate: { verdict: string; findings: readonly GateFinding[] } | null;
+  /** The wrong-tool gate's verdict and findings (coordinator/gate.ts). */
+  gate: { verdict: string; findings: readonly { rule: string; level: string; message: string }[] } | null;
   /** null before research (the context an agent researches from). */
   hypotheses: readonly Hypothesis[] | null;
   /** Where each hypothesis came from (the built-in rules, the file, the agent), by id. */
@@ -38,42 +39,10 @@ export interface ContextInput {
 /** Patterns left alone listed in context.md, at most. */
 const MAX_LISTED_SILENCES = 20;
 
-const LABELS: Record<string, string> = {
-  wall_time_ms: "wall time",
-  cpu_time_ms: "CPU time",
-  cpu_wait_ms: "waiting for a CPU",
-  memory_peak_mb: "peak memory",
-  io_read_bytes: "disk read",
-  io_write_bytes: "disk write",
-  http_round_trips: "HTTP round trips",
-  time_per_call_ns: "time per call",
-  latency_ms: "latency",
-  p95_ms: "p95 latency",
-  p99_ms: "p99 latency",
-  throughput_rps: "throughput",
-  error_count: "errors",
-  heap_bytes_per_call: "heap per call",
-};
-
-export function metricName(key: string): string {
-  return LABELS[key] ?? key.replaceAll("_", " ");
-}
-
-/** A baseline value with its unit, from the key's suffix. */
-export function formatMetric(key: string, value: number | null | undefined): string {
-  if (value === null || value === undefined) return "-";
-  if (key.endsWith("_ms")) return formatMs(value);
-  if (key.endsWith("_ns")) return formatValue(value, "ns");
-  if (key.endsWith("_mb")) return formatValue(value, "MB");
-  if (key.endsWith("_bytes") || key.endsWith("_bytes_per_call")) return formatValue(value, "bytes");
-  if (key.endsWith("_rps")) return formatValue(value, "req/s");
-  return String(Number(value.toPrecision(4)));
-}
-
 /** An observed value is what the person sees, not a bound: "wall time 6.30 s". */
 function describeObserved(spec: MetricSpec): string {
   if (spec.kind !== "absolute") return describeMetric(spec);
-  return `${metricLabel(spec.metric)} ${formatMetric(spec.metric, spec.value)} (${spec.text})`;
+  return `${metricLabel(spec.metric)} ${formatMetricValue(spec.metric, spec.value)} (${spec.text})`;
 }
 
 const cell = (text: string) => text.replaceAll("|", "\\|").replaceAll("\n", " ");
@@ -94,7 +63,7 @@ export function renderContext(input: ContextInput): string {
   for (const [key, value] of Object.entries(d.baseline)) {
     if (value === null) continue;
     const m = d.metrics[key];
-    out.push(`| ${metricName(key)} | ${formatMetric(key, value)} | ${m ? `${formatMetric(key, m.ci[0])} .. ${formatMetric(key, m.ci[1])}` : "-"} | ${m ? m.n : "-"} |`);
+    out.push(`| ${metricLabel(key)} | ${formatMetricValue(key, value)} | ${m ? `${formatMetricValue(key, m.ci[0])} .. ${formatMetricValue(key, m.ci[1])}` : "-"} | ${m ? m.n : "-"} |`);
   }
   out.push("", `Bottleneck: **${d.classification}** (${d.classification_rule}): ${d.bottleneck_detail}`, "");
   if (d.top_bottlenecks.length > 0) {

@@ -5,10 +5,8 @@
 import type { ExecuteReport } from "../execute/executor.ts";
 import { describeOutcome } from "../measure/index.ts";
 import { timeLine } from "./run-time.ts";
-import { formatValue, renderTable } from "../ui/table.ts";
-
-const UNITS: Record<string, string> = { wall_time_ms: "ms", cpu_time_ms: "ms", memory_peak_mb: "MiB" };
-const LABELS: Record<string, string> = { wall_time_ms: "wall time", cpu_time_ms: "cpu time", memory_peak_mb: "peak memory" };
+import { renderTable } from "../ui/table.ts";
+import { formatMetricValue, metricLabel } from "../model/metrics.ts";
 
 export function renderExecute(report: ExecuteReport): string[] {
   const lines: string[] = [];
@@ -22,9 +20,9 @@ export function renderExecute(report: ExecuteReport): string[] {
   if (report.metrics.length > 0) {
     lines.push("");
     const rows = report.metrics.filter((m) => m.baseline !== null || m.final !== null).map((m) => [
-      LABELS[m.metric] ?? m.metric,
-      formatValue(m.baseline, UNITS[m.metric] ?? ""),
-      formatValue(m.final, UNITS[m.metric] ?? ""),
+      metricLabel(m.metric),
+      formatMetricValue(m.metric, m.baseline),
+      formatMetricValue(m.metric, m.final),
       m.improvement_pct === null ? "-" : `${m.improvement_pct >= 0 ? "-" : "+"}${Math.abs(m.improvement_pct).toFixed(1)}%`,
       m.multiplier === null ? "-" : `${m.multiplier.toFixed(2)}x`,
     ]);

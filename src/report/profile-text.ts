@@ -6,17 +6,9 @@
 import type { MetricSummary, Step } from "../profile/types.ts";
 import type { ProfileReport } from "../profile/profile.ts";
 import { stepLabel } from "../profile/step-label.ts";
+import { metricLabel } from "../model/metrics.ts";
 import { formatBytes, formatMs, formatNs, formatValue, renderTable, sig3 } from "../ui/table.ts";
 
-const METRIC_LABELS: Record<string, string> = {
-  wall_time_ms: "wall time",
-  cpu_time_ms: "cpu time",
-  memory_peak_mb: "peak memory",
-  io_read_bytes: "disk read",
-  io_write_bytes: "disk write",
-  time_per_call_ns: "time per call",
-  latency_ms: "latency",
-};
 /** Outliers listed per metric before "and N more". */
 const OUTLIERS_SHOWN = 5;
 const HOT_FUNCTIONS_SHOWN = 8;
@@ -24,7 +16,7 @@ const HOT_FUNCTIONS_SHOWN = 8;
 function metricRow(metric: MetricSummary): string[] {
   const f = (value: number) => formatValue(value, metric.unit === "bytes" ? "bytes" : metric.unit);
   return [
-    METRIC_LABELS[metric.name] ?? metric.name,
+    metricLabel(metric.name),
     f(metric.median),
     `${f(metric.ci[0])} .. ${f(metric.ci[1])}`,
     `${f(metric.min)} .. ${f(metric.max)}`,
@@ -42,7 +34,7 @@ function outlierLines(metrics: MetricSummary[]): string[] {
   const lines: string[] = [];
   for (const metric of metrics) {
     if (metric.outliers.length === 0) continue;
-    const label = METRIC_LABELS[metric.name] ?? metric.name;
+    const label = metricLabel(metric.name);
     const listed = metric.outliers
       .slice(0, OUTLIERS_SHOWN)
       .map((outlier) => `#${outlier.index + 1} ${formatValue(outlier.value, metric.unit)}`)

@@ -6,7 +6,7 @@
  * Pure: the report in, Markdown out. The phrases are shared with the text summary (run-text.ts).
  */
 import type { ReportCycle, RunReport } from "./run-report.ts";
-import { formatMetric } from "./context-md.ts";
+import { formatMetricValue } from "../model/metrics.ts";
 import { cycleLine, describeMerge, describeRatio, describeResult, describeStop, METRIC_HEADERS, metricCells, type MetricRow } from "./run-text.ts";
 import { formatRatioPct } from "../ui/table.ts";
 import { executeRows, phaseRows, timeLine } from "./run-time.ts";
@@ -44,7 +44,7 @@ function targetLines(report: RunReport): string[] {
     const source = report.target_source ? ` (source: ${report.target_source})` : "";
     lines.push(`- Target metric: ${report.target_description ?? report.target_metric?.text}${source}`);
     const key = typeof report.target_metric?.metric === "string" ? report.target_metric.metric : null;
-    const wanted = report.target_value === null ? "" : `; it asks for ${key ? formatMetric(key, report.target_value) : String(report.target_value)}`;
+    const wanted = report.target_value === null ? "" : `; it asks for ${key ? formatMetricValue(key, report.target_value) : String(report.target_value)}`;
     const met = report.target_met === null ? "not known" : report.target_met ? "yes" : "no";
     lines.push(`- Target met: ${met}${wanted}`);
   } else {

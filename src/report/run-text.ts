@@ -5,7 +5,7 @@
  * both run renderers share (this file and run-markdown.ts): the headline, the stop reason in
  * words, a signed change and a multiplier in the metric's terms. Pure: the report in, lines out.
  */
-import { formatMetric, metricName } from "./context-md.ts";
+import { directionWords, formatMetricValue, isHigherBetter, isTargetKind, mainMetricOf, metricLabel } from "../model/metrics.ts";
 import type { ReportCycle, RunReport } from "./run-report.ts";
 import { formatP, formatRatioPct, renderTable } from "../ui/table.ts";
 import { timeLine } from "./run-time.ts";
@@ -15,10 +15,6 @@ export type Colorize = (style: Style, text: string) => string;
 export type MetricRow = RunReport["metrics"][number];
 
 const PERCENT = 100;
-/** The main metric per target kind: what the top-level improvement_pct and multiplier are about. */
-const MAIN_METRIC: Record<string, string> = { command: "wall_time_ms", function: "time_per_call_ns", endpoint: "latency_ms" };
-/** Metrics where more is better (the report's improvement_pct is positive when they go up). */
-const HIGHER_IS_BETTER = new Set(["throughput_rps"]);
 /** Padding of the text summary's labels, as in the other text renderers. */
 const LABEL_WIDTH = 10;
 
@@ -55,19 +51,12 @@ export function signedPct(pct: number): string {
 export function changePct(row: MetricRow): number | null {
   if (row.before !== null && row.after !== null && row.before !== 0) return ((row.after - row.before) / row.before) * PERCENT;
   if (row.improvement_pct === null) return null;
-  return HIGHER_IS_BETTER.has(row.metric) ? row.improvement_pct : -row.improvement_pct;
+  return isHigherBetter(row.metric) ? row.improvement_pct : -row.improvement_pct;
 }
 
 export function formatChange(row: MetricRow): string {
   const pct = changePct(row);
   return pct === null ? "-" : signedPct(pct);
-}
-
-function directionWords(metric: string): [better: string, worse: string] {
-  if (HIGHER_IS_BETTER.has(metric)) return ["higher", "lower"];
-  if (metric.endsWith("_ms") || metric.endsWith("_ns") || metric.includes("time") || metric.includes("latency")) return ["faster", "slower"];
-  if (metric.endsWith("_count") || metric.endsWith("_trips")) return ["fewer", "more"];
-  return ["smaller", "larger"];
 }
 
 /** A multiplier (>1 = better) as "2.67x faster", "1.10x slower", "1.00x"; "-" when unknown. */
@@ -81,13 +70,13 @@ export function formatMultiplier(metric: string, multiplier: number | null): str
 
 /** The cells of a before/after row: metric, before, after, change, multiplier. */
 export function metricCells(row: MetricRow): string[] {
-  return [metricName(row.metric), formatMetric(row.metric, row.before), formatMetric(row.metric, row.after), formatChange(row), formatMultiplier(row.metric, row.multiplier)];
+  return [metricLabel(row.metric), formatMetricValue(row.metric, row.before), formatMetricValue(row.metric, row.after), formatChange(row), formatMultiplier(row.metric, row.multiplier)];
 }
 export const METRIC_HEADERS = ["metric", "before", "after", "change", "x"] as const;
 
 /** The key of the metric the top-level improvement is about. */
 export function mainMetric(report: RunReport): string {
-  return MAIN_METRIC[report.target_kind] ?? report.metrics[0]?.metric ?? "wall_time_ms";
+  return isTargetKind(report.target_kind) ? mainMetricOf(report.target_kind) : (report.metrics[0]?.metric ?? "wall_time_ms");
 }
 
 /**
@@ -104,11 +93,11 @@ function runFigure(report: RunReport): { ratio_ci: readonly [number, number]; ru
 function mainChange(report: RunReport): string | null {
   if (report.improvement_pct === null) return null;
   const key = mainMetric(report);
-  const pct = HIGHER_IS_BETTER.has(key) ? report.improvement_pct : -report.improvement_pct;
+  const pct = isHigherBetter(key) ? report.improvement_pct : -report.improvement_pct;
   const figure = key === "wall_time_ms" ? runFigure(report) : null;
   const interval = figure ? `; 95% CI ${signedPct((figure.ratio_ci[0] - 1) * PERCENT)} to ${signedPct((figure.ratio_ci[1] - 1) * PERCENT)}${figure.runs ? `, n ${figure.runs[0]}` : ""}` : "";
   const times = report.multiplier === null ? (interval ? ` (${interval.slice(2)})` : "") : ` (${report.multiplier.toFixed(2)}x${interval})`;
-  return `${metricName(key)} ${signedPct(pct)}${times}`;
+  return `${metricLabel(key)} ${signedPct(pct)}${times}`;
 }
 
 /** The cycle the wrong-tool gate blocked (the last one that says so). */

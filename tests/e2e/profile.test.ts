@@ -104,7 +104,7 @@ describe("perfloop profile", { skip }, () => {
     const dir = project({ "fib.js": FIB });
     const result = cli(["profile", "node fib.js", "--runs", "3", "--skip-tests", "--no-cpu-profile", "--project-root", dir], { cwd: dir, env: { CI: "true" } });
     assert.equal(result.code, 0, result.stderr);
-    for (const word of ["metric", "median", "95% CI of median", "wall time", "cpu time", "bottleneck", "summary"]) {
+    for (const word of ["metric", "median", "95% CI of median", "wall time", "CPU time", "bottleneck", "summary"]) {
       assert.ok(result.stdout.includes(word), `the table shows ${word}:\n${result.stdout}`);
     }
     assert.match(result.stderr, /profiling node fib\.js/, "CI gets plain progress lines on stderr");

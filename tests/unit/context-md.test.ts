@@ -1,12 +1,12 @@
 // context.md (phase 6): the sections in order, the performance map's rows, the hypotheses table
-// with conflicts and escaped cells, previous cycles with removals; formatMetric per key suffix.
+// with conflicts and escaped cells, previous cycles with removals.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import type { CycleRecord } from "../../src/coordinator/cycle-record.ts";
-import type { ProfileDigest } from "../../src/coordinator/digest.ts";
-import { parseMetric } from "../../src/coordinator/metric.ts";
+import type { CycleRecord } from "../../src/model/cycle-record.ts";
+import type { ProfileDigest } from "../../src/model/profile-digest.ts";
+import { parseMetric } from "../../src/model/metric-spec.ts";
 import { parseHypotheses } from "../../src/research/hypotheses.ts";
-import { type ContextInput, formatMetric, metricName, renderContext } from "../../src/report/context-md.ts";
+import { type ContextInput, renderContext } from "../../src/report/context-md.ts";
 
 const DIGEST: ProfileDigest = {
   commit: "0123456789abcdef0123456789abcdef01234567",
@@ -232,35 +232,4 @@ describe("renderContext", () => {
     const out = renderContext(context({ digest: { ...DIGEST, wrong_tool_indicators: ["infrastructure_bound"], wrong_tool_evidence: [{ indicator: "infrastructure_bound", reason: "90% waiting on the disk" }] } }));
     assert.match(out, /Wrong-tool indicators:\n\n- infrastructure_bound: 90% waiting on the disk\n/);
   });
-});
-
-describe("formatMetric", () => {
-  const cases: { key: string; value: number | null | undefined; text: string }[] = [
-    { key: "wall_time_ms", value: 1234, text: "1.23 s" },
-    { key: "wall_time_ms", value: 12.34, text: "12.3 ms" },
-    { key: "p95_ms", value: 0.5, text: "500 µs" },
-    { key: "time_per_call_ns", value: 850, text: "850 ns" },
-    { key: "time_per_call_ns", value: 2500, text: "2.50 µs" },
-    { key: "memory_peak_mb", value: 50, text: "50.0 MiB" },
-    { key: "io_read_bytes", value: 4096, text: "4.00 KiB" },
-    { key: "io_write_bytes", value: 0, text: "0 B" },
-    { key: "heap_bytes_per_call", value: 2048, text: "2.00 KiB" },
-    { key: "throughput_rps", value: 900, text: "900 req/s" },
-    { key: "throughput_rps", value: 1234.5, text: "1235 req/s" },
-    { key: "http_round_trips", value: 3, text: "3" },
-    { key: "error_count", value: 1.23456, text: "1.235" },
-    { key: "wall_time_ms", value: null, text: "-" },
-    { key: "http_round_trips", value: undefined, text: "-" },
-  ];
-  for (const c of cases) test(`${c.key} ${c.value} -> ${c.text}`, () => assert.equal(formatMetric(c.key, c.value), c.text));
-});
-
-describe("metricName", () => {
-  const cases: [string, string][] = [
-    ["wall_time_ms", "wall time"],
-    ["p95_ms", "p95 latency"],
-    ["heap_bytes_per_call", "heap per call"],
-    ["gc_pause_ms", "gc pause ms"],
-  ];
-  for (const [key, name] of cases) test(`${key} -> ${name}`, () => assert.equal(metricName(key), name));
 });

@@ -3,9 +3,9 @@
 // of a target's metric onto the digest's baseline keys. Pure: digests are built here.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import type { MetricDigest, ProfileDigest } from "../../src/coordinator/digest.ts";
+import type { MetricDigest, ProfileDigest } from "../../src/model/profile-digest.ts";
 import { baselineValue, evaluateGate, NOISY_INTERVAL_PCT, OUTLIER_SHARE_CONCERN } from "../../src/coordinator/gate.ts";
-import { type MetricSpec, parseMetric } from "../../src/coordinator/metric.ts";
+import { type MetricSpec, parseMetric } from "../../src/model/metric-spec.ts";
 
 /** A quiet main metric: median 1000, interval 990..1010 (2% wide), 20 runs, no outliers. */
 function metric(overrides: Partial<MetricDigest> = {}): MetricDigest {

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { betterOf, describeMetric, METRIC_NAMES, meets, metricLabel, type MetricSpec, type ParseMetricOptions, parseMetric, targetValue } from "../../src/coordinator/metric.ts";
+import { describeMetric, meets, type MetricSpec, type ParseMetricOptions, parseMetric, targetValue } from "../../src/model/metric-spec.ts";
+import { betterOf, metricLabel, TARGET_METRICS } from "../../src/model/metrics.ts";
 import { UsageError } from "../../src/errors.ts";
 
 const TARGET: ParseMetricOptions = { flag: "--target" };
@@ -199,7 +200,7 @@ describe("describeMetric, metricLabel and betterOf", () => {
   }
   test("labels and directions cover every metric", () => {
     assert.deepEqual(
-      METRIC_NAMES.map((metric) => [metricLabel(metric), betterOf(metric)]),
+      TARGET_METRICS.map((metric) => [metricLabel(metric), betterOf(metric)]),
       [
         ["wall time", "lower"],
         ["CPU time", "lower"],

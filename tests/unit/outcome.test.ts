@@ -2,8 +2,8 @@
 // metric, cycles chained by ratio, the target's status, the stop rule and the final result.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { baselineKey } from "../../src/coordinator/digest.ts";
-import { parseMetric } from "../../src/coordinator/metric.ts";
+import { baselineKey } from "../../src/model/metrics.ts";
+import { parseMetric } from "../../src/model/metric-spec.ts";
 import {
   change,
   chainedChanges,

@@ -22,10 +22,9 @@
  * Every refusal is one UsageError naming the flag and the text, with a hint that shows the fix.
  */
 import { UsageError } from "../errors.ts";
+import { betterOf, type Better, metricLabel, metricUnit, type TargetMetric } from "./metrics.ts";
 
-export const METRIC_NAMES = ["wall_time_ms", "cpu_time_ms", "memory_peak_mb", "latency_p50_ms", "latency_p95_ms", "latency_p99_ms", "throughput_rps"] as const;
-export type MetricName = (typeof METRIC_NAMES)[number];
-export type Better = "lower" | "higher";
+type MetricName = TargetMetric;
 
 export interface AbsoluteMetric {
   kind: "absolute";
@@ -108,34 +107,19 @@ const FACTOR_UNITS = new Set(["x", "×"]);
 
 /** The metric a unit implies when no name is given (a time goes to defaultTimeMetric). */
 const METRIC_OF: Record<Dimension, MetricName> = { time: DEFAULT_TIME_METRIC, memory: "memory_peak_mb", throughput: "throughput_rps" };
+/** The unit a spec stores; memory as "MB" (= MiB, metrics.ts), as checkpoints of earlier runs hold it. */
 const BASE_UNIT: Record<Dimension, AbsoluteMetric["unit"]> = { time: "ms", memory: "MB", throughput: "req/s" };
 const EXAMPLE: Record<Dimension, string> = { time: "500ms", memory: "256MB", throughput: "1200req/s" };
 const WORSE: Record<Dimension, string> = { time: "slower", memory: "larger", throughput: "lower" };
-const LABELS: Record<MetricName, string> = {
-  wall_time_ms: "wall time",
-  cpu_time_ms: "CPU time",
-  memory_peak_mb: "peak memory",
-  latency_p50_ms: "p50 latency",
-  latency_p95_ms: "p95 latency",
-  latency_p99_ms: "p99 latency",
-  throughput_rps: "throughput",
-};
 /** A sign, a decimal number (optional exponent), optional spaces, then the unit (possibly empty). */
 const VALUE = /^([+-]?)((?:\d+(?:\.\d*)?|\.\d+)(?:e[+-]?\d+)?)\s*(.*)$/i;
 /** Significant digits shown by describeMetric. */
 const SHOWN_DIGITS = 6;
 
-export function betterOf(metric: MetricName): Better {
-  return metric === "throughput_rps" ? "higher" : "lower";
-}
-
-export function metricLabel(metric: MetricName): string {
-  return LABELS[metric];
-}
-
+/** The dimension of a metric's unit (metrics.ts). */
 function dimensionOf(metric: MetricName): Dimension {
-  if (metric === "throughput_rps") return "throughput";
-  return metric === "memory_peak_mb" ? "memory" : "time";
+  const unit = metricUnit(metric);
+  return unit === "req/s" ? "throughput" : unit === "MiB" ? "memory" : "time";
 }
 
 function examples(flag: string, allowRelative: boolean): string {

@@ -1,11 +1,9 @@
 /**
  * What each cycle leaves in the runtime state (`record-cycle`, state.cycles[]): the kept commit,
  * the hypotheses kept and removed with reasons, and the measured change. The report, the next
- * cycle and a resumed run read it back through this schema.
+ * cycle and a resumed run read it back through this schema (coordinator/loop-context.ts).
  */
 import * as v from "valibot";
-import type { Run } from "../runtime/store.ts";
-import { cycleRecords, readStored } from "./loop-context.ts";
 
 const nullableNumber = v.nullable(v.number());
 
@@ -35,8 +33,3 @@ export const CycleRecordSchema = v.looseObject({
   next_cycle: v.optional(v.number()),
 });
 export type CycleRecord = v.InferOutput<typeof CycleRecordSchema>;
-
-/** Every completed cycle's record, validated. */
-export function completedCycles(run: Run): CycleRecord[] {
-  return cycleRecords(run).map((record, index) => readStored(CycleRecordSchema, record, run, `cycles.${index}`));
-}

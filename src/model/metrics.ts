@@ -1,0 +1,129 @@
+/**
+ * The metric vocabulary: every metric perfloop measures or reports, one record each, with its key
+ * (as stored in checkpoints and JSON), its label for people, its unit, which way is better, how a
+ * value prints, and the kinds of target that have it. The profile, the executor, the metric parser
+ * and every report read it from here (docs/measurement.md, "The metrics"). Pure.
+ *
+ * An endpoint's median latency has three keys: `latency_p50_ms` (a target), `wall_time_ms` (its
+ * profile's baseline), `latency_ms` (its profile's summary); baselineKey maps a target's key.
+ */
+import { formatValue } from "../ui/table.ts";
+
+export const TARGET_KINDS = ["command", "function", "endpoint"] as const;
+export type TargetKind = (typeof TARGET_KINDS)[number];
+export type Better = "lower" | "higher";
+/** "MiB" is 1024 * 1024 bytes; "count" is a plain number (round trips, errors). */
+export type MetricUnit = "ms" | "ns" | "MiB" | "bytes" | "req/s" | "count";
+
+export interface Metric {
+  key: string;
+  label: string;
+  unit: MetricUnit;
+  better: Better;
+  /** The kinds of target whose profile measures it. */
+  kinds: readonly TargetKind[];
+}
+
+const COMMAND: readonly TargetKind[] = ["command"];
+const FUNCTION: readonly TargetKind[] = ["function"];
+const ENDPOINT: readonly TargetKind[] = ["endpoint"];
+
+/** Every metric, in the order tables list them. */
+export const METRICS: readonly Metric[] = [
+  // A function's baseline holds its time per call in ms under this key too, and an endpoint's its median latency (profile.ts).
+  { key: "wall_time_ms", label: "wall time", unit: "ms", better: "lower", kinds: ["command", "function", "endpoint"] },
+  { key: "cpu_time_ms", label: "CPU time", unit: "ms", better: "lower", kinds: COMMAND },
+  // Describes the host during the measurement, not the program: no report compares it.
+  { key: "cpu_wait_ms", label: "waiting for a CPU", unit: "ms", better: "lower", kinds: COMMAND },
+  { key: "memory_peak_mb", label: "peak memory", unit: "MiB", better: "lower", kinds: COMMAND },
+  { key: "io_read_bytes", label: "disk read", unit: "bytes", better: "lower", kinds: COMMAND },
+  { key: "io_write_bytes", label: "disk write", unit: "bytes", better: "lower", kinds: COMMAND },
+  { key: "time_per_call_ns", label: "time per call", unit: "ns", better: "lower", kinds: FUNCTION },
+  { key: "heap_bytes_per_call", label: "heap per call", unit: "bytes", better: "lower", kinds: FUNCTION },
+  { key: "latency_ms", label: "latency", unit: "ms", better: "lower", kinds: ENDPOINT },
+  { key: "latency_p50_ms", label: "p50 latency", unit: "ms", better: "lower", kinds: ENDPOINT },
+  { key: "latency_p95_ms", label: "p95 latency", unit: "ms", better: "lower", kinds: ENDPOINT },
+  { key: "latency_p99_ms", label: "p99 latency", unit: "ms", better: "lower", kinds: ENDPOINT },
+  { key: "p95_ms", label: "p95 latency", unit: "ms", better: "lower", kinds: ENDPOINT },
+  // A function's baseline holds its p99 time per call in ms under this key.
+  { key: "p99_ms", label: "p99 latency", unit: "ms", better: "lower", kinds: ["function", "endpoint"] },
+  { key: "throughput_rps", label: "throughput", unit: "req/s", better: "higher", kinds: ENDPOINT },
+  { key: "http_round_trips", label: "HTTP round trips", unit: "count", better: "lower", kinds: ENDPOINT },
+  { key: "error_count", label: "errors", unit: "count", better: "lower", kinds: ENDPOINT },
+];
+
+/**
+ * The metrics a --target or --observed names (the metric parser, metric-spec.ts). Latency
+ * targets name the percentile; an endpoint's profile stores them under other keys (baselineKey).
+ */
+export const TARGET_METRICS = ["wall_time_ms", "cpu_time_ms", "memory_peak_mb", "latency_p50_ms", "latency_p95_ms", "latency_p99_ms", "throughput_rps"] as const;
+export type TargetMetric = (typeof TARGET_METRICS)[number];
+
+const BY_KEY = new Map(METRICS.map((metric) => [metric.key, metric]));
+
+/** The main metric per target kind: what a verdict, a gate and a run's headline are about. */
+const MAIN: Record<TargetKind, string> = { command: "wall_time_ms", function: "time_per_call_ns", endpoint: "latency_ms" };
+
+export function mainMetricOf(kind: TargetKind): string {
+  return MAIN[kind];
+}
+
+export function isTargetKind(kind: string): kind is TargetKind {
+  return (TARGET_KINDS as readonly string[]).includes(kind);
+}
+
+/** The metrics a kind of target has, in table order. */
+export function metricsOf(kind: TargetKind): Metric[] {
+  return METRICS.filter((metric) => metric.kinds.includes(kind));
+}
+
+/** A key's label: "CPU time"; a key outside the vocabulary reads with spaces for underscores. */
+export function metricLabel(key: string): string {
+  return BY_KEY.get(key)?.label ?? key.replaceAll("_", " ");
+}
+
+export function betterOf(key: string): Better {
+  return BY_KEY.get(key)?.better ?? "lower";
+}
+
+export function isHigherBetter(key: string): boolean {
+  return betterOf(key) === "higher";
+}
+
+/** The unit of a key; one outside the vocabulary is read from its suffix (_ms, _ns, _mb, _bytes, _rps). */
+export function metricUnit(key: string): MetricUnit {
+  const known = BY_KEY.get(key);
+  if (known) return known.unit;
+  if (key.endsWith("_ms")) return "ms";
+  if (key.endsWith("_ns")) return "ns";
+  if (key.endsWith("_mb")) return "MiB";
+  if (key.endsWith("_bytes") || key.endsWith("_bytes_per_call")) return "bytes";
+  if (key.endsWith("_rps")) return "req/s";
+  return "count";
+}
+
+/** A value in its metric's unit for people: "12.3 ms", "1.50 MiB", "900 req/s"; "-" when unknown. */
+export function formatMetricValue(key: string, value: number | null | undefined): string {
+  if (value === null || value === undefined) return "-";
+  const unit = metricUnit(key);
+  return unit === "count" ? String(Number(value.toPrecision(4))) : formatValue(value, unit);
+}
+
+/** The words for a change that is better and one that is worse: "faster"/"slower", "fewer"/"more". */
+export function directionWords(key: string): [better: string, worse: string] {
+  if (isHigherBetter(key)) return ["higher", "lower"];
+  const unit = metricUnit(key);
+  if (unit === "ms" || unit === "ns" || key.includes("time") || key.includes("latency")) return ["faster", "slower"];
+  const counted = BY_KEY.has(key) ? unit === "count" : key.endsWith("_count") || key.endsWith("_trips");
+  return counted ? ["fewer", "more"] : ["smaller", "larger"];
+}
+
+/**
+ * The key an endpoint's profile stores a target metric under: its median latency as `wall_time_ms`,
+ * its tails as `p95_ms`, `p99_ms`. Other kinds store a target metric under its own key.
+ */
+const ENDPOINT_KEYS: Record<string, string> = { latency_p50_ms: "wall_time_ms", latency_p95_ms: "p95_ms", latency_p99_ms: "p99_ms" };
+
+export function baselineKey(metric: string, kind: TargetKind): string {
+  return kind === "endpoint" ? (ENDPOINT_KEYS[metric] ?? metric) : metric;
+}
