@@ -23,9 +23,9 @@ function onTopOf(x: Stages, kept: readonly string[], ids: readonly string[], alp
   return kept.length > 0 ? x.measurer.measure(kept, ids, "candidate", "alternative", alpha) : x.measurer.measure([], ids, "base", "alternative", alpha);
 }
 
-/** Rebases `id` onto `kept` when the two overlap: why it still cannot be combined, or null. */
-async function combinable(x: Stages, kept: readonly string[], id: string): Promise<string | null> {
-  if (!x.input.overlaps([...kept, id])) return null;
+/** Rebases `id` onto `kept` when the two overlap (`overlapping`): why it still cannot be combined, or null. */
+async function combinable(x: Stages, kept: readonly string[], id: string, overlapping: boolean): Promise<string | null> {
+  if (!overlapping) return null;
   return x.input.rebase ? await x.input.rebase(id, kept) : "it cannot be rebased here";
 }
 
@@ -47,7 +47,7 @@ export async function contestedStage(x: Stages, start: readonly string[]): Promi
       const ids = [...kept, id];
       // Overlapping the strike: rebased onto it (its edit or patch applied again there), as a deferred one is.
       const overlapping = x.input.overlaps(ids);
-      const conflict = await combinable(x, kept, id);
+      const conflict = await combinable(x, kept, id, overlapping);
       if (conflict !== null) {
         lose(id, "conflicts with the strike", `conflicts with the strike's changes, also when rebased onto them: ${conflict}`);
         continue;
@@ -98,7 +98,7 @@ export async function deferredStage(x: Stages, start: readonly string[]): Promis
     const ids = [...kept, id];
     const onTop = kept.join(", ") || "the base";
     const overlapping = x.input.overlaps(ids);
-    const conflict = await combinable(x, kept, id);
+    const conflict = await combinable(x, kept, id, overlapping);
     if (conflict !== null) {
       x.removed.push({ id, reason: `conflicts with ${overlaps} in ${path}, also when rebased onto the kept result (${onTop}): ${conflict}` });
       x.rows.push(x.row("rebased", [id], "removed", null, "skipped", "conflicts"));
