@@ -26,7 +26,7 @@ export function registerExecute(cli: CAC, platform: Platform): void {
     .option("--budget <minutes>", "Stop after this long, above 0 to 10080 minutes")
     .option("--threshold <pct>", "The smallest gain that counts for you, in percent, 0 to 99 (the floor is 2%)")
     .option("--max-runs <n>", "Cap on runs per side in each comparison, 2 to 10000 (default 100)")
-    .option("--allow-regression <metric>", "Keep a faster change even when it makes this guardrail significantly worse: memory (docs/run.md, Guardrails)")
+    .option("--allow-regression <metric>", "Keep a faster change even when it makes this guardrail significantly worse: memory, wall (docs/run.md, Guardrails)")
     .option("--merge", "Merge the result into your current branch (fast-forward or a clean merge; stops on a conflict)")
     .option("--target-pct <pct>", "The improvement you aim for, in percent less wall time, 0 to 99.9 (for the gap analysis)")
     .option("--allow-write <dir>", "Let commands in side trees also write this directory (a cache; repeatable; docs/safety.md)")

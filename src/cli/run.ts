@@ -29,7 +29,7 @@ const RUN_FLAGS: [string, string][] = [
   ["--try-commit <rev>", "Try one commit's change as one hypothesis (repeatable)"],
   ["--no-rules", "Leave out the built-in rules' hypotheses (patches for anti-patterns in the hot functions, docs/research.md)"],
   ["--threshold <pct>", "The smallest gain that counts for you, in percent, 0 to 99 (the floor is 2%)"],
-  ["--allow-regression <metric>", "Keep a faster change even when it makes this guardrail significantly worse: memory (docs/run.md, Guardrails)"],
+  ["--allow-regression <metric>", "Keep a faster change even when it makes this guardrail significantly worse: memory, wall (docs/run.md, Guardrails)"],
   ["--max-runs <n>", "Cap on runs per side in each comparison, 2 to 10000 (default 100)"],
   ["--runs <n>", "Profile: a fixed number of measured runs, 1 to 10000 (default adaptive)"],
   ["--warmup <n>", "Profile: warm-up runs, 0 to 1000 (default 1)"],

@@ -4,8 +4,9 @@
  *
  * Every cycle measures its result against its own base, interleaved in one session; cycles are
  * chained: after = before x the product of the per-cycle ratios of the cycles that kept a
- * change. For wall time the ratio is the executor's verdict ratio (the median of the per-round
- * ratios, measure/verdict.ts); for the other metrics it is the ratio of the medians. When a run
+ * change. For the metric the verdicts judge (wall time, or the target's CPU time or peak memory)
+ * the ratio is the executor's verdict ratio (the median of the per-round ratios,
+ * measure/verdict.ts); for the other metrics it is the ratio of the medians. When a run
  * kept changes in two cycles or more, aggregate measures the first base against the final commit
  * directly, and those numbers replace the chain.
  */
@@ -13,7 +14,7 @@ import { meets, type MetricSpec } from "../model/metric-spec.ts";
 import { isHigherBetter } from "../model/metrics.ts";
 
 export interface CycleChange {
-  /** The executor's verdict ratio (result / base) for wall time; null when nothing was kept. */
+  /** The executor's verdict ratio (result / base) on the judged metric; null when nothing was kept. */
   ratio: number | null;
   baseline: Record<string, number | null>;
   final: Record<string, number | null>;
@@ -42,20 +43,20 @@ export function change(metric: string, before: number | null, after: number | nu
   };
 }
 
-/** The product of the wall-time ratios of the cycles that kept something (1 when none did). */
+/** The product of the verdict ratios of the cycles that kept something (1 when none did). */
 export function chainedRatio(cycles: readonly CycleChange[]): number {
   return cycles.filter((c) => c.kept && c.ratio !== null).reduce((product, c) => product * (c.ratio as number), 1);
 }
 
-/** Before (the first cycle's base) and after (chained) for every metric of the first baseline. */
-export function chainedChanges(first: Record<string, number | null>, cycles: readonly CycleChange[]): MetricChange[] {
+/** Before (the first cycle's base) and after (chained) for every metric of the first baseline; `judged` takes the verdict ratios. */
+export function chainedChanges(first: Record<string, number | null>, cycles: readonly CycleChange[], judged = "wall_time_ms"): MetricChange[] {
   return Object.keys(first).map((metric) => {
     const before = first[metric] ?? null;
     if (before === null) return change(metric, null, null);
     let after: number | null = before;
     for (const cycle of cycles) {
       if (!cycle.kept || after === null) continue;
-      if (metric === "wall_time_ms" && cycle.ratio !== null) {
+      if (metric === judged && cycle.ratio !== null) {
         after *= cycle.ratio;
         continue;
       }

@@ -5,14 +5,14 @@
 import { existsSync } from "node:fs";
 import * as v from "valibot";
 import { CancelledError, PerfloopError } from "../errors.ts";
-import { compareCommands } from "../profile/ab-sampler.ts";
+import { compareCommands, judgedBy } from "../profile/ab-sampler.ts";
 import { comparisonProgress } from "../profile/ab-progress.ts";
 import { loadHypotheses } from "../research/hypotheses.ts";
 import type { Run } from "../runtime/store.ts";
 import type { CycleRecord } from "../model/cycle-record.ts";
 import { baselineKey } from "../model/metrics.ts";
 import { completedCycles, cycleBase, hasProfile, payloadOf, profileDigestOf, readStored, type LoopContext } from "./loop-context.ts";
-import { feasibilityOf } from "./phase-execute.ts";
+import { feasibilityOf, verdictMetric } from "./phase-execute.ts";
 import { storedMetric } from "../model/metric-spec-schema.ts";
 import { chainedChanges, chainedRatio, change, decideStop, finalResult, targetStatus, type CycleChange } from "./outcome.ts";
 import { sideTree } from "./phase-profile.ts";
@@ -95,7 +95,7 @@ export async function boundaryPhase(ctx: LoopContext, run: Run): Promise<void> {
   const cycle = run.state.current_cycle;
   const draft = recordOf(ctx, run, {});
   const records = [...completedCycles(run).filter((c) => c.cycle < cycle), draft];
-  const changes = chainedChanges(firstBaseline(run, records), cycleChanges(records));
+  const changes = chainedChanges(firstBaseline(run, records), cycleChanges(records), verdictMetric(ctx, run));
   const target = targetStatus(storedMetric(payloadOf(run, "PHASE_5_SET_TARGET")?.target_metric), changes, (m) => baselineKey(m, ctx.options.target_spec.kind));
   const tried = new Set(records.flatMap((r) => [...r.planned]));
   const stop = decideStop({
@@ -152,7 +152,8 @@ export async function aggregatePhase(ctx: LoopContext, run: Run): Promise<void> 
   const records = completedCycles(run);
   const keptCycles = records.filter((r) => r.commit !== null);
   const finalCommit = keptCycles.at(-1)?.commit ?? null;
-  let changes = records.length > 0 && hasProfile(run, 1) ? chainedChanges(firstBaseline(run, records), cycleChanges(records)) : [];
+  const judged = verdictMetric(ctx, run);
+  let changes = records.length > 0 && hasProfile(run, 1) ? chainedChanges(firstBaseline(run, records), cycleChanges(records), judged) : [];
   let measurement = keptCycles.length === 0 ? "nothing was kept: the baseline is the profile of the base" : keptCycles.length === 1 ? `cycle ${keptCycles[0]!.cycle}: the base and the result measured interleaved` : `chained over ${keptCycles.length} cycles`;
   let confirmation: Aggregate["confirmation"] = null;
   let ratio = keptCycles.length > 0 ? chainedRatio(cycleChanges(records)) : null;
@@ -161,18 +162,19 @@ export async function aggregatePhase(ctx: LoopContext, run: Run): Promise<void> 
     const base = await sideTree(ctx, "confirm-base", ctx.options.base);
     const final = await sideTree(ctx, "confirm-final", finalCommit);
     const progress = comparisonProgress("the final commit against the base", () => ctx.platform.now());
-    const compared = await compareCommands(
+    const measured = await compareCommands(
       ctx.platform,
       { command: ctx.options.target_spec.command, cwd: base.cwd, env: base.env },
       { command: ctx.options.target_spec.command, cwd: final.cwd, env: final.env },
       { userThreshold: ctx.options.threshold_pct === null ? null : ctx.options.threshold_pct / 100, maxRuns: ctx.options.max_runs ?? undefined, signal: ctx.signal, onProgress: (p) => ctx.say(`aggregate: ${progress(p)}`) },
     );
-    if (compared.status === "aborted") throw new CancelledError(`stopped while confirming: continue with perfloop resume --slug ${ctx.slug}`);
-    if (compared.status === "failed") throw new PerfloopError("command_failed", `the target failed while confirming the result: ${compared.message}`);
+    if (measured.status === "aborted") throw new CancelledError(`stopped while confirming: continue with perfloop resume --slug ${ctx.slug}`);
+    if (measured.status === "failed") throw new PerfloopError("command_failed", `the target failed while confirming the result: ${measured.message}`);
+    const compared = judgedBy(measured, judged);
     const first = firstBaseline(run, records);
     changes = Object.keys(first).map((metric) => change(metric, compared.metrics_a[metric]?.median ?? null, compared.metrics_b[metric]?.median ?? null));
-    const wall = changes.find((c) => c.metric === "wall_time_ms");
-    if (wall && wall.before !== null) wall.after = wall.before * compared.verdict.ratio;
+    const main = changes.find((c) => c.metric === judged);
+    if (main && main.before !== null) main.after = main.before * compared.verdict.ratio;
     changes = changes.map((c) => change(c.metric, c.before, c.after));
     ratio = compared.verdict.ratio;
     confirmation = { ratio, ratio_ci: compared.verdict.ratio_ci, p_value: compared.verdict.p_value, runs: [compared.verdict.n_a, compared.verdict.n_b] };
@@ -184,7 +186,7 @@ export async function aggregatePhase(ctx: LoopContext, run: Run): Promise<void> 
   const stop = run.state.stop_reason ?? last?.stop_reason ?? "UNKNOWN";
   const blockResult = payloadOf(run, "PHASE_3_WRONG_TOOL_GATE")?.final_result;
   const result = finalResult({ stop, targetMet: target.met, anyKept: keptCycles.length > 0, blockResult: typeof blockResult === "string" ? blockResult : null, mode: ctx.options.mode });
-  const main = changes.find((c) => c.metric === "wall_time_ms") ?? changes[0] ?? null;
+  const main = changes.find((c) => c.metric === judged) ?? changes[0] ?? null;
   const aggregate: Aggregate = {
     base: ctx.options.base,
     final_commit: finalCommit,

@@ -21,6 +21,8 @@ import { contextInput, researchedHypotheses, researchOrigins } from "./phase-res
 import { reviewByAgents } from "./agent-calls.ts";
 import { renderContext } from "../report/context-md.ts";
 import { mergeReviews } from "../validate/reviews.ts";
+import { storedMetric } from "../model/metric-spec-schema.ts";
+import { verdictMetricOf, type VerdictMetric } from "../model/metrics.ts";
 
 export async function validatePhase(ctx: LoopContext, run: Run): Promise<void> {
   const cycle = run.state.current_cycle;
@@ -115,6 +117,15 @@ function preflightChecked(checks: Record<string, unknown> | undefined): { testsM
   return parsed.success && parsed.output.tests_ms > 0 ? { testsMs: parsed.output.tests_ms, targetMs: parsed.output.probe_ms } : undefined;
 }
 
+/**
+ * What the run's verdicts judge: a command target's --target metric when it names CPU time or peak
+ * memory, else wall time (docs/run.md, "Guardrails"). Later cycles keep cycle 1's target.
+ */
+export function verdictMetric(ctx: LoopContext, run: Run): VerdictMetric {
+  if (ctx.options.target_spec.kind !== "command") return "wall_time_ms";
+  return verdictMetricOf((storedMetric(payloadOf(run, "PHASE_5_SET_TARGET", 1)?.target_metric) ?? ctx.userTarget)?.metric);
+}
+
 export async function executePhase(ctx: LoopContext, run: Run): Promise<void> {
   if (ctx.options.mode === "plan_only") {
     ctx.client.checkpoint("PHASE_8_EXECUTE", { status: "skipped_by_mode", phase_status: "skipped_by_mode" });
@@ -149,6 +160,7 @@ export async function executePhase(ctx: LoopContext, run: Run): Promise<void> {
       subdir: ctx.options.subdir,
       allowWrite: ctx.options.allow_write,
       allowRegression: ctx.options.allow_regression,
+      mainMetric: verdictMetric(ctx, run),
       timeoutMs: ctx.options.timeout_s ? ctx.options.timeout_s * 1000 : undefined,
       untracked: readUntracked(checks?.untracked),
       baseChecked: base === ctx.options.base ? preflightChecked(checks) : undefined,

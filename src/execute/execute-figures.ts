@@ -6,7 +6,7 @@
 import type { AbCompared } from "../profile/ab-sampler.ts";
 import type { Rounds } from "./rounds.ts";
 import type { Workspace } from "./workspace.ts";
-import { mainMetricOf, metricsOf } from "../model/metrics.ts";
+import { metricsOf, type VerdictMetric } from "../model/metrics.ts";
 
 export interface MetricRow {
   metric: string;
@@ -37,21 +37,18 @@ export interface ExecuteTime {
 
 /** The metrics of the per-metric table first, in the vocabulary's order; any other measured metric follows. */
 const ORDER = metricsOf("command").map((metric) => metric.key);
-/** The metric the verdict judges (wall time). */
-const JUDGED = mainMetricOf("command");
-
 /**
- * The per-metric table of the kept set against the base. Wall time, the metric the verdict judges,
- * reads the verdict's paired ratio (docs/measurement.md, "One figure per change"): its change and
+ * The per-metric table of the kept set against the base. The metric the verdict judges (`judged`:
+ * wall time, or the target's CPU time or peak memory) reads the verdict's paired ratio (docs/measurement.md, "One figure per change"): its change and
  * multiplier are that ratio's, and `final` is the base's median times it, so that every place that
  * shows the gain shows the same number. The other metrics are the ratio of the two sides' medians.
  */
-export function metricRows(result: AbCompared): MetricRow[] {
+export function metricRows(result: AbCompared, judged: VerdictMetric = "wall_time_ms"): MetricRow[] {
   const measured = [...Object.keys(result.metrics_a), ...Object.keys(result.metrics_b)];
-  const names = [...new Set([...ORDER.filter((m) => m === JUDGED || measured.includes(m)), ...measured])];
+  const names = [...new Set([...ORDER.filter((m) => m === judged || measured.includes(m)), ...measured])];
   return names.map((metric) => {
     const baseline = result.metrics_a[metric]?.median ?? null;
-    const ratio = metric === JUDGED ? result.verdict.ratio : null;
+    const ratio = metric === judged ? result.verdict.ratio : null;
     const final = ratio !== null && baseline !== null ? baseline * ratio : (result.metrics_b[metric]?.median ?? null);
     const known = baseline !== null && final !== null && baseline > 0 && final > 0;
     return {

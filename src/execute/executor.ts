@@ -34,7 +34,8 @@ import { strikeAndBisect } from "./strike.ts";
 import type { Deferred } from "./stages.ts";
 import { Workspace } from "./workspace.ts";
 import { metricRows, timeOf, type ExecuteTime, type MetricRow } from "./execute-figures.ts";
-import type { GuardrailRecord, RegressionName } from "./guardrails.ts";
+import { allowedWarning, type GuardrailRecord, type RegressionName } from "./guardrails.ts";
+import { metricLabel, type VerdictMetric } from "../model/metrics.ts";
 import { refuseUnsafeStateDir } from "../git/state-guard.ts";
 
 /** The base's own tests and probe run get this long (the candidates get a limit derived from them). */
@@ -74,6 +75,8 @@ export interface ExecuteOptions {
   maxRuns?: number;
   /** Guardrails the person lets regress (`--allow-regression memory`, docs/run.md "Guardrails"). */
   allowRegression?: readonly RegressionName[];
+  /** The metric the verdicts judge (default wall time): a run's --target metric when it names CPU time or peak memory. */
+  mainMetric?: VerdictMetric;
   /** Target improvement in percent (e.g. 40 for 40% less time), for the gap analysis. */
   targetPct?: number;
   timeoutMs?: number;
@@ -289,6 +292,7 @@ async function executeIn(x: Execution): Promise<ExecuteReport> {
       deferred.push({ id, overlaps: conflict.ids[0]!, path: conflict.path });
     }
   }
+  const main = options.mainMetric ?? "wall_time_ms";
   const filesOf = (ids: readonly string[]) => [...new Set(ids.flatMap((id) => workspace.changesOf(id)?.files ?? []))].sort();
   const rounds = new Rounds(workspace, {
     target: options.target,
@@ -297,6 +301,7 @@ async function executeIn(x: Execution): Promise<ExecuteReport> {
     subdir,
     threshold: options.threshold,
     allowRegression: options.allowRegression,
+    mainMetric: main,
     maxRuns: options.maxRuns,
     testLimit: limit(base.testsMs),
     targetLimit: limit(base.targetMs),
@@ -322,7 +327,7 @@ async function executeIn(x: Execution): Promise<ExecuteReport> {
   const final = outcome.final;
   x.warnings.push(...rounds.leftoverWarnings());
   for (const g of rounds.guardrailRecords()) {
-    if (g.allowed && g.hypotheses.every((id) => outcome.kept.includes(id))) x.warnings.push(`${g.hypotheses.join(", ")} raised peak memory ${g.ratio.toFixed(2)}x (95% CI ${g.ratio_ci[0].toFixed(2)}-${g.ratio_ci[1].toFixed(2)}); kept because of --allow-regression memory`);
+    if (g.allowed && g.hypotheses.every((id) => outcome.kept.includes(id))) x.warnings.push(allowedWarning(g));
   }
 
   // The branch, the log, the merge.
@@ -331,7 +336,7 @@ async function executeIn(x: Execution): Promise<ExecuteReport> {
   let commit: string | null = null;
   if (kept.length > 0 && final) {
     const gain = ((1 - final.verdict.ratio) * 100).toFixed(1);
-    const message = `perfloop: ${kept.join(", ")}: wall time -${gain}% (${describeVerdict(final.verdict)})\n\nKept: ${kept.join(", ")}\nRemoved: ${removed.map((r) => r.id).join(", ") || "none"}\nTarget: ${options.target}\nTests: ${options.test}`;
+    const message = `perfloop: ${kept.join(", ")}: ${metricLabel(main)} -${gain}% (${describeVerdict(final.verdict)})\n\nKept: ${kept.join(", ")}\nRemoved: ${removed.map((r) => r.id).join(", ") || "none"}\nTarget: ${options.target}\nTests: ${options.test}`;
     const committed = await commitTree(repo, { slug, base: x.base, changes: workspace.changesAgainstBase(kept), message });
     branch = committed.branch;
     branchRef = committed.ref;
@@ -351,12 +356,12 @@ async function executeIn(x: Execution): Promise<ExecuteReport> {
     merged = { kind: done.kind, into: done.into, before: done.before, after: done.after };
   }
 
-  const metrics = final && kept.length > 0 ? metricRows(final) : [];
-  const total = metrics.find((m) => m.metric === "wall_time_ms")?.improvement_pct ?? null;
+  const metrics = final && kept.length > 0 ? metricRows(final, main) : [];
+  const total = metrics.find((m) => m.metric === main)?.improvement_pct ?? null;
   const targetMet = options.targetPct === undefined ? null : total !== null && total >= options.targetPct;
   const gap =
     targetMet === false
-      ? `target ${options.targetPct}% less wall time, reached ${total === null ? "0" : total.toFixed(1)}%: ${kept.length === 0 ? "no hypothesis gave a significant gain" : `${(options.targetPct! - (total ?? 0)).toFixed(1)} points short with ${kept.join(", ")}`}; removed: ${removed.map((r) => `${r.id} (${r.reason.split(":")[0]})`).join(", ") || "none"}`
+      ? `target ${options.targetPct}% less ${metricLabel(main)}, reached ${total === null ? "0" : total.toFixed(1)}%: ${kept.length === 0 ? "no hypothesis gave a significant gain" : `${(options.targetPct! - (total ?? 0)).toFixed(1)} points short with ${kept.join(", ")}`}; removed: ${removed.map((r) => `${r.id} (${r.reason.split(":")[0]})`).join(", ") || "none"}`
       : null;
   const report: Omit<ExecuteReport, "summary_path" | "run_id"> = {
     slug,

@@ -1,18 +1,22 @@
 /**
- * Guardrails (docs/run.md, "Guardrails"): a change kept for its wall time must not pay for it in
- * another metric. Each comparison already judges peak memory (and CPU time) with the same paired
- * statistics on the same rounds (ab-sampler.ts `guardrails`); a set whose wall time is faster but
- * whose peak memory is significantly worse beyond the minimum effect (the whole 95% interval of the
- * paired ratio above 1 + e, p < alpha) is not kept, with that reason, unless the person allowed it
- * (`--allow-regression memory`). What was judged, breach or not, is kept for the report.
+ * Guardrails (docs/run.md, "Guardrails"): a change kept for the metric its verdict judges must not
+ * pay for it in another metric. Each comparison already judges peak memory, CPU time and wall time
+ * with the same paired statistics on the same rounds (ab-sampler.ts `guardrails`); a set that is
+ * better on the judged metric but whose guarded metric is significantly worse beyond the minimum
+ * effect (the whole 95% interval of the paired ratio above 1 + e, p < alpha) is not kept, with
+ * that reason, unless the person allowed it (`--allow-regression memory`, `--allow-regression
+ * wall`). Wall time, the usual judged metric, guards peak memory; a target on peak memory is
+ * guarded by wall time, one on CPU time by wall time and peak memory. What was judged, breach or
+ * not, is kept for the report.
  */
 import * as v from "valibot";
 import { UsageError } from "../errors.ts";
 import type { Verdict } from "../measure/index.ts";
 import type { AbCompared } from "../profile/ab-sampler.ts";
+import { metricLabel, type VerdictMetric } from "../model/metrics.ts";
 
 /** The metrics a person may let regress, by the name the flag takes. */
-export const REGRESSION_NAMES = ["memory"] as const;
+export const REGRESSION_NAMES = ["memory", "wall"] as const;
 export type RegressionName = (typeof REGRESSION_NAMES)[number];
 
 export const GuardrailRecordSchema = v.object({
@@ -44,24 +48,46 @@ export function parseAllowRegression(values: readonly string[]): RegressionName[
 
 const regressed = (v: Verdict, minEffect: number) => v.outcome === "slower" && v.ratio_ci[0] > 1 + minEffect;
 
+type Guarded = "memory_peak_mb" | "wall_time_ms";
+/** The name --allow-regression takes for each guarded metric, and the guardrail's name in a reason. */
+const GUARDS: Record<Guarded, { name: RegressionName; guardrail: string }> = {
+  memory_peak_mb: { name: "memory", guardrail: "the memory guardrail" },
+  wall_time_ms: { name: "wall", guardrail: "the wall-time guardrail" },
+};
+/** The metrics that guard each judged metric (the module comment). */
+const GUARDED_BY: Record<VerdictMetric, readonly Guarded[]> = { wall_time_ms: ["memory_peak_mb"], memory_peak_mb: ["wall_time_ms"], cpu_time_ms: ["wall_time_ms", "memory_peak_mb"] };
+
+const allowName = (metric: string) => GUARDS[metric as Guarded]?.name ?? metric;
+
 /**
- * The guardrails of one comparison of `bIds` against `aIds` whose wall time was faster: their
- * records, and the breach that removes the set (null when none, or when it was allowed).
+ * The guardrails of one comparison of `bIds` against `aIds` that was better on `judged` (its
+ * verdict's metric): their records, and the first breach that removes the set (null when none, or
+ * when each was allowed).
  */
-export function judgeGuardrails(result: AbCompared, aIds: readonly string[], bIds: readonly string[], allow: readonly RegressionName[]): { records: GuardrailRecord[]; breach: string | null } {
-  const memory = result.guardrails.memory_peak_mb;
-  if (!memory) return { records: [], breach: null };
-  const worse = regressed(memory, result.min_effect);
-  const allowed = worse && allow.includes("memory");
-  const record: GuardrailRecord = { hypotheses: [...bIds], against: [...aIds], metric: "memory_peak_mb", ratio: memory.ratio, ratio_ci: [...memory.ratio_ci], p_value: memory.p_value, verdict: worse ? "regressed" : "held", allowed };
-  const what = `peak memory ${memory.ratio.toFixed(2)}x ${aIds.length ? aIds.join(", ") : "the base"}'s (95% CI ${memory.ratio_ci[0].toFixed(2)}-${memory.ratio_ci[1].toFixed(2)}, p ${memory.p_value < 0.0001 ? "< 0.0001" : `= ${memory.p_value.toPrecision(2)}`})`;
-  const breach = worse && !allowed ? `the memory guardrail: ${what}, beyond the ${Number((result.min_effect * 100).toFixed(1))}% minimum effect (--allow-regression memory keeps such a change)` : null;
-  return { records: [record], breach };
+export function judgeGuardrails(result: AbCompared, aIds: readonly string[], bIds: readonly string[], allow: readonly RegressionName[], judged: VerdictMetric = "wall_time_ms"): { records: GuardrailRecord[]; breach: string | null } {
+  const records: GuardrailRecord[] = [];
+  let breach: string | null = null;
+  for (const metric of GUARDED_BY[judged]) {
+    const verdict = result.guardrails[metric];
+    if (!verdict) continue;
+    const { name, guardrail } = GUARDS[metric];
+    const worse = regressed(verdict, result.min_effect);
+    const allowed = worse && allow.includes(name);
+    records.push({ hypotheses: [...bIds], against: [...aIds], metric, ratio: verdict.ratio, ratio_ci: [...verdict.ratio_ci], p_value: verdict.p_value, verdict: worse ? "regressed" : "held", allowed });
+    const what = `${metricLabel(metric)} ${verdict.ratio.toFixed(2)}x ${aIds.length ? aIds.join(", ") : "the base"}'s (95% CI ${verdict.ratio_ci[0].toFixed(2)}-${verdict.ratio_ci[1].toFixed(2)}, p ${verdict.p_value < 0.0001 ? "< 0.0001" : `= ${verdict.p_value.toPrecision(2)}`})`;
+    if (worse && !allowed && breach === null) breach = `${guardrail}: ${what}, beyond the ${Number((result.min_effect * 100).toFixed(1))}% minimum effect (--allow-regression ${name} keeps such a change)`;
+  }
+  return { records, breach };
+}
+
+/** The warning for a kept set whose guardrail regressed with the person's leave: "H1 raised peak memory 3.14x (...); kept because of --allow-regression memory". */
+export function allowedWarning(g: GuardrailRecord): string {
+  return `${g.hypotheses.join(", ")} raised ${metricLabel(g.metric)} ${g.ratio.toFixed(2)}x (95% CI ${g.ratio_ci[0].toFixed(2)}-${g.ratio_ci[1].toFixed(2)}); kept because of --allow-regression ${allowName(g.metric)}`;
 }
 
 /** One line of the report per guardrail that was judged on a kept or removed set. */
 export function describeGuardrail(g: GuardrailRecord): string {
   const on = `${g.hypotheses.join(", ")} against ${g.against.length ? g.against.join(", ") : "the base"}`;
-  const verdict = g.verdict === "held" ? "held" : g.allowed ? "regressed, allowed by --allow-regression memory" : "regressed: removed";
-  return `peak memory ${verdict}: ${on}, ratio ${g.ratio.toFixed(3)} (95% CI ${g.ratio_ci[0].toFixed(3)}-${g.ratio_ci[1].toFixed(3)})`;
+  const verdict = g.verdict === "held" ? "held" : g.allowed ? `regressed, allowed by --allow-regression ${allowName(g.metric)}` : "regressed: removed";
+  return `${metricLabel(g.metric)} ${verdict}: ${on}, ratio ${g.ratio.toFixed(3)} (95% CI ${g.ratio_ci[0].toFixed(3)}-${g.ratio_ci[1].toFixed(3)})`;
 }

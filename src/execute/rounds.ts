@@ -18,7 +18,8 @@ import { constants } from "node:os";
 import { join } from "node:path";
 import { CancelledError, PerfloopError } from "../errors.ts";
 import { describeOutcome, SIGNIFICANCE_LEVEL, type Verdict } from "../measure/index.ts";
-import { compareCommands, poolComparisons, type AbCompared } from "../profile/ab-sampler.ts";
+import { compareCommands, judgedBy, poolComparisons, type AbCompared } from "../profile/ab-sampler.ts";
+import type { VerdictMetric } from "../model/metrics.ts";
 import { comparisonProgress } from "../profile/ab-progress.ts";
 import { failureGist } from "./failure-gist.ts";
 import type { GroupVerdict } from "./bisect.ts";
@@ -53,6 +54,8 @@ export interface RoundSettings {
   maxRuns?: number;
   /** Guardrails the person lets regress (`--allow-regression`, guardrails.ts). */
   allowRegression?: readonly RegressionName[];
+  /** The metric every verdict judges (default wall time); the others guard it (guardrails.ts). */
+  mainMetric?: VerdictMetric;
   testLimit: { ms: number; text: string };
   targetLimit: { ms: number; text: string };
   signal?: AbortSignal;
@@ -185,7 +188,7 @@ export class Rounds implements Measurer {
     if (unwritable) return { ok: false, reason: unwritable };
     const started = performance.now();
     const progress = comparisonProgress(`${bIds.join(", ") || "the base"} against ${aIds.join(", ") || "the base"}`, () => workspace.platform.now());
-    const result = await compareCommands(
+    const compared = await compareCommands(
       workspace.platform,
       { command: settings.target, cwd: this.cwdOf(aSide), env: workspace.childEnv(workspace.envOf(aIds)) },
       { command: settings.target, cwd: this.cwdOf(bSide), env: workspace.childEnv(workspace.envOf(bIds)) },
@@ -199,12 +202,12 @@ export class Rounds implements Measurer {
       },
     );
     this.time.measuredMs += performance.now() - started;
-    this.time.measuredRuns += result.samples_a.length + result.samples_b.length;
-    this.countLeftovers(aIds, result.samples_a);
-    this.countLeftovers(bIds, result.samples_b);
-    if (result.status === "aborted") throw new CancelledError("execute stopped while measuring");
-    if (result.status === "failed") {
-      const failure = result.failure;
+    this.time.measuredRuns += compared.samples_a.length + compared.samples_b.length;
+    this.countLeftovers(aIds, compared.samples_a);
+    this.countLeftovers(bIds, compared.samples_b);
+    if (compared.status === "aborted") throw new CancelledError("execute stopped while measuring");
+    if (compared.status === "failed") {
+      const failure = compared.failure;
       const what = failure.timed_out
         ? `did not finish within the limit (${settings.targetLimit.text})`
         : failure.spawn_error
@@ -213,14 +216,16 @@ export class Rounds implements Measurer {
             ? `was killed by ${failure.signal}`
             : `exits with ${failure.exit_code}${shellSignal(failure.exit_code)}`;
       const gist = failure.timed_out || failure.spawn_error ? "" : `: ${failureGist(`${failure.stdout_tail}\n${failure.stderr_tail}`)}`;
-      if (result.side === "b") return { ok: false, reason: `the target ${what} with it${gist}` };
+      if (compared.side === "b") return { ok: false, reason: `the target ${what} with it${gist}` };
       throw new PerfloopError("command_failed", `the target ${what} ${aIds.length === 0 ? "on the base" : `with ${aIds.join(", ")}`} while measuring${gist}`, {
         hint: "the target must succeed on the base commit every time: check that it is not flaky",
       });
     }
-    // A faster set must not pay for it in peak memory (guardrails.ts): a breach is a verdict about bIds.
+    // The verdict judges the main metric; a better set must not pay for it in a guardrail (guardrails.ts): a breach is a verdict about bIds.
+    const main = settings.mainMetric ?? "wall_time_ms";
+    const result = judgedBy(compared, main);
     if (result.verdict.outcome === "faster") {
-      const judged = judgeGuardrails(result, aIds, bIds, settings.allowRegression ?? []);
+      const judged = judgeGuardrails(result, aIds, bIds, settings.allowRegression ?? [], main);
       this.guardrails.push(...judged.records);
       if (judged.breach) return { ok: false, reason: judged.breach };
     }
@@ -246,7 +251,7 @@ export class Rounds implements Measurer {
   figureOf(ids: readonly string[]): AbCompared | null {
     const all = this.againstBase.get([...ids].sort().join(",")) ?? [];
     if (all.length === 0) return null;
-    const pooled = poolComparisons(all, SIGNIFICANCE_LEVEL);
+    const pooled = poolComparisons(all, SIGNIFICANCE_LEVEL, this.settings.mainMetric);
     return pooled.verdict.outcome === "faster" ? pooled : all.at(-1)!;
   }
 

@@ -64,8 +64,21 @@ const BY_KEY = new Map(METRICS.map((metric) => [metric.key, metric]));
 /** The main metric per target kind: what a verdict, a gate and a run's headline are about. */
 const MAIN: Record<TargetKind, string> = { command: "wall_time_ms", function: "time_per_call_ns", endpoint: "latency_ms" };
 
-export function mainMetricOf(kind: TargetKind): string {
-  return MAIN[kind];
+/**
+ * The metrics a command's verdicts may judge: wall time, or the person's --target metric when it
+ * names CPU time or peak memory (docs/run.md, "Guardrails"); the others are guardrails then.
+ */
+export const VERDICT_METRICS = ["wall_time_ms", "cpu_time_ms", "memory_peak_mb"] as const;
+export type VerdictMetric = (typeof VERDICT_METRICS)[number];
+
+/** What a command's verdicts judge, from the metric its target names (none, or another: wall time). */
+export function verdictMetricOf(target?: string | null): VerdictMetric {
+  return (VERDICT_METRICS as readonly string[]).includes(target ?? "") ? (target as VerdictMetric) : "wall_time_ms";
+}
+
+/** The main metric of a kind of target; a command's follows the metric its target names (verdictMetricOf). */
+export function mainMetricOf(kind: TargetKind, target?: string | null): string {
+  return kind === "command" ? verdictMetricOf(target) : MAIN[kind];
 }
 
 export function isTargetKind(kind: string): kind is TargetKind {

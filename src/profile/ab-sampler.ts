@@ -28,7 +28,8 @@ import {
   type AbPlan,
   type Verdict,
 } from "../measure/index.ts";
-import { UsageError } from "../errors.ts";
+import { PerfloopError, UsageError } from "../errors.ts";
+import { metricLabel, type VerdictMetric } from "../model/metrics.ts";
 import type { Platform } from "../platform/types.ts";
 import {
   abortText,
@@ -86,6 +87,8 @@ export interface Guardrails {
   /** null when CPU time is unknown on some run or a baseline run used no measurable CPU. */
   cpu_time_ms: Verdict | null;
   memory_peak_mb: Verdict | null;
+  /** Wall time's own verdict, when `verdict` judges another metric (judgedBy). */
+  wall_time_ms?: Verdict;
 }
 
 interface Common {
@@ -98,7 +101,7 @@ interface Common {
 
 export interface AbCompared extends Common {
   status: "ok";
-  /** The wall-time verdict: B against A. */
+  /** The verdict on the metric judged, B against A: wall time, unless judgedBy chose another. */
   verdict: Verdict;
   guardrails: Guardrails;
   metrics_a: Record<string, MetricSummary>;
@@ -261,19 +264,19 @@ function summarizeSides(runsA: readonly CommandRun[], runsB: readonly CommandRun
  * One estimate from several comparisons of the same two trees (docs/measurement.md, "One figure
  * per change"): their measured rounds pooled, each round still a pair (one run of A, one of B, next
  * to each other in time), and the verdict computed again on all of them with the same minimum
- * effect. The first comparison's settings (warm-ups, order) describe the pool.
+ * effect, judged by `metric` (judgedBy). The first comparison's settings (warm-ups, order) describe the pool.
  */
-export function poolComparisons(results: readonly AbCompared[], alpha?: number): AbCompared {
+export function poolComparisons(results: readonly AbCompared[], alpha?: number, metric: VerdictMetric = "wall_time_ms"): AbCompared {
   const first = results[0];
   if (!first) throw new RangeError("poolComparisons needs at least one comparison");
-  if (results.length === 1 && (alpha === undefined || alpha === first.verdict.alpha)) return first;
+  if (results.length === 1 && (alpha === undefined || alpha === first.verdict.alpha)) return judgedBy(first, metric);
   const measured = (samples: readonly CommandRun[]) => samples.filter((sample) => !sample.warmup);
   const runsA = results.flatMap((r) => measured(r.samples_a).slice(0, r.rounds));
   const runsB = results.flatMap((r) => measured(r.samples_b).slice(0, r.rounds));
   const compare: CompareSettings = { minEffect: first.min_effect, seed: first.verdict.seed, alpha, paired: true };
   const verdict = compareSamples(runsA.map((s) => s.wall_ms), runsB.map((s) => s.wall_ms), compare);
   const sides = summarizeSides(runsA, runsB, compare, { firstIsFirstRun: false, seed: first.verdict.seed });
-  return {
+  return judgedBy({
     ...first,
     samples_a: results.flatMap((r) => r.samples_a),
     samples_b: results.flatMap((r) => r.samples_b),
@@ -283,5 +286,22 @@ export function poolComparisons(results: readonly AbCompared[], alpha?: number):
     stopped_because: results.some((r) => r.stopped_because === "cap") ? "cap" : "enough",
     decisions: results.flatMap((r) => r.decisions),
     warnings: [...new Set([...results.flatMap((r) => r.warnings), ...sides.warnings])],
-  };
+  }, metric);
+}
+
+/**
+ * The comparison judged by `metric` (docs/run.md, "Guardrails"): its paired verdict becomes the
+ * verdict, and wall time's moves to the guardrails. A metric not measured on every run cannot
+ * judge a change: that is an error, not a verdict.
+ */
+export function judgedBy(result: AbCompared, metric: VerdictMetric): AbCompared {
+  if (metric === "wall_time_ms") return result;
+  const verdict = result.guardrails[metric];
+  if (!verdict) {
+    throw new PerfloopError("metric_not_measured", `the target's metric, ${metricLabel(metric)}, was not measured on every run, so it cannot judge a change`, {
+      hint: metric === "memory_peak_mb" ? "peak memory is measured for every run on x86_64 Linux only (docs/measurement.md): use a wall-time target elsewhere" : "use a wall-time target",
+    });
+  }
+  const wall = result.guardrails.wall_time_ms ?? result.verdict;
+  return { ...result, verdict, guardrails: { ...result.guardrails, wall_time_ms: wall } };
 }

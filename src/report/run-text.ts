@@ -74,9 +74,10 @@ export function metricCells(row: MetricRow): string[] {
 }
 export const METRIC_HEADERS = ["metric", "before", "after", "change", "x"] as const;
 
-/** The key of the metric the top-level improvement is about. */
+/** The key of the metric the top-level improvement is about: a command's follows its --target metric (CPU time, peak memory). */
 export function mainMetric(report: RunReport): string {
-  return isTargetKind(report.target_kind) ? mainMetricOf(report.target_kind) : (report.metrics[0]?.metric ?? "wall_time_ms");
+  const named = report.target_metric?.metric;
+  return isTargetKind(report.target_kind) ? mainMetricOf(report.target_kind, typeof named === "string" ? named : null) : (report.metrics[0]?.metric ?? "wall_time_ms");
 }
 
 /**
@@ -94,7 +95,7 @@ function mainChange(report: RunReport): string | null {
   if (report.improvement_pct === null) return null;
   const key = mainMetric(report);
   const pct = isHigherBetter(key) ? report.improvement_pct : -report.improvement_pct;
-  const figure = key === "wall_time_ms" ? runFigure(report) : null;
+  const figure = report.target_kind === "command" ? runFigure(report) : null;
   const interval = figure ? `; 95% CI ${signedPct((figure.ratio_ci[0] - 1) * PERCENT)} to ${signedPct((figure.ratio_ci[1] - 1) * PERCENT)}${figure.runs ? `, n ${figure.runs[0]}` : ""}` : "";
   const times = report.multiplier === null ? (interval ? ` (${interval.slice(2)})` : "") : ` (${report.multiplier.toFixed(2)}x${interval})`;
   return `${metricLabel(key)} ${signedPct(pct)}${times}`;

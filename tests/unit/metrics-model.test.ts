@@ -15,6 +15,21 @@ import { metricCells } from "../../src/report/run-text.ts";
 
 const UNITS = ["ms", "ns", "MiB", "bytes", "req/s", "count"];
 
+describe("the metric a verdict judges", () => {
+  const cases: [kind: "command" | "function" | "endpoint", target: string | null, main: string][] = [
+    ["command", null, "wall_time_ms"],
+    ["command", "wall_time_ms", "wall_time_ms"],
+    ["command", "memory_peak_mb", "memory_peak_mb"],
+    ["command", "cpu_time_ms", "cpu_time_ms"],
+    ["command", "latency_p95_ms", "wall_time_ms"],
+    ["function", "memory_peak_mb", "time_per_call_ns"],
+    ["endpoint", "cpu_time_ms", "latency_ms"],
+  ];
+  for (const [kind, target, main] of cases) {
+    test(`a ${kind} target on ${target ?? "no metric"}: ${main}`, () => assert.equal(mainMetricOf(kind, target), main));
+  }
+});
+
 describe("the records", () => {
   test("every metric has a key of its own, a label, a unit, a direction and a kind of target", () => {
     assert.equal(new Set(METRICS.map((m) => m.key)).size, METRICS.length);

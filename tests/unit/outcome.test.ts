@@ -83,6 +83,15 @@ describe("chainedChanges", () => {
     close(got.memory_peak_mb!.improvement_pct, 60, "memory pct");
   });
 
+  test("a peak-memory target: peak memory uses the cycle ratio, wall time the ratio of medians", () => {
+    const first = { wall_time_ms: 1000, memory_peak_mb: 100 };
+    const cycles = [cycle(0.3, { wall_time_ms: 1000, memory_peak_mb: 100 }, { wall_time_ms: 1100, memory_peak_mb: 25 })];
+    const got = byMetric(chainedChanges(first, cycles, "memory_peak_mb"));
+    close(got.memory_peak_mb!.after, 30, "memory after");
+    close(got.memory_peak_mb!.improvement_pct, 70, "memory pct");
+    close(got.wall_time_ms!.after, 1100, "wall after");
+  });
+
   test("wall time without a verdict ratio falls back to the ratio of medians", () => {
     const got = chainedChanges({ wall_time_ms: 1000 }, [cycle(null, { wall_time_ms: 900 }, { wall_time_ms: 450 })]);
     close(got[0]!.after, 500, "after");

@@ -1,0 +1,69 @@
+// The target's own metric (docs/run.md, "Guardrails") through the compiled binary, on
+// tests/fixtures/memory-bound: work.js fills a 160 MiB buffer, then sums in a loop. H1 fills an
+// 8 MiB buffer as many bytes' worth (20 passes) and sums a longer loop, so that its wall time is
+// within a few percent of the base's (the big buffer's page faults cost the base that time) while
+// its peak memory is about a quarter. With `--target mem=-30%` the executor judges peak memory,
+// keeps H1, holds wall time as a guardrail, and every place that shows the gain shows peak
+// memory's one figure.
+import assert from "node:assert/strict";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import process from "node:process";
+import { after, describe, test } from "node:test";
+import { removeDir } from "../helpers/cli.ts";
+import { fixtureRepo, git } from "../helpers/repo.ts";
+import { reportOf, runPerfloop } from "./run-helpers.ts";
+
+// Peak memory of every run needs perfloop's launcher: x86_64 Linux (docs/measurement.md, "Peak memory").
+const measured = process.platform === "linux" && process.arch === "x64";
+const skip = !process.env.PERFLOOP_BIN ? "set PERFLOOP_BIN to the compiled binary (npm run build) to run the e2e tests" : !measured ? "peak memory is measured for every run on x86_64 Linux only" : false;
+const dirs: string[] = [];
+after(() => dirs.forEach(removeDir));
+
+const SMALLER = {
+  id: "H1",
+  description: "A smaller buffer filled more often",
+  evidence: "the buffer is the peak",
+  change: {
+    kind: "edit",
+    file: "work.js",
+    search: "const buffer = Buffer.alloc(160 * 1024 * 1024);\nbuffer.fill(7);\nlet s = buffer[buffer.length - 1];\nfor (let i = 0; i < 60_000_000; i++) s += i % 7;",
+    replace: "const buffer = Buffer.alloc(8 * 1024 * 1024);\nfor (let pass = 0; pass < 20; pass++) buffer.fill(7);\nlet s = buffer[buffer.length - 1];\nfor (let i = 0; i < 130_000_000; i++) s += i % 7;",
+  },
+};
+
+const pct = (ratio: number) => `${ratio < 1 ? "-" : "+"}${Math.abs((1 - ratio) * 100).toFixed(1)}%`;
+
+describe("the target's metric", { skip }, () => {
+  test("a memory target keeps the change that lowers the peak though wall time does not change, and reports peak memory", { timeout: 300_000 }, async () => {
+    const dir = fixtureRepo(dirs, "memory-bound");
+    writeFileSync(join(dir, "hypotheses.json"), JSON.stringify({ version: 1, hypotheses: [SMALLER] }));
+    const result = await runPerfloop(["run", "node work.js", "--test", "sh test.sh", "--hypotheses", "hypotheses.json", "--target", "mem=-30%", "--max-cycles", "1", "--slug", "memory", "--yes", "--max-runs", "30"], { cwd: dir });
+    assert.equal(result.code, 0, result.stderr);
+    const report = reportOf(dir, "memory");
+    const cycle = report.cycles[0];
+    assert.deepEqual(cycle.kept.map((k: { id: string }) => k.id), ["H1"], JSON.stringify(cycle.removed));
+    // The cycle's figure is peak memory's paired ratio, not wall time's.
+    const ratio: number = cycle.ratio;
+    assert.ok(ratio < 0.5, `peak memory ratio ${ratio}`);
+    const wall = cycle.guardrails.find((g: { metric: string }) => g.metric === "wall_time_ms");
+    assert.equal(wall.verdict, "held", JSON.stringify(cycle.guardrails));
+    assert.ok(wall.ratio > 0.85, `wall time moved: ${JSON.stringify(wall)}`);
+    assert.ok(!cycle.guardrails.some((g: { metric: string }) => g.metric === "memory_peak_mb"), JSON.stringify(cycle.guardrails));
+
+    // One figure: the cycle, the run, the peak-memory rows, the headline, the commit message.
+    const gain = (1 - ratio) * 100;
+    const close = (value: number, what: string) => assert.ok(Math.abs(value - gain) < 1e-9, `${what}: ${value} against the cycle's ${gain}`);
+    close(cycle.improvement_pct, "the cycle's improvement_pct");
+    close(report.improvement_pct, "the run's improvement_pct");
+    close(cycle.metrics.find((m: { metric: string }) => m.metric === "memory_peak_mb").improvement_pct, "the cycle's peak-memory row");
+    close(report.metrics.find((m: { metric: string }) => m.metric === "memory_peak_mb").improvement_pct, "the run's peak-memory row");
+    assert.equal(report.final_result, "TARGET_MET");
+    const shown = pct(ratio);
+    assert.ok(result.stdout.split("\n")[0]!.startsWith(`Target met: peak memory ${shown} (`), result.stdout);
+    const md = readFileSync(join(dir, report.files.report_md), "utf8");
+    assert.ok(md.includes(`**Target met:** peak memory ${shown} (`), md);
+    const message = git(dir, "log", "-1", "--format=%B", cycle.commit);
+    assert.ok(message.includes(`peak memory -${gain.toFixed(1)}%`), message);
+  });
+});
