@@ -92,6 +92,15 @@ export function runPerfloop(args: string[], options: { cwd: string; env?: Record
   });
 }
 
+/**
+ * Why an e2e test that needs the peak memory of every run is skipped, or false: it needs the
+ * binary, and perfloop's launcher, which runs on x86_64 Linux (docs/measurement.md, "Peak memory").
+ */
+export function skipWithoutPeakMemory(): string | false {
+  if (!process.env.PERFLOOP_BIN) return "set PERFLOOP_BIN to the compiled binary (npm run build) to run the e2e tests";
+  return process.platform === "linux" && process.arch === "x64" ? false : "peak memory is measured for every run on x86_64 Linux only";
+}
+
 /** Reads the run's report.json. */
 export function reportOf(dir: string, slug: string): Record<string, any> {
   return JSON.parse(readFileSync(join(dir, ".hex-skills", "optimization", slug, "report.json"), "utf8"));

@@ -8,15 +8,12 @@
 import assert from "node:assert/strict";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import process from "node:process";
 import { after, describe, test } from "node:test";
 import { removeDir } from "../helpers/cli.ts";
 import { fixtureRepo, git } from "../helpers/repo.ts";
-import { reportOf, runPerfloop } from "./run-helpers.ts";
+import { reportOf, runPerfloop, skipWithoutPeakMemory } from "./run-helpers.ts";
 
-// Peak memory of every run needs perfloop's launcher: x86_64 Linux (docs/measurement.md, "Peak memory").
-const measured = process.platform === "linux" && process.arch === "x64";
-const skip = !process.env.PERFLOOP_BIN ? "set PERFLOOP_BIN to the compiled binary (npm run build) to run the e2e tests" : !measured ? "peak memory is measured for every run on x86_64 Linux only" : false;
+const skip = skipWithoutPeakMemory();
 const dirs: string[] = [];
 after(() => dirs.forEach(removeDir));
 
