@@ -9,6 +9,7 @@ import { buildApp } from "./cli/app.ts";
 import { typedOptionNames } from "./cli/raw-args.ts";
 import { ExitCode, PerfloopError, UsageError } from "./errors.ts";
 import { detectPlatform, type Platform, quietForMeasuring, SPAWNER_COMMAND } from "./platform/index.ts";
+import { BENCH_FN_COMMAND, serveBenchFn } from "./profile/bench-fn.ts";
 import { ioErrorOf } from "./runtime/write-error.ts";
 import { NAME, VERSION } from "./version.ts";
 
@@ -53,6 +54,8 @@ export async function main(platform: Platform): Promise<number> {
   const args = platform.args;
   // perfloop's own resident spawner (src/platform/spawner-server.ts), never typed by a person.
   if (args[0] === SPAWNER_COMMAND) return await platform.serveSpawner(args.slice(1));
+  // One round of a function target in a process of its own (src/profile/bench-fn.ts), never typed by a person.
+  if (args[0] === BENCH_FN_COMMAND) return await serveBenchFn(args.slice(1), (text) => platform.writeStdout(text));
   const { cli, exitCode } = buildApp(platform);
   const runtimeVerb = args[0] === "runtime";
   const jsonStyle = runtimeVerb || args.includes("--json");

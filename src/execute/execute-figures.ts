@@ -6,13 +6,13 @@
 import type { AbCompared } from "../profile/ab-sampler.ts";
 import type { Rounds } from "./rounds.ts";
 import type { Workspace } from "./workspace.ts";
-import { metricsOf, type VerdictMetric } from "../model/metrics.ts";
+import { isHigherBetter, metricsOf } from "../model/metrics.ts";
 
 export interface MetricRow {
   metric: string;
   baseline: number | null;
   final: number | null;
-  /** Positive means better (less time or memory). */
+  /** Positive means better (less time or memory, more throughput). */
   improvement_pct: number | null;
   /** baseline / final: 2 means twice as fast. */
   multiplier: number | null;
@@ -43,20 +43,22 @@ const ORDER = metricsOf("command").map((metric) => metric.key);
  * multiplier are that ratio's, and `final` is the base's median times it, so that every place that
  * shows the gain shows the same number. The other metrics are the ratio of the two sides' medians.
  */
-export function metricRows(result: AbCompared, judged: VerdictMetric = "wall_time_ms"): MetricRow[] {
+export function metricRows(result: AbCompared, judged: string = result.metric): MetricRow[] {
   const measured = [...Object.keys(result.metrics_a), ...Object.keys(result.metrics_b)];
   const names = [...new Set([...ORDER.filter((m) => m === judged || measured.includes(m)), ...measured])];
   return names.map((metric) => {
     const baseline = result.metrics_a[metric]?.median ?? null;
+    const higher = isHigherBetter(metric);
+    // The verdict's ratio is of values where lower is better (ab-sampler.ts roundValue): a throughput's is of its reciprocal.
     const ratio = metric === judged ? result.verdict.ratio : null;
-    const final = ratio !== null && baseline !== null ? baseline * ratio : (result.metrics_b[metric]?.median ?? null);
+    const final = ratio !== null && baseline !== null ? (higher ? baseline / ratio : baseline * ratio) : (result.metrics_b[metric]?.median ?? null);
     const known = baseline !== null && final !== null && baseline > 0 && final > 0;
     return {
       metric,
       baseline,
       final,
-      improvement_pct: known ? ((baseline - final) / baseline) * 100 : null,
-      multiplier: known ? baseline / final : null,
+      improvement_pct: known ? ((higher ? final - baseline : baseline - final) / baseline) * 100 : null,
+      multiplier: known ? (higher ? final / baseline : baseline / final) : null,
     };
   });
 }

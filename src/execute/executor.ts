@@ -33,17 +33,18 @@ import { candidateLimitMs, describeLimit, describeVerdict, Rounds } from "./roun
 import { strikeAndBisect } from "./strike.ts";
 import type { Deferred } from "./stages.ts";
 import { Workspace } from "./workspace.ts";
+import { checkBase } from "./base-check.ts";
+import { commandRunner, type TargetRunner } from "./target-runners.ts";
 import { metricRows, timeOf, type ExecuteTime, type MetricRow } from "./execute-figures.ts";
 import { allowedWarning, type GuardrailRecord, type RegressionName } from "./guardrails.ts";
 import { metricLabel, type VerdictMetric } from "../model/metrics.ts";
 import { refuseUnsafeStateDir } from "../git/state-guard.ts";
 
-/** The base's own tests and probe run get this long (the candidates get a limit derived from them). */
-const BASE_TIMEOUT_MS = 20 * 60_000;
-
 export interface ExecuteOptions {
-  /** The command to make faster (run with /bin/sh -c in each side tree). */
+  /** The command to make faster (run with /bin/sh -c in each side tree), or the function or endpoint as the person wrote it. */
   target: string;
+  /** How a function or an endpoint target is measured in a side tree (target-runners.ts); default: `target` is a command. */
+  runner?: TargetRunner;
   projectRoot: string;
   /** The hypotheses file (docs/hypotheses.md); or pass `hypotheses` already loaded. */
   hypothesesFile?: string;
@@ -148,7 +149,7 @@ export interface ExecuteReport {
 export async function runExecute(platform: Platform, options: ExecuteOptions, onEvent: (event: ExecuteEvent) => void = () => {}, signal?: AbortSignal): Promise<ExecuteReport> {
   requireProjectRoot(options.projectRoot);
   if (!options.target.trim()) throw new UsageError("the target command is empty", 'pass the command to make faster in quotes, e.g. perfloop execute "npm run bench" --hypotheses h.json --test "npm test"');
-  if (/^fn:|^https?:\/\//i.test(options.target.trim())) {
+  if (!options.runner && /^fn:|^https?:\/\//i.test(options.target.trim())) {
     throw new UsageError("perfloop execute measures command targets", 'wrap a function or an endpoint in a command that exercises it, e.g. "node bench.js"');
   }
   if (!options.test.trim()) throw new UsageError("--test needs a command", 'e.g. --test "npm test": the tests decide whether a change is safe');
@@ -186,7 +187,7 @@ export async function runExecute(platform: Platform, options: ExecuteOptions, on
   }
 }
 
-interface Execution {
+export interface Execution {
   platform: Platform;
   options: ExecuteOptions;
   repo: GitRepo;
@@ -203,38 +204,6 @@ interface Execution {
   say(stage: string, message: string): void;
   checkpoint(): void;
   signal: AbortSignal | undefined;
-}
-
-/** The base's tests, e2e check and one run of the target: they must pass, and their times set the candidates' limits. */
-async function checkBase(x: Execution): Promise<{ testsMs: number; targetMs: number; e2e: boolean | null }> {
-  const { options, workspace } = x;
-  const cwd = join(workspace.dir("base"), options.subdir ?? "");
-  const limit = options.timeoutMs ?? BASE_TIMEOUT_MS;
-  const checked = options.baseChecked;
-  if (checked && !options.e2e) {
-    x.say("baseline", "the base's tests and target passed in preflight on this commit: not run again");
-    return { testsMs: checked.testsMs, targetMs: checked.targetMs, e2e: null };
-  }
-  x.say("baseline", `checking the base: ${options.test}`);
-  const tests = checked ? { exitCode: 0, tail: "", timedOut: false, wallMs: checked.testsMs } : await workspace.run(options.test, cwd, {}, limit);
-  if (tests.exitCode !== 0) {
-    throw new UsageError(`the tests fail on the base commit (${tests.timedOut ? "timed out" : `exit ${tests.exitCode}`}): ${failureGist(tests.tail)}`, confinementHint(tests.tail) ?? "fix the tests first, or pass the right --test", { output_tail: tests.tail });
-  }
-  let e2e: boolean | null = null;
-  if (options.e2e) {
-    x.say("baseline", `the e2e check on the base: ${options.e2e}`);
-    const run = await workspace.run(options.e2e, cwd, {}, limit);
-    e2e = run.exitCode === 0;
-    if (!e2e) throw new UsageError(`the e2e command fails on the base commit: ${options.e2e}: ${failureGist(run.tail)}`, confinementHint(run.tail) ?? "fix it first, or leave out --e2e", { output_tail: run.tail });
-  }
-  if (checked) return { testsMs: checked.testsMs, targetMs: checked.targetMs, e2e };
-  x.say("baseline", `timing the target once on the base: ${options.target}`);
-  const probe = await workspace.run(options.target, cwd, {}, limit);
-  if (probe.exitCode !== 0) {
-    throw new UsageError(`the target fails on the base commit (${probe.timedOut ? "timed out" : `exit ${probe.exitCode}`}): ${failureGist(probe.tail)}`, confinementHint(probe.tail) ?? "check the command: it runs with /bin/sh -c in a clean checkout of the base", { output_tail: probe.tail });
-  }
-  if (probe.leftoverProcesses) x.warnings.push(`the target left ${probe.leftoverProcesses} process(es) running on the base; perfloop ends them after every run (docs/safety.md)`);
-  return { testsMs: tests.wallMs, targetMs: probe.wallMs, e2e };
 }
 
 async function executeIn(x: Execution): Promise<ExecuteReport> {
@@ -260,7 +229,7 @@ async function executeIn(x: Execution): Promise<ExecuteReport> {
   try {
     await workspace.materializeSides(options.setup ? { command: options.setup, subdir } : undefined);
     const checking = performance.now();
-    base = await checkBase(x);
+    base = await checkBase(x, options.runner ?? null);
     baselineMs = performance.now() - checking;
   } catch (error) {
     if (!(error instanceof CancelledError)) nameUntrackedIn(error, x.untracked, { subdir, root: workspace.dir("base") });
@@ -292,10 +261,11 @@ async function executeIn(x: Execution): Promise<ExecuteReport> {
       deferred.push({ id, overlaps: conflict.ids[0]!, path: conflict.path });
     }
   }
-  const main = options.mainMetric ?? "wall_time_ms";
+  const runner = options.runner ?? commandRunner(platform, options.target);
+  const main = options.mainMetric ?? runner.metric;
   const filesOf = (ids: readonly string[]) => [...new Set(ids.flatMap((id) => workspace.changesOf(id)?.files ?? []))].sort();
   const rounds = new Rounds(workspace, {
-    target: options.target,
+    runner,
     test: options.test,
     e2e: options.e2e,
     subdir,

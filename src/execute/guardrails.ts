@@ -55,7 +55,7 @@ const GUARDS: Record<Guarded, { name: RegressionName; guardrail: string }> = {
   wall_time_ms: { name: "wall", guardrail: "the wall-time guardrail" },
 };
 /** The metrics that guard each judged metric (the module comment). */
-const GUARDED_BY: Record<VerdictMetric, readonly Guarded[]> = { wall_time_ms: ["memory_peak_mb"], memory_peak_mb: ["wall_time_ms"], cpu_time_ms: ["wall_time_ms", "memory_peak_mb"] };
+const GUARDED_BY: Partial<Record<string, readonly Guarded[]>> = { wall_time_ms: ["memory_peak_mb"], memory_peak_mb: ["wall_time_ms"], cpu_time_ms: ["wall_time_ms", "memory_peak_mb"] };
 
 const allowName = (metric: string) => GUARDS[metric as Guarded]?.name ?? metric;
 
@@ -64,10 +64,10 @@ const allowName = (metric: string) => GUARDS[metric as Guarded]?.name ?? metric;
  * verdict's metric): their records, and the first breach that removes the set (null when none, or
  * when each was allowed).
  */
-export function judgeGuardrails(result: AbCompared, aIds: readonly string[], bIds: readonly string[], allow: readonly RegressionName[], judged: VerdictMetric = "wall_time_ms"): { records: GuardrailRecord[]; breach: string | null } {
+export function judgeGuardrails(result: AbCompared, aIds: readonly string[], bIds: readonly string[], allow: readonly RegressionName[], judged: string = "wall_time_ms"): { records: GuardrailRecord[]; breach: string | null } {
   const records: GuardrailRecord[] = [];
   let breach: string | null = null;
-  for (const metric of GUARDED_BY[judged]) {
+  for (const metric of GUARDED_BY[judged] ?? []) {
     const verdict = result.guardrails[metric];
     if (!verdict) continue;
     const { name, guardrail } = GUARDS[metric];

@@ -18,7 +18,8 @@ import { constants } from "node:os";
 import { join } from "node:path";
 import { CancelledError, PerfloopError } from "../errors.ts";
 import { describeOutcome, SIGNIFICANCE_LEVEL, type Verdict } from "../measure/index.ts";
-import { compareCommands, judgedBy, poolComparisons, type AbCompared } from "../profile/ab-sampler.ts";
+import { compareArms, judgedBy, poolComparisons, type AbCompared, type CompareCommandsResult } from "../profile/ab-sampler.ts";
+import type { OpenTarget, TargetRunner } from "./target-runners.ts";
 import type { VerdictMetric } from "../model/metrics.ts";
 import { comparisonProgress } from "../profile/ab-progress.ts";
 import { failureGist } from "./failure-gist.ts";
@@ -45,7 +46,8 @@ export function describeLimit(limitMs: number, baseMs: number, overridden: boole
 
 
 export interface RoundSettings {
-  target: string;
+  /** How the target is opened in a side tree and measured round by round (target-runners.ts). */
+  runner: TargetRunner;
   test: string;
   e2e?: string;
   /** Where commands run inside each side tree, relative to its root. */
@@ -54,8 +56,8 @@ export interface RoundSettings {
   maxRuns?: number;
   /** Guardrails the person lets regress (`--allow-regression`, guardrails.ts). */
   allowRegression?: readonly RegressionName[];
-  /** The metric every verdict judges (default wall time); the others guard it (guardrails.ts). */
-  mainMetric?: VerdictMetric;
+  /** The metric every verdict judges (default the runner's); the others guard it (guardrails.ts). */
+  mainMetric?: string;
   testLimit: { ms: number; text: string };
   targetLimit: { ms: number; text: string };
   signal?: AbortSignal;
@@ -188,19 +190,27 @@ export class Rounds implements Measurer {
     if (unwritable) return { ok: false, reason: unwritable };
     const started = performance.now();
     const progress = comparisonProgress(`${bIds.join(", ") || "the base"} against ${aIds.join(", ") || "the base"}`, () => workspace.platform.now());
-    const compared = await compareCommands(
-      workspace.platform,
-      { command: settings.target, cwd: this.cwdOf(aSide), env: workspace.childEnv(workspace.envOf(aIds)) },
-      { command: settings.target, cwd: this.cwdOf(bSide), env: workspace.childEnv(workspace.envOf(bIds)) },
-      {
+    const main = settings.mainMetric ?? settings.runner.metric;
+    const a = await settings.runner.open(this.cwdOf(aSide), workspace.childEnv(workspace.envOf(aIds)));
+    if (!a.ok) throw new PerfloopError("command_failed", `the target could not be started ${aIds.length === 0 ? "on the base" : `with ${aIds.join(", ")}`}: ${a.reason}`);
+    let b: OpenTarget | null = null;
+    let compared: CompareCommandsResult;
+    try {
+      const opened = await settings.runner.open(this.cwdOf(bSide), workspace.childEnv(workspace.envOf(bIds)));
+      if (!opened.ok) return { ok: false, reason: `the target could not be started with it: ${opened.reason}` };
+      b = opened.target;
+      compared = await compareArms(a.target, b, {
+        metric: main,
         userThreshold: settings.threshold ?? null,
         alpha,
         maxRuns: settings.maxRuns,
         timeoutMs: settings.targetLimit.ms,
         signal: settings.signal,
         onProgress: (p) => settings.say("measure", progress(p)),
-      },
-    );
+      });
+    } finally {
+      await Promise.all([a.target.close(), b?.close()]);
+    }
     this.time.measuredMs += performance.now() - started;
     this.time.measuredRuns += compared.samples_a.length + compared.samples_b.length;
     this.countLeftovers(aIds, compared.samples_a);
@@ -222,7 +232,6 @@ export class Rounds implements Measurer {
       });
     }
     // The verdict judges the main metric; a better set must not pay for it in a guardrail (guardrails.ts): a breach is a verdict about bIds.
-    const main = settings.mainMetric ?? "wall_time_ms";
     const result = judgedBy(compared, main);
     if (result.verdict.outcome === "faster") {
       const judged = judgeGuardrails(result, aIds, bIds, settings.allowRegression ?? [], main);
@@ -251,7 +260,7 @@ export class Rounds implements Measurer {
   figureOf(ids: readonly string[]): AbCompared | null {
     const all = this.againstBase.get([...ids].sort().join(",")) ?? [];
     if (all.length === 0) return null;
-    const pooled = poolComparisons(all, SIGNIFICANCE_LEVEL, this.settings.mainMetric);
+    const pooled = poolComparisons(all, SIGNIFICANCE_LEVEL, this.settings.mainMetric ?? this.settings.runner.metric);
     return pooled.verdict.outcome === "faster" ? pooled : all.at(-1)!;
   }
 

@@ -29,7 +29,7 @@ import {
   type Verdict,
 } from "../measure/index.ts";
 import { PerfloopError, UsageError } from "../errors.ts";
-import { metricLabel, type VerdictMetric } from "../model/metrics.ts";
+import { betterOf as metricBetter, metricLabel } from "../model/metrics.ts";
 import type { Platform } from "../platform/types.ts";
 import {
   abortText,
@@ -38,16 +38,18 @@ import {
   requireCount,
   requireLimits,
   type RunFailure,
+  type RunLimits,
+  type RunOutcome,
   runCommandOnce,
   summarizeRuns,
 } from "./command-target.ts";
 import type { MetricSummary } from "./types.ts";
 
-export type Arm = "a" | "b";
+export type Side = "a" | "b";
 
 export interface AbProgress {
   phase: "warmup" | "measure";
-  arm: Arm;
+  arm: Side;
   /** 1-based round within the phase. */
   round: number;
   /** Rounds planned so far in the phase (grows when the verdict asks for more). */
@@ -83,12 +85,42 @@ export interface CompareCommandsOptions {
   signal?: AbortSignal;
 }
 
+/**
+ * The verdicts of the metrics the comparison did not judge, each paired on the same rounds: CPU
+ * time and peak memory (null when unknown on some run or 0 on a baseline run), wall time when
+ * another metric is judged, and each metric of the target kind's own (`CommandRun.values`: a
+ * function's time per call, an endpoint's latencies) that was not judged.
+ */
 export interface Guardrails {
-  /** null when CPU time is unknown on some run or a baseline run used no measurable CPU. */
   cpu_time_ms: Verdict | null;
   memory_peak_mb: Verdict | null;
-  /** Wall time's own verdict, when `verdict` judges another metric (judgedBy). */
   wall_time_ms?: Verdict;
+  [metric: string]: Verdict | null | undefined;
+}
+
+/**
+ * One side of a comparison: how one of its rounds runs. A command's round is one run of it
+ * (runCommandOnce); a function's or an endpoint's is a batch of calls or requests whose figures
+ * go in the sample's `values` (src/execute/target-runners.ts).
+ */
+export interface Arm {
+  runOnce(session: number, warmup: boolean, limits: RunLimits): Promise<RunOutcome>;
+}
+
+/** A command as an Arm. */
+export function commandArm(platform: Platform, spec: CommandSpec): Arm {
+  return { runOnce: (session, warmup, limits) => runCommandOnce(platform, spec, session, warmup, limits) };
+}
+
+/**
+ * A round's value of `metric`, as the verdict compares it (lower is better): the sample's own
+ * field for wall time, CPU time and peak memory, else the kind's figure in `values`; a metric
+ * where higher is better (throughput) as its reciprocal, so that "faster" always means better.
+ */
+export function roundValue(sample: CommandRun, metric: string): number | null {
+  const value = metric === "wall_time_ms" ? sample.wall_ms : metric === "cpu_time_ms" ? sample.cpu_ms : metric === "memory_peak_mb" ? sample.memory_peak_mb : (sample.values?.[metric] ?? null);
+  if (value === null || value === undefined) return null;
+  return metricBetter(metric) === "higher" ? (value > 0 ? 1 / value : Number.POSITIVE_INFINITY) : value;
 }
 
 interface Common {
@@ -101,7 +133,9 @@ interface Common {
 
 export interface AbCompared extends Common {
   status: "ok";
-  /** The verdict on the metric judged, B against A: wall time, unless judgedBy chose another. */
+  /** The metric the verdict judges: the comparison's `metric` (default wall time), or judgedBy's. */
+  metric: string;
+  /** The verdict on `metric`, B against A (a ratio of roundValue: below 1 is better). */
   verdict: Verdict;
   guardrails: Guardrails;
   metrics_a: Record<string, MetricSummary>;
@@ -119,7 +153,7 @@ export interface AbCompared extends Common {
 
 export interface AbFailed extends Common {
   status: "failed";
-  side: Arm;
+  side: Side;
   failure: RunFailure;
   /** e.g. "candidate (B): command failed on run 4: exit 1, ..." */
   message: string;
@@ -132,15 +166,21 @@ export interface AbAborted extends Common {
 
 export type CompareCommandsResult = AbCompared | AbFailed | AbAborted;
 
-const SIDE_NAMES: Record<Arm, string> = { a: "baseline (A)", b: "candidate (B)" };
+const SIDE_NAMES: Record<Side, string> = { a: "baseline (A)", b: "candidate (B)" };
 
-/** Compares B against A, interleaved and adaptive; see the module comment. */
-export async function compareCommands(
-  platform: Platform,
-  a: CommandSpec,
-  b: CommandSpec,
-  options: CompareCommandsOptions = {},
-): Promise<CompareCommandsResult> {
+/** Compares command B against command A, interleaved and adaptive; see the module comment. */
+export function compareCommands(platform: Platform, a: CommandSpec, b: CommandSpec, options: CompareCommandsOptions = {}): Promise<CompareCommandsResult> {
+  return compareArms(commandArm(platform, a), commandArm(platform, b), options);
+}
+
+export interface CompareArmsOptions extends CompareCommandsOptions {
+  /** The metric whose rounds the verdict judges and the planner adds rounds for (default wall time). */
+  metric?: string;
+}
+
+/** Compares arm B against arm A, interleaved and adaptive, judged by `options.metric`; see the module comment. */
+export async function compareArms(a: Arm, b: Arm, options: CompareArmsOptions = {}): Promise<CompareCommandsResult> {
+  const metric = options.metric ?? "wall_time_ms";
   const warmupRounds = requireCount(options.warmupRounds ?? DEFAULT_WARMUP_RUNS, "warm-up rounds", 0);
   const maxRuns = requireCount(options.maxRuns ?? MAX_AB_RUNS, "the run cap", 2);
   const initialRounds = Math.min(requireCount(options.initialRounds ?? INITIAL_RUNS, "the initial rounds", 2), maxRuns);
@@ -157,9 +197,9 @@ export async function compareCommands(
   // pairs them (per-round ratios, Wilcoxon signed-rank), so drift shared by a round cancels.
   const compare: CompareSettings = { minEffect, seed: options.seed, alpha: options.alpha, paired: true };
 
-  const runs: Record<Arm, CommandRun[]> = { a: [], b: [] };
-  const measured: Record<Arm, number[]> = { a: [], b: [] };
-  const specs: Record<Arm, CommandSpec> = { a, b };
+  const runs: Record<Side, CommandRun[]> = { a: [], b: [] };
+  const measured: Record<Side, number[]> = { a: [], b: [] };
+  const arms: Record<Side, Arm> = { a, b };
   let session = 0;
   let rounds = 0;
   const common = (): Common => ({ samples_a: runs.a, samples_b: runs.b, rounds });
@@ -167,15 +207,15 @@ export async function compareCommands(
   /** Runs one batch of the plan; returns how the comparison ended when a run ends it. */
   const runBatch = async (newRounds: number, warmup: number, planned: number): Promise<AbFailed | AbAborted | null> => {
     // ABBA continues across batches: after an odd number of rounds the next batch starts B A.
-    const arms: Arm[] = order === "abba" && rounds % 2 === 1 ? ["b", "a"] : ["a", "b"];
+    const sides: Side[] = order === "abba" && rounds % 2 === 1 ? ["b", "a"] : ["a", "b"];
     const before = rounds;
-    const plan = interleave(arms, newRounds, { order, warmupRounds: warmup, seed: (options.seed ?? 0) + before });
+    const plan = interleave(sides, newRounds, { order, warmupRounds: warmup, seed: (options.seed ?? 0) + before });
     for (const entry of plan) {
       if (options.signal?.aborted) {
         return { status: "aborted", ...common(), reason: `stopped before run ${session + 1}: ${abortText(options.signal)}` };
       }
       session++;
-      const outcome = await runCommandOnce(platform, specs[entry.arm], session, entry.warmup, limits);
+      const outcome = await arms[entry.arm].runOnce(session, entry.warmup, limits);
       runs[entry.arm].push(outcome.sample);
       if (!outcome.ok) {
         // A run that the person's Ctrl-C ended is the stop, not a failure of the command.
@@ -184,7 +224,9 @@ export async function compareCommands(
         return { status: "failed", ...common(), side: entry.arm, failure: outcome.failure, message };
       }
       if (!entry.warmup) {
-        measured[entry.arm].push(outcome.sample.wall_ms);
+        const value = roundValue(outcome.sample, metric);
+        if (value === null) throw new PerfloopError("metric_not_measured", `the target's metric, ${metricLabel(metric)}, was not measured on run ${session}, so it cannot judge a change`, { hint: metric === "memory_peak_mb" ? "peak memory is measured for every run on x86_64 Linux only (docs/measurement.md): use a wall-time target elsewhere" : "use a wall-time target" });
+        measured[entry.arm].push(value);
         if (measured.a.length === measured.b.length) rounds = measured.a.length;
       }
       options.onProgress?.({
@@ -217,12 +259,13 @@ export async function compareCommands(
   }
   const verdict = last.verdict as Verdict;
 
-  const measuredRuns = (arm: Arm) => runs[arm].filter((sample) => !sample.warmup);
-  const { guardrails, metrics_a, metrics_b, warnings } = summarizeSides(measuredRuns("a"), measuredRuns("b"), compare, { firstIsFirstRun: warmupRounds === 0, seed: options.seed });
+  const measuredRuns = (side: Side) => runs[side].filter((sample) => !sample.warmup);
+  const { guardrails, metrics_a, metrics_b, warnings } = summarizeSides(measuredRuns("a"), measuredRuns("b"), compare, { firstIsFirstRun: warmupRounds === 0, seed: options.seed }, metric);
   if (last.action === "cap") warnings.push(`undecided at the cap: ${last.reason}`);
   return {
     status: "ok",
     ...common(),
+    metric,
     verdict,
     guardrails,
     metrics_a,
@@ -239,25 +282,37 @@ export async function compareCommands(
 
 type CompareSettings = { minEffect: number; seed?: number; alpha?: number; paired: true };
 
-/** Each side's metric summaries and the guardrail verdicts (CPU time, peak memory) of measured rounds. */
-function summarizeSides(runsA: readonly CommandRun[], runsB: readonly CommandRun[], compare: CompareSettings, summaryOptions: { firstIsFirstRun: boolean; seed?: number }): Pick<AbCompared, "guardrails" | "metrics_a" | "metrics_b" | "warnings"> {
+/**
+ * Each side's metric summaries and the verdicts of the metrics not judged (Guardrails) on the
+ * measured rounds. A metric no run measured (CPU time of an endpoint's requests) is left out
+ * quietly; one measured on some runs only is left out with a warning.
+ */
+function summarizeSides(runsA: readonly CommandRun[], runsB: readonly CommandRun[], compare: CompareSettings, summaryOptions: { firstIsFirstRun: boolean; seed?: number }, judged: string): Pick<AbCompared, "guardrails" | "metrics_a" | "metrics_b" | "warnings"> {
   const sideA = summarizeRuns(runsA, summaryOptions);
   const sideB = summarizeRuns(runsB, summaryOptions);
   const warnings = [...sideA.warnings.map((text) => `${SIDE_NAMES.a}: ${text}`), ...sideB.warnings.map((text) => `${SIDE_NAMES.b}: ${text}`)];
-  const guardrail = (field: "cpu_ms" | "memory_peak_mb", name: string): Verdict | null => {
-    const valuesA = runsA.map((sample) => sample[field]);
-    const valuesB = runsB.map((sample) => sample[field]);
+  const guardrail = (metric: string): Verdict | null => {
+    const valuesA = runsA.map((sample) => roundValue(sample, metric));
+    const valuesB = runsB.map((sample) => roundValue(sample, metric));
+    if ([...valuesA, ...valuesB].every((value) => value === null)) return null;
     if (valuesA.some((value) => value === null) || valuesB.some((value) => value === null)) {
-      warnings.push(`no ${name} guardrail: not measured on every run`);
+      warnings.push(`no ${metric} guardrail: not measured on every run`);
       return null;
     }
-    if (valuesA.some((value) => (value as number) <= 0)) {
-      warnings.push(`no ${name} guardrail: a baseline run measured 0`);
+    if (valuesA.some((value) => (value as number) <= 0 || !Number.isFinite(value))) {
+      warnings.push(`no ${metric} guardrail: a baseline run measured 0`);
       return null;
     }
     return compareSamples(valuesA as number[], valuesB as number[], compare);
   };
-  return { guardrails: { cpu_time_ms: guardrail("cpu_ms", "cpu_time_ms"), memory_peak_mb: guardrail("memory_peak_mb", "memory_peak_mb") }, metrics_a: sideA.metrics, metrics_b: sideB.metrics, warnings };
+  const own = [...new Set([...runsA, ...runsB].flatMap((sample) => Object.keys(sample.values ?? {})))];
+  const guardrails: Guardrails = { cpu_time_ms: null, memory_peak_mb: null };
+  for (const metric of ["wall_time_ms", "cpu_time_ms", "memory_peak_mb", ...own]) {
+    if (metric === judged) continue;
+    const verdict = guardrail(metric);
+    if (verdict || metric !== "wall_time_ms") guardrails[metric] = verdict;
+  }
+  return { guardrails, metrics_a: sideA.metrics, metrics_b: sideB.metrics, warnings };
 }
 
 /**
@@ -266,7 +321,7 @@ function summarizeSides(runsA: readonly CommandRun[], runsB: readonly CommandRun
  * to each other in time), and the verdict computed again on all of them with the same minimum
  * effect, judged by `metric` (judgedBy). The first comparison's settings (warm-ups, order) describe the pool.
  */
-export function poolComparisons(results: readonly AbCompared[], alpha?: number, metric: VerdictMetric = "wall_time_ms"): AbCompared {
+export function poolComparisons(results: readonly AbCompared[], alpha?: number, metric: string = results[0]?.metric ?? "wall_time_ms"): AbCompared {
   const first = results[0];
   if (!first) throw new RangeError("poolComparisons needs at least one comparison");
   if (results.length === 1 && (alpha === undefined || alpha === first.verdict.alpha)) return judgedBy(first, metric);
@@ -274,10 +329,12 @@ export function poolComparisons(results: readonly AbCompared[], alpha?: number, 
   const runsA = results.flatMap((r) => measured(r.samples_a).slice(0, r.rounds));
   const runsB = results.flatMap((r) => measured(r.samples_b).slice(0, r.rounds));
   const compare: CompareSettings = { minEffect: first.min_effect, seed: first.verdict.seed, alpha, paired: true };
-  const verdict = compareSamples(runsA.map((s) => s.wall_ms), runsB.map((s) => s.wall_ms), compare);
-  const sides = summarizeSides(runsA, runsB, compare, { firstIsFirstRun: false, seed: first.verdict.seed });
+  const valuesOf = (runs: readonly CommandRun[]) => runs.map((sample) => roundValue(sample, metric) ?? Number.NaN);
+  const verdict = compareSamples(valuesOf(runsA), valuesOf(runsB), compare);
+  const sides = summarizeSides(runsA, runsB, compare, { firstIsFirstRun: false, seed: first.verdict.seed }, metric);
   return judgedBy({
     ...first,
+    metric,
     samples_a: results.flatMap((r) => r.samples_a),
     samples_b: results.flatMap((r) => r.samples_b),
     rounds: runsA.length,
@@ -291,17 +348,18 @@ export function poolComparisons(results: readonly AbCompared[], alpha?: number, 
 
 /**
  * The comparison judged by `metric` (docs/run.md, "Guardrails"): its paired verdict becomes the
- * verdict, and wall time's moves to the guardrails. A metric not measured on every run cannot
- * judge a change: that is an error, not a verdict.
+ * verdict, and the one judged before moves to the guardrails. A metric not measured on every run
+ * cannot judge a change: that is an error, not a verdict.
  */
-export function judgedBy(result: AbCompared, metric: VerdictMetric): AbCompared {
-  if (metric === "wall_time_ms") return result;
+export function judgedBy(result: AbCompared, metric: string): AbCompared {
+  if (metric === result.metric) return result;
   const verdict = result.guardrails[metric];
   if (!verdict) {
     throw new PerfloopError("metric_not_measured", `the target's metric, ${metricLabel(metric)}, was not measured on every run, so it cannot judge a change`, {
       hint: metric === "memory_peak_mb" ? "peak memory is measured for every run on x86_64 Linux only (docs/measurement.md): use a wall-time target elsewhere" : "use a wall-time target",
     });
   }
-  const wall = result.guardrails.wall_time_ms ?? result.verdict;
-  return { ...result, verdict, guardrails: { ...result.guardrails, wall_time_ms: wall } };
+  const guardrails: Guardrails = { ...result.guardrails, [result.metric]: result.verdict };
+  delete guardrails[metric];
+  return { ...result, metric, verdict, guardrails: { ...guardrails, cpu_time_ms: guardrails.cpu_time_ms ?? null, memory_peak_mb: guardrails.memory_peak_mb ?? null } };
 }

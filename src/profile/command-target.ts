@@ -95,6 +95,11 @@ export interface CommandRun {
   markers: RunStepMarkers;
   /** Processes the run left running, which perfloop ended (SpawnResult.leftoverProcesses). */
   leftover_processes: number | null;
+  /**
+   * The round's figures of a function or an endpoint target, by metric key (model/metrics.ts):
+   * time per call, latencies, throughput (src/execute/target-runners.ts). A command has none.
+   */
+  values?: Readonly<Record<string, number>>;
 }
 
 /** Why a run ended the measurement. */
@@ -246,6 +251,11 @@ export function summarizeRuns(
           : "this runtime does not measure it for every child";
       warnings.push(`${metric.name} left out: known on ${known.length} of ${values.length} runs (${why})`);
     }
+  }
+  for (const name of new Set(measured.flatMap((sample) => Object.keys(sample.values ?? {})))) {
+    const known = measured.flatMap((sample) => (sample.values?.[name] === undefined ? [] : [sample.values[name]]));
+    if (known.length === measured.length) metrics[name] = summarizeMetric(name, known, options);
+    else warnings.push(`${name} left out: known on ${known.length} of ${measured.length} runs`);
   }
   const leaving = measured.filter((sample) => (sample.leftover_processes ?? 0) > 0);
   if (leaving.length > 0) {

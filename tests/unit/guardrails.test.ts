@@ -12,7 +12,7 @@ const FASTER = verdict(0.7, [0.68, 0.72], "faster");
 const SLOWER = verdict(1.3, [1.25, 1.35], "slower");
 const SAME = verdict(1.0, [0.98, 1.02], "no_difference");
 /** A comparison as far as the guardrails read it: the verdicts and the minimum effect. */
-const compared = (wall: Verdict, memory: Verdict | null, cpu: Verdict | null = null) => ({ verdict: wall, guardrails: { memory_peak_mb: memory, cpu_time_ms: cpu }, min_effect: 0.02 }) as unknown as AbCompared;
+const compared = (wall: Verdict, memory: Verdict | null, cpu: Verdict | null = null) => ({ metric: "wall_time_ms", verdict: wall, guardrails: { memory_peak_mb: memory, cpu_time_ms: cpu }, min_effect: 0.02 }) as unknown as AbCompared;
 
 describe("judgeGuardrails", () => {
   test("wall time judged: peak memory guards it, and a breach removes the set", () => {
