@@ -11,6 +11,7 @@ import { DEFAULT_MAX_OUTPUT_BYTES } from "../profile/command-target.ts";
 import { failureGist } from "./failure-gist.ts";
 import type { Execution } from "./executor.ts";
 import type { TargetRunner } from "./target-runners.ts";
+import type { Platform } from "../platform/index.ts";
 
 /** The base's own tests and probe run get this long (the candidates get a limit derived from them). */
 const BASE_TIMEOUT_MS = 20 * 60_000;
@@ -46,7 +47,7 @@ export async function checkBase(x: Execution, runner: TargetRunner | null): Prom
   }
   if (checked) return { testsMs: checked.testsMs, targetMs: checked.targetMs, e2e };
   x.say("baseline", `timing the target once on the base: ${options.target}`);
-  if (runner) return { testsMs: tests.wallMs, targetMs: await probeRound(runner, cwd, workspace.childEnv({}), limit), e2e };
+  if (runner) return { testsMs: tests.wallMs, targetMs: await probeRound(runner, workspace.platform, cwd, workspace.childEnv({}), limit), e2e };
   const probe = await workspace.run(options.target, cwd, {}, limit);
   if (probe.exitCode !== 0) {
     throw new UsageError(`the target fails on the base commit (${probe.timedOut ? "timed out" : `exit ${probe.exitCode}`}): ${failureGist(probe.tail)}`, confinementHint(probe.tail) ?? "check the command: it runs with /bin/sh -c in a clean checkout of the base", { output_tail: probe.tail });
@@ -56,8 +57,8 @@ export async function checkBase(x: Execution, runner: TargetRunner | null): Prom
 }
 
 /** One round of a function or an endpoint on the base, opened and closed again: its time. */
-async function probeRound(runner: TargetRunner, cwd: string, env: Readonly<Record<string, string | undefined>>, limit: number): Promise<number> {
-  const opened = await runner.open(cwd, env);
+async function probeRound(runner: TargetRunner, platform: Platform, cwd: string, env: Readonly<Record<string, string | undefined>>, limit: number): Promise<number> {
+  const opened = await runner.open(platform, cwd, env);
   if (!opened.ok) throw new UsageError(`the target cannot be measured on the base commit: ${opened.reason}`, "check the target: it runs in a clean checkout of the base");
   try {
     const started = performance.now();

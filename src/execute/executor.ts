@@ -261,7 +261,7 @@ async function executeIn(x: Execution): Promise<ExecuteReport> {
       deferred.push({ id, overlaps: conflict.ids[0]!, path: conflict.path });
     }
   }
-  const runner = options.runner ?? commandRunner(platform, options.target);
+  const runner = options.runner ?? commandRunner(options.target);
   const main = options.mainMetric ?? runner.metric;
   const filesOf = (ids: readonly string[]) => [...new Set(ids.flatMap((id) => workspace.changesOf(id)?.files ?? []))].sort();
   const rounds = new Rounds(workspace, {

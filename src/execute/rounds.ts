@@ -191,12 +191,12 @@ export class Rounds implements Measurer {
     const started = performance.now();
     const progress = comparisonProgress(`${bIds.join(", ") || "the base"} against ${aIds.join(", ") || "the base"}`, () => workspace.platform.now());
     const main = settings.mainMetric ?? settings.runner.metric;
-    const a = await settings.runner.open(this.cwdOf(aSide), workspace.childEnv(workspace.envOf(aIds)));
+    const a = await settings.runner.open(workspace.platform, this.cwdOf(aSide), workspace.childEnv(workspace.envOf(aIds)));
     if (!a.ok) throw new PerfloopError("command_failed", `the target could not be started ${aIds.length === 0 ? "on the base" : `with ${aIds.join(", ")}`}: ${a.reason}`);
     let b: OpenTarget | null = null;
     let compared: CompareCommandsResult;
     try {
-      const opened = await settings.runner.open(this.cwdOf(bSide), workspace.childEnv(workspace.envOf(bIds)));
+      const opened = await settings.runner.open(workspace.platform, this.cwdOf(bSide), workspace.childEnv(workspace.envOf(bIds)));
       if (!opened.ok) return { ok: false, reason: `the target could not be started with it: ${opened.reason}` };
       b = opened.target;
       compared = await compareArms(a.target, b, {

@@ -30,15 +30,19 @@ export type Opened = { ok: true; target: OpenTarget } | { ok: false; reason: str
 export interface TargetRunner {
   /** The metric a verdict judges unless the person's --target names another of this kind. */
   readonly metric: string;
-  /** The target in the tree at `cwd` with `env` (a failure is about the tree: a verdict on a candidate). */
-  open(cwd: string, env: Readonly<Record<string, string | undefined>>): Promise<Opened>;
+  /**
+   * The target in the tree at `cwd` with `env` (a failure is about the tree: a verdict on a
+   * candidate), run through `platform`: the workspace's confined one (src/confine/sandbox.ts),
+   * so a side tree's target can write nothing outside it.
+   */
+  open(platform: Platform, cwd: string, env: Readonly<Record<string, string | undefined>>): Promise<Opened>;
 }
 
 /** A command target: each round one run of `command` with /bin/sh -c. */
-export function commandRunner(platform: Platform, command: string): TargetRunner {
+export function commandRunner(command: string): TargetRunner {
   return {
     metric: "wall_time_ms",
-    open: async (cwd, env) => ({ ok: true, target: { ...commandArm(platform, { command, cwd, env }), close: async () => {} } }),
+    open: async (platform, cwd, env) => ({ ok: true, target: { ...commandArm(platform, { command, cwd, env }), close: async () => {} } }),
   };
 }
 
@@ -53,11 +57,11 @@ export interface FunctionTargetSpec {
 }
 
 /** A function target: each round one `__bench-fn` process of perfloop in the side tree. */
-export function functionRunner(platform: Platform, spec: FunctionTargetSpec, roundMs = FUNCTION_ROUND_MS): TargetRunner {
-  const self = platform.selfCommand();
+export function functionRunner(spec: FunctionTargetSpec, roundMs = FUNCTION_ROUND_MS): TargetRunner {
   return {
     metric: "time_per_call_ns",
-    open: async (cwd, env) => {
+    open: async (platform, cwd, env) => {
+      const self = platform.selfCommand();
       const request: BenchFnRequest = { file: join(cwd, spec.file), export_name: spec.exportName, args: spec.args, min_time_ms: roundMs, project_root: cwd };
       const argv = [...self, BENCH_FN_COMMAND, JSON.stringify(request)];
       const runOnce = (session: number, warmup: boolean, limits: RunLimits): Promise<RunOutcome> => functionRound(platform, argv, cwd, env, session, warmup, limits);
