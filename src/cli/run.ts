@@ -29,7 +29,7 @@ const RUN_FLAGS: [string, string][] = [
   ["--try-commit <rev>", "Try one commit's change as one hypothesis (repeatable)"],
   ["--no-rules", "Leave out the built-in rules' hypotheses (patches for anti-patterns in the hot functions, docs/research.md)"],
   ["--threshold <pct>", "The smallest gain that counts for you, in percent, 0 to 99 (the floor is 2%)"],
-  ["--allow-regression <metric>", "Keep a faster change even when it makes this guardrail significantly worse: memory, wall (docs/run.md, Guardrails)"],
+  ["--allow-regression <metric>", "Keep a faster change even when it makes this guardrail significantly worse: memory, wall, p99, errors (docs/run.md, Guardrails)"],
   ["--max-runs <n>", "Cap on runs per side in each comparison, 2 to 10000 (default 100)"],
   ["--runs <n>", "Profile: a fixed number of measured runs, 1 to 10000 (default adaptive)"],
   ["--warmup <n>", "Profile: warm-up runs, 0 to 1000 (default 1)"],
@@ -41,10 +41,14 @@ const RUN_FLAGS: [string, string][] = [
   ["--allow-dirty", "Start from HEAD even if the work tree has uncommitted changes (they are not included)"],
   ["--allow-write <dir>", "Let commands in side trees also write this directory (a cache; repeatable; docs/safety.md)"],
   ["--timeout <seconds>", "Time limit for the target and the tests with a candidate change (default: derived from the base, docs/safety.md)"],
-  ["--args <json>", "fn: targets (with --mode plan_only): the arguments, as a JSON array"],
-  ["--requests <n>", "Endpoints (with --mode plan_only): measured requests, 1 to 100000 (default 200)"],
+  ["--args <json>", "fn: targets: the arguments, as a JSON array (or export a run() that takes none, docs/run.md)"],
+  ["--serve <cmd>", "Endpoints: the command that starts your server from each side tree, listening on $PORT (docs/run.md)"],
+  ["--ready-path <path>", "Endpoints with --serve: the path polled until the server answers (default: the target's own)"],
+  ["--ready-timeout <seconds>", "Endpoints with --serve: how long the server may take to answer (default 30)"],
+  ["--requests <n>", "Endpoints: requests per measured round, 1 to 100000 (default 200)"],
   ["--concurrency <n>", "Endpoints: requests in flight at once, 1 to 1000 (default 4)"],
   ["--method <method>", "Endpoints: HTTP method (default GET)"],
+  ["--body <text>", "Endpoints: the request body (with --method POST etc.)"],
 ];
 
 const Text = (flag: string) => v.optional(v.pipe(v.string(), v.trim(), v.minLength(1, `${flag} needs a value`)));
@@ -61,6 +65,9 @@ const RunFlagsSchema = v.object({
   setup: Text("--setup"),
   args: Text("--args"),
   method: Text("--method"),
+  serve: Text("--serve"),
+  readyPath: v.optional(v.pipe(v.string(), v.trim(), v.regex(/^\/[^\s]*$/, "--ready-path must be a path starting with /, e.g. /health"))),
+  body: v.optional(v.string()),
   waiveGate: v.boolean(),
   merge: v.boolean(),
   keepTrees: v.boolean(),
@@ -77,11 +84,13 @@ function present(options: Record<string, unknown>, args: readonly string[], key:
 }
 
 export function registerRun(cli: CAC, platform: Platform, setExit: (code: number) => void): void {
-  const command = cli.command("run <target>", "Optimize a command in measured cycles: profile, gate, research, validate, execute; keep what is tested and faster on branch perfloop/<slug>");
+  const command = cli.command("run <target>", "Optimize a command, a function (fn:<file>#<export>) or an endpoint (http://...) in measured cycles: profile, gate, research, validate, execute; keep what is tested and faster on branch perfloop/<slug>");
   for (const [flag, description] of RUN_FLAGS) command.option(flag, description);
   command
     .example(`perfloop run "node bench.js" --hypotheses perf/hypotheses.json --target -40% --yes`)
     .example(`perfloop run "npm run build" --agent claude --reviewer codex --max-cycles 5`)
+    .example(`perfloop run fn:src/parse.ts#run --hypotheses perf/hypotheses.json`)
+    .example(`perfloop run http://127.0.0.1:3000/search --serve "node server.js" --target p95=80ms`)
     .action(async (target: string, options: Record<string, unknown>) => {
       const ctx = commandContext(platform, options);
       const args = platform.args;
@@ -97,6 +106,9 @@ export function registerRun(cli: CAC, platform: Platform, setExit: (code: number
         setup: present(options, args, "setup", "setup"),
         args: present(options, args, "args", "args"),
         method: present(options, args, "method", "method"),
+        serve: present(options, args, "serve", "serve"),
+        readyPath: present(options, args, "readyPath", "ready-path"),
+        body: present(options, args, "body", "body"),
         waiveGate: options.waiveGate === true,
         merge: options.merge === true,
         keepTrees: options.keepTrees === true,
@@ -122,6 +134,7 @@ export function registerRun(cli: CAC, platform: Platform, setExit: (code: number
         budgetMinutes: numberFlag(args, NUMBER_FLAGS.budget),
         requests: numberFlag(args, NUMBER_FLAGS.requests),
         concurrency: numberFlag(args, NUMBER_FLAGS.concurrency),
+        readyTimeoutS: numberFlag(args, NUMBER_FLAGS.readyTimeout),
         allowWrite: rawOptions(args, "allow-write"),
         knobs: rawOptions(args, "knob"),
         tryBranches: rawOptions(args, "try-branch"),

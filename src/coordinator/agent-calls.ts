@@ -119,7 +119,7 @@ export async function researchByAgent(ctx: LoopContext, run: Run, contextMarkdow
   const result = await withSession(ctx, run, spec, notRun, async (session) =>
     await researchWithAgent({
       session,
-      prompt: { target: ctx.options.target, cycle, maxCycles: ctx.options.max_cycles, base, goal: goal ? describeMetric(goal) : null, testCommand: ctx.options.test.command, contextMarkdown, hot: await hotFunctions(ctx, run, base), tried, cycles },
+      prompt: { target: ctx.options.target, cycle, maxCycles: ctx.options.max_cycles, base, goal: goal ? describeMetric(goal, ctx.options.target_spec.kind) : null, testCommand: ctx.options.test.command, contextMarkdown, hot: await hotFunctions(ctx, run, base), tried, cycles },
       request: {
         version: 1,
         kind: "research",

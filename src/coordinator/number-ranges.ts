@@ -54,6 +54,8 @@ export const NUMBER_FLAGS = {
   agentTimeout: { name: "agent-timeout", integer: false, min: 0, minExclusive: true, max: 24 * 60 * 60, unit: "seconds", example: 600 },
   /** Agent calls in the whole run (research and edits), docs/agents.md. */
   agentCalls: count("agent-calls", 1, 1_000, 20),
+  /** How long an endpoint's server started with --serve may take to answer (docs/run.md): up to an hour. */
+  readyTimeout: { name: "ready-timeout", integer: false, min: 0, minExclusive: true, max: 60 * 60, unit: "seconds", example: 30 },
 } as const satisfies Record<string, NumberFlag>;
 
 /** A plain decimal number, optionally signed, with an optional exponent: what a person types. */

@@ -79,12 +79,13 @@ export interface TargetStatus {
   wanted: number | null;
 }
 
-/** `key`: the changes' name for the spec's metric (an endpoint's p95 latency is `p95_ms`: model/metrics.ts baselineKey). */
-export function targetStatus(spec: MetricSpec | null, changes: readonly MetricChange[], key: (metric: string) => string = (metric) => metric): TargetStatus {
+/** `figure`: where the changes hold the spec's metric, and the factor to its unit (model/metrics.ts targetFigureOf). */
+export function targetStatus(spec: MetricSpec | null, changes: readonly MetricChange[], figure: (metric: string) => { key: string; scale: number } = (metric) => ({ key: metric, scale: 1 })): TargetStatus {
   if (!spec) return { met: null, before: null, after: null, wanted: null };
-  const row = changes.find((c) => c.metric === key(spec.metric));
-  const before = row?.before ?? null;
-  const after = row?.after ?? null;
+  const { key, scale } = figure(spec.metric);
+  const row = changes.find((c) => c.metric === key);
+  const before = row?.before === null || row?.before === undefined ? null : row.before * scale;
+  const after = row?.after === null || row?.after === undefined ? null : row.after * scale;
   if (before === null || after === null) return { met: null, before, after, wanted: spec.kind === "absolute" ? spec.value : null };
   const wanted = spec.kind === "absolute" ? spec.value : before * spec.factor;
   return { met: meets(spec, after, before), before, after, wanted };

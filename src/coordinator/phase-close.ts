@@ -10,7 +10,7 @@ import { comparisonProgress } from "../profile/ab-progress.ts";
 import { loadHypotheses } from "../research/hypotheses.ts";
 import type { Run } from "../runtime/store.ts";
 import type { CycleRecord } from "../model/cycle-record.ts";
-import { baselineKey } from "../model/metrics.ts";
+import { reportedMetricsOf, targetFigureOf, type TargetKind } from "../model/metrics.ts";
 import { completedCycles, cycleBase, hasProfile, payloadOf, profileDigestOf, readStored, type LoopContext } from "./loop-context.ts";
 import { feasibilityOf, verdictMetric } from "./phase-execute.ts";
 import { storedMetric } from "../model/metric-spec-schema.ts";
@@ -32,12 +32,16 @@ function cycleChanges(records: readonly CycleRecord[]): CycleChange[] {
 }
 
 /** The first cycle's base metrics: measured interleaved by its executor, else its profile. */
-export function firstBaseline(run: Run, records: readonly CycleRecord[]): Record<string, number | null> {
+export function firstBaseline(run: Run, records: readonly CycleRecord[], kind: TargetKind): Record<string, number | null> {
   const measured = records[0]?.baseline ?? {};
   // A run that ended at a failed profile has no profile: only what its executor measured, if anything.
   const profiled = hasProfile(run, 1) ? profileDigestOf(run, 1).baseline : measured;
+  // A function's or an endpoint's figures are its own metrics: not the wall time of a round's process.
+  const reported = reportedMetricsOf(kind);
   const out: Record<string, number | null> = {};
-  for (const [metric, value] of Object.entries(profiled)) {
+  const keys = reported === null ? Object.keys(profiled) : reported.filter((metric) => metric in profiled);
+  for (const metric of keys) {
+    const value = profiled[metric] ?? null;
     // The time spent waiting for a CPU describes the host during the profile, not the program.
     if (value === null || metric === "cpu_wait_ms") continue;
     out[metric] = typeof measured[metric] === "number" ? measured[metric] : value;
@@ -95,8 +99,8 @@ export async function boundaryPhase(ctx: LoopContext, run: Run): Promise<void> {
   const cycle = run.state.current_cycle;
   const draft = recordOf(ctx, run, {});
   const records = [...completedCycles(run).filter((c) => c.cycle < cycle), draft];
-  const changes = chainedChanges(firstBaseline(run, records), cycleChanges(records), verdictMetric(ctx, run));
-  const target = targetStatus(storedMetric(payloadOf(run, "PHASE_5_SET_TARGET")?.target_metric), changes, (m) => baselineKey(m, ctx.options.target_spec.kind));
+  const changes = chainedChanges(firstBaseline(run, records, ctx.options.target_spec.kind), cycleChanges(records), verdictMetric(ctx, run));
+  const target = targetStatus(storedMetric(payloadOf(run, "PHASE_5_SET_TARGET")?.target_metric), changes, (m) => targetFigureOf(m, ctx.options.target_spec.kind));
   const tried = new Set(records.flatMap((r) => [...r.planned]));
   const stop = decideStop({
     mode: ctx.options.mode,
@@ -153,7 +157,7 @@ export async function aggregatePhase(ctx: LoopContext, run: Run): Promise<void> 
   const keptCycles = records.filter((r) => r.commit !== null);
   const finalCommit = keptCycles.at(-1)?.commit ?? null;
   const judged = verdictMetric(ctx, run);
-  let changes = records.length > 0 && hasProfile(run, 1) ? chainedChanges(firstBaseline(run, records), cycleChanges(records), judged) : [];
+  let changes = records.length > 0 && hasProfile(run, 1) ? chainedChanges(firstBaseline(run, records, ctx.options.target_spec.kind), cycleChanges(records), judged) : [];
   let measurement = keptCycles.length === 0 ? "nothing was kept: the baseline is the profile of the base" : keptCycles.length === 1 ? `cycle ${keptCycles[0]!.cycle}: the base and the result measured interleaved` : `chained over ${keptCycles.length} cycles`;
   let confirmation: Aggregate["confirmation"] = null;
   let ratio = keptCycles.length > 0 ? chainedRatio(cycleChanges(records)) : null;
@@ -171,7 +175,7 @@ export async function aggregatePhase(ctx: LoopContext, run: Run): Promise<void> 
     if (measured.status === "aborted") throw new CancelledError(`stopped while confirming: continue with perfloop resume --slug ${ctx.slug}`);
     if (measured.status === "failed") throw new PerfloopError("command_failed", `the target failed while confirming the result: ${measured.message}`);
     const compared = judgedBy(measured, judged);
-    const first = firstBaseline(run, records);
+    const first = firstBaseline(run, records, ctx.options.target_spec.kind);
     changes = Object.keys(first).map((metric) => change(metric, compared.metrics_a[metric]?.median ?? null, compared.metrics_b[metric]?.median ?? null));
     const main = changes.find((c) => c.metric === judged);
     if (main && main.before !== null) main.after = main.before * compared.verdict.ratio;
@@ -181,7 +185,7 @@ export async function aggregatePhase(ctx: LoopContext, run: Run): Promise<void> 
     measurement = `the first base and the final commit measured interleaved (${compared.verdict.n_a}+${compared.verdict.n_b} runs), after ${keptCycles.length} cycles`;
   }
   const spec = storedMetric(payloadOf(run, "PHASE_5_SET_TARGET", records.at(-1)?.cycle ?? 1)?.target_metric) ?? ctx.userTarget;
-  const target = targetStatus(spec, changes, (m) => baselineKey(m, ctx.options.target_spec.kind));
+  const target = targetStatus(spec, changes, (m) => targetFigureOf(m, ctx.options.target_spec.kind));
   const last = records.at(-1);
   const stop = run.state.stop_reason ?? last?.stop_reason ?? "UNKNOWN";
   const blockResult = payloadOf(run, "PHASE_3_WRONG_TOOL_GATE")?.final_result;

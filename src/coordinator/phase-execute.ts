@@ -22,7 +22,8 @@ import { reviewByAgents } from "./agent-calls.ts";
 import { renderContext } from "../report/context-md.ts";
 import { mergeReviews } from "../validate/reviews.ts";
 import { storedMetric } from "../model/metric-spec-schema.ts";
-import { verdictMetricOf, type VerdictMetric } from "../model/metrics.ts";
+import { judgedMetricOf } from "../model/metrics.ts";
+import { targetRunnerOf, UNSERVED_HINT } from "./target-runner.ts";
 
 export async function validatePhase(ctx: LoopContext, run: Run): Promise<void> {
   const cycle = run.state.current_cycle;
@@ -118,12 +119,13 @@ function preflightChecked(checks: Record<string, unknown> | undefined): { testsM
 }
 
 /**
- * What the run's verdicts judge: a command target's --target metric when it names CPU time or peak
- * memory, else wall time (docs/run.md, "Guardrails"). Later cycles keep cycle 1's target.
+ * What the run's verdicts judge (model/metrics.ts judgedMetricOf): a command target's --target
+ * metric when it names CPU time or peak memory, else wall time; a function's time per call; an
+ * endpoint's latency or throughput as its target names (docs/run.md, "Guardrails"). Later cycles
+ * keep cycle 1's target.
  */
-export function verdictMetric(ctx: LoopContext, run: Run): VerdictMetric {
-  if (ctx.options.target_spec.kind !== "command") return "wall_time_ms";
-  return verdictMetricOf((storedMetric(payloadOf(run, "PHASE_5_SET_TARGET", 1)?.target_metric) ?? ctx.userTarget)?.metric);
+export function verdictMetric(ctx: LoopContext, run: Run): string {
+  return judgedMetricOf(ctx.options.target_spec.kind, (storedMetric(payloadOf(run, "PHASE_5_SET_TARGET", 1)?.target_metric) ?? ctx.userTarget)?.metric);
 }
 
 export async function executePhase(ctx: LoopContext, run: Run): Promise<void> {
@@ -135,6 +137,13 @@ export async function executePhase(ctx: LoopContext, run: Run): Promise<void> {
   const executable = new Set(feasibilityOf(run).executable);
   const hypotheses = researchedHypotheses(run).filter((h) => executable.has(h.id));
   const base = cycleBase(run, ctx.options, cycle);
+  const choice = targetRunnerOf(ctx.options, ctx.repo.dir);
+  if (choice.kind === "unservable") {
+    ctx.say(`execute: ${choice.reason} (${UNSERVED_HINT})`, true);
+    const removed = hypotheses.map((h) => ({ id: h.id, reason: `not executed: ${choice.reason}` }));
+    ctx.client.checkpoint("PHASE_8_EXECUTE", { execution_result: { status: "not_executable", reason: choice.reason, base, kept: [], removed, commit: null, verdict: null, metrics: [] } });
+    return;
+  }
   if (hypotheses.length === 0) {
     ctx.client.checkpoint("PHASE_8_EXECUTE", { execution_result: { status: "nothing_to_execute", base, kept: [], removed: [], commit: null, verdict: null, metrics: [] } });
     return;
@@ -145,6 +154,7 @@ export async function executePhase(ctx: LoopContext, run: Run): Promise<void> {
     ctx.platform,
     {
       target: ctx.options.target,
+      ...(choice.kind === "runner" ? { runner: choice.runner } : {}),
       projectRoot: ctx.repo.dir,
       hypotheses,
       base,

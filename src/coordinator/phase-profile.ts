@@ -86,6 +86,7 @@ async function profileIn(ctx: LoopContext, run: Run, base: string, tree: Awaited
       requests: spec.kind === "endpoint" ? spec.requests : undefined,
       concurrency: spec.kind === "endpoint" ? spec.concurrency : undefined,
       method: spec.kind === "endpoint" ? spec.method : undefined,
+      body: spec.kind === "endpoint" ? spec.body : undefined,
       args: spec.kind === "function" ? JSON.stringify(spec.args) : undefined,
       checkedTest: ctx.options.test,
       runId: run.runId,

@@ -63,7 +63,7 @@ export function buildReport(run: Run, projectRoot: string, merged: RunReport["me
     if (from && typeof from === "object" && !Array.isArray(from)) for (const [id, origin] of Object.entries(from)) if (typeof origin === "string") origins.set(id, origin);
   }
   const profiled = hasProfile(run, 1);
-  const first = profiled ? firstBaseline(run, records) : {};
+  const first = profiled ? firstBaseline(run, records, options.target_spec.kind) : {};
   const cycles: ReportCycle[] = records.map((r) => ({
     cycle: r.cycle,
     base_commit: r.base_commit,
@@ -104,7 +104,7 @@ export function buildReport(run: Run, projectRoot: string, merged: RunReport["me
     stop_reason: agg?.stop_reason ?? run.state.stop_reason ?? "UNFINISHED",
     final_result: agg?.final_result ?? run.state.final_result ?? "UNFINISHED",
     target_metric: spec ? { ...spec } : null,
-    target_description: spec ? describeMetric(spec) : null,
+    target_description: spec ? describeMetric(spec, options.target_spec.kind) : null,
     target_source: typeof targetPayload?.target_source === "string" ? targetPayload.target_source : null,
     observed_metric: observed ? { ...observed } : null,
     target_met: agg?.target.met ?? null,

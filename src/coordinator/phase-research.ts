@@ -278,7 +278,7 @@ export async function targetPhase(ctx: LoopContext, run: Run): Promise<void> {
       source = "answered at the prompt";
     }
   }
-  ctx.say(`target: ${describeMetric(chosen)} (${source})`);
+  ctx.say(`target: ${describeMetric(chosen, ctx.options.target_spec.kind)} (${source})`);
   ctx.client.checkpoint("PHASE_5_SET_TARGET", { target_metric: chosen, target_source: source, research_target: researched });
 }
 

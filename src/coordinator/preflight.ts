@@ -35,16 +35,21 @@ import { knobFlagHypotheses } from "../research/knob-flag.ts";
 import { detectStack } from "../research/stack.ts";
 import { ownCandidates } from "../research/own-candidates.ts";
 import type { TryRefOption } from "./try-refs.ts";
+import type { TargetSpec } from "../profile/types.ts";
+import type { TargetRunner } from "../execute/target-runners.ts";
 import { safe } from "../runtime/paths.ts";
 import { refuseUnsafeStateDir } from "../git/state-guard.ts";
 import { activeRunOf } from "./runtime-client.ts";
 import { parseMetric, type MetricSpec } from "../model/metric-spec.ts";
-import type { RunOptions } from "./run-options.ts";
+import type { RunOptions, ServeOptions } from "./run-options.ts";
+import { targetRunnerOf, UNSERVED_ENDPOINT, UNSERVED_HINT } from "./target-runner.ts";
 import { checkAgentInstalled } from "../agents/spec.ts";
 import { checkNumber, NUMBER_FLAGS, type NumberFlag } from "./number-ranges.ts";
 
 /** The target's probe run and the preflight test run get this long. */
 export const PREFLIGHT_TIMEOUT_MS = 20 * 60_000;
+/** How long a server started with --serve may take to answer, unless --ready-timeout says. */
+const DEFAULT_READY_TIMEOUT_S = 30;
 /** The preflight copies in the temporary directory: `perfloop-preflight-<pid>-XXXXXX`. */
 const PREFLIGHT_PREFIX = "perfloop-preflight-";
 /** Lines of a failing probe's output quoted in the error. */
@@ -103,6 +108,11 @@ export interface RunRequest {
   requests?: number;
   concurrency?: number;
   method?: string;
+  /** Endpoints: the request body; `--serve`, `--ready-path`, `--ready-timeout` (docs/run.md). */
+  body?: string;
+  serve?: string;
+  readyPath?: string;
+  readyTimeoutS?: number;
 }
 
 /** Ctrl-C, and what preflight is doing for the progress: each step as it begins, and as it ends after `ms`. */
@@ -165,6 +175,39 @@ async function resolveTryRefs(repo: GitRepo, branches: readonly string[], commit
   return out;
 }
 
+/**
+ * `--serve`, `--ready-path`, `--ready-timeout` and `--body`, checked against the target: the
+ * server flags belong to an endpoint, the readiness ones to --serve, a body to a method that has one.
+ */
+function serveOptions(request: RunRequest, spec: TargetSpec): ServeOptions | null {
+  if (spec.kind !== "endpoint") {
+    const stray = request.serve !== undefined ? "--serve" : request.readyPath !== undefined ? "--ready-path" : request.readyTimeoutS !== undefined ? "--ready-timeout" : request.body !== undefined ? "--body" : null;
+    if (stray) throw new UsageError(`${stray} applies to endpoint targets (http:// or https:// URLs) only`, `remove ${stray}, or target an endpoint`);
+    return null;
+  }
+  if (request.serve === undefined) {
+    const stray = request.readyPath !== undefined ? "--ready-path" : request.readyTimeoutS !== undefined ? "--ready-timeout" : null;
+    if (stray) throw new UsageError(`${stray} is given without --serve`, 'name the command that starts the server too, e.g. --serve "node server.js"');
+    return null;
+  }
+  return { command: request.serve, ready_path: request.readyPath ?? null, ready_timeout_s: request.readyTimeoutS ?? DEFAULT_READY_TIMEOUT_S };
+}
+
+/** One round of a function or an endpoint on the base, in the preflight tree: its time, or why it cannot be measured. */
+async function probeTarget(runner: TargetRunner, platform: Platform, cwd: string, env: Readonly<Record<string, string | undefined>>, spec: TargetSpec): Promise<number> {
+  const hint = spec.kind === "function" ? `check that ${spec.export_name} is exported by ${spec.file} as a function, and --args` : "check --serve: the server must listen on $PORT and answer the URL (docs/run.md)";
+  const opened = await runner.open(platform, cwd, env);
+  if (!opened.ok) throw new UsageError(`the target cannot be measured on the base commit: ${opened.reason}`, hint);
+  try {
+    const started = platform.now();
+    const round = await opened.target.runOnce(0, true, { timeoutMs: PREFLIGHT_TIMEOUT_MS, maxOutputBytes: 64 * 1024 });
+    if (!round.ok) throw new UsageError(`the target fails on the base commit: ${round.failure.message}`, confinementHint(`${round.failure.stderr_tail}\n${round.failure.stdout_tail}`) ?? hint);
+    return platform.now() - started;
+  } finally {
+    await opened.target.close();
+  }
+}
+
 export async function preflight(platform: Platform, request: RunRequest, watch: PreflightWatch): Promise<Preflight> {
   const timed = async <T>(begin: string, end: (value: T) => string, work: () => Promise<T>): Promise<T> => {
     await watch.begin(begin);
@@ -179,15 +222,10 @@ export async function preflight(platform: Platform, request: RunRequest, watch: 
   const repo = await openRepo(fs, start);
   await refuseUnsafeStateDir(repo);
   const subdir = relative(repo.dir, start).split("\\").join("/");
-  const targetSpec = parseTarget(request.target, { projectRoot: start, args: request.args, requests: request.requests, concurrency: request.concurrency, method: request.method });
+  const targetSpec = parseTarget(request.target, { projectRoot: start, args: request.args, requests: request.requests, concurrency: request.concurrency, method: request.method, body: request.body });
   const mode = request.mode ?? "execute";
-  if (targetSpec.kind !== "command" && mode === "execute") {
-    const what = targetSpec.kind === "function" ? "a function" : "an endpoint";
-    throw new UsageError(
-      `perfloop run executes changes on command targets; ${what} can be profiled and planned (--mode plan_only)`,
-      targetSpec.kind === "function" ? 'wrap it in a command that calls it, e.g. perfloop run "node bench.js"' : 'give a command that starts the server and loads it, or use --mode plan_only',
-    );
-  }
+  const serve = serveOptions(request, targetSpec);
+  const runnerChoice = mode === "execute" ? targetRunnerOf({ target_spec: targetSpec, subdir, serve }, repo.dir) : null;
   const defaultTime = targetSpec.kind === "endpoint" ? "latency_p50_ms" : "wall_time_ms";
   const observed = request.observed === undefined ? null : parseMetric(request.observed, { flag: "--observed", defaultTimeMetric: defaultTime, allowRelative: false });
   const target = request.targetMetric === undefined ? null : parseMetric(request.targetMetric, { flag: "--target", defaultTimeMetric: defaultTime });
@@ -228,6 +266,7 @@ export async function preflight(platform: Platform, request: RunRequest, watch: 
   // Untracked files do not refuse: the side trees start from the base commit and never see them.
   const untracked = withoutInputs(status.untracked, inputs);
   const warnings: string[] = [];
+  if (runnerChoice?.kind === "unservable") warnings.push(`${UNSERVED_ENDPOINT.split(":")[0]}: the run measures ${targetSpec.kind === "endpoint" ? targetSpec.url : request.target} as it runs and changes nothing (${UNSERVED_HINT})`);
   if (blocking.length > 0) warnings.push(`the run starts from HEAD (${base.slice(0, 7)}); uncommitted changes are not included`);
   const notice = untrackedNotice(untracked);
   if (notice) warnings.push(notice);
@@ -286,6 +325,9 @@ export async function preflight(platform: Platform, request: RunRequest, watch: 
         throw new UsageError(`the target \`${targetSpec.command}\` ${how} on the base commit: ${tailOf(probe.stdout, probe.stderr)}`, confinementHint(`${probe.stdout}\n${probe.stderr}`) ?? "check the command: it runs with /bin/sh -c at the same place in a clean checkout of HEAD", { output_tail: outputTail(probe.stdout, probe.stderr) });
       }
       if (probe.leftoverProcesses) warnings.push(`the target left ${probe.leftoverProcesses} process(es) running after it exited on the base commit; perfloop ends them after every run`);
+    } else if (runnerChoice?.kind === "runner") {
+      probeMs = await timed(`measuring the target once on ${head}: ${request.target.trim()}`, () => "the target was measured once", () => probeTarget(runnerChoice.runner, confined, cwd, env, targetSpec));
+      checkStopped();
     }
   } catch (error) {
     // A command ended by the person's Ctrl-C fails: that is the stop, not a finding about it.
@@ -301,6 +343,7 @@ export async function preflight(platform: Platform, request: RunRequest, watch: 
   const options: RunOptions = {
     target: request.target.trim(),
     target_spec: targetSpec,
+    serve,
     observed_text: request.observed ?? null,
     target_text: request.targetMetric ?? null,
     max_cycles: maxCycles,

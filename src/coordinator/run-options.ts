@@ -13,13 +13,24 @@ const nullableNumber = v.nullable(v.number());
 export const TargetSpecSchema = v.variant("kind", [
   v.object({ kind: v.literal("command"), command: v.string() }),
   v.object({ kind: v.literal("function"), file: v.string(), export_name: v.string(), args: v.array(v.unknown()) }),
-  v.object({ kind: v.literal("endpoint"), url: v.string(), method: v.string(), requests: v.number(), concurrency: v.number() }),
+  v.object({ kind: v.literal("endpoint"), url: v.string(), method: v.string(), requests: v.number(), concurrency: v.number(), body: v.optional(v.string()) }),
 ]);
+
+/** How perfloop starts an endpoint's server from each side tree (`--serve`, docs/run.md). */
+const ServeOptionsSchema = v.object({
+  command: v.string(),
+  /** The path polled until the server answers; null: the target's own. */
+  ready_path: nullableString,
+  ready_timeout_s: v.pipe(v.number(), v.minValue(0)),
+});
+export type ServeOptions = v.InferOutput<typeof ServeOptionsSchema>;
 
 export const RunOptionsSchema = v.object({
   /** The target as the person typed it. */
   target: v.string(),
   target_spec: TargetSpecSchema,
+  /** Endpoints: `--serve` and its readiness flags; null: the endpoint is measured as it runs. */
+  serve: v.optional(v.nullable(ServeOptionsSchema), null),
   /** --observed and --target as typed (parsed again into metric specs in phase 1). */
   observed_text: nullableString,
   target_text: nullableString,

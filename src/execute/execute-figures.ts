@@ -42,10 +42,13 @@ const ORDER = metricsOf("command").map((metric) => metric.key);
  * wall time, or the target's CPU time or peak memory) reads the verdict's paired ratio (docs/measurement.md, "One figure per change"): its change and
  * multiplier are that ratio's, and `final` is the base's median times it, so that every place that
  * shows the gain shows the same number. The other metrics are the ratio of the two sides' medians.
+ * `only`: the metrics the target kind reports (a function's round process has a wall time too, but
+ * the person's figure is its time per call).
  */
-export function metricRows(result: AbCompared, judged: string = result.metric): MetricRow[] {
-  const measured = [...Object.keys(result.metrics_a), ...Object.keys(result.metrics_b)];
-  const names = [...new Set([...ORDER.filter((m) => m === judged || measured.includes(m)), ...measured])];
+export function metricRows(result: AbCompared, judged: string = result.metric, only: readonly string[] | null = null): MetricRow[] {
+  const measured = [...Object.keys(result.metrics_a), ...Object.keys(result.metrics_b)].filter((metric) => only === null || metric === judged || only.includes(metric));
+  const order = only === null ? ORDER : [judged, ...only];
+  const names = [...new Set([...order.filter((m) => m === judged || measured.includes(m)), ...measured])];
   return names.map((metric) => {
     const baseline = result.metrics_a[metric]?.median ?? null;
     const higher = isHigherBetter(metric);

@@ -77,7 +77,7 @@ export interface ExecuteOptions {
   /** Guardrails the person lets regress (`--allow-regression memory`, docs/run.md "Guardrails"). */
   allowRegression?: readonly RegressionName[];
   /** The metric the verdicts judge (default wall time): a run's --target metric when it names CPU time or peak memory. */
-  mainMetric?: VerdictMetric;
+  mainMetric?: string;
   /** Target improvement in percent (e.g. 40 for 40% less time), for the gap analysis. */
   targetPct?: number;
   timeoutMs?: number;
@@ -326,7 +326,7 @@ async function executeIn(x: Execution): Promise<ExecuteReport> {
     merged = { kind: done.kind, into: done.into, before: done.before, after: done.after };
   }
 
-  const metrics = final && kept.length > 0 ? metricRows(final, main) : [];
+  const metrics = final && kept.length > 0 ? metricRows(final, main, runner.reported) : [];
   const total = metrics.find((m) => m.metric === main)?.improvement_pct ?? null;
   const targetMet = options.targetPct === undefined ? null : total !== null && total >= options.targetPct;
   const gap =

@@ -18,6 +18,7 @@ import type { Platform } from "../platform/index.ts";
 import { commandArm, type Arm } from "../profile/ab-sampler.ts";
 import { outputTail, type CommandRun, type RunLimits, type RunOutcome } from "../profile/command-target.ts";
 import { createStepMarkerCollector } from "../profile/step-markers.ts";
+import { reportedMetricsOf } from "../model/metrics.ts";
 import { BENCH_FN_COMMAND, type BenchFnRequest, BenchFnResultSchema } from "../profile/bench-fn.ts";
 
 /** A target opened in one side tree: its rounds, and how it is stopped. */
@@ -30,6 +31,8 @@ export type Opened = { ok: true; target: OpenTarget } | { ok: false; reason: str
 export interface TargetRunner {
   /** The metric a verdict judges unless the person's --target names another of this kind. */
   readonly metric: string;
+  /** The metrics the report's before/after table shows (model/metrics.ts reportedMetricsOf); null: every one measured. */
+  readonly reported: readonly string[] | null;
   /**
    * The target in the tree at `cwd` with `env` (a failure is about the tree: a verdict on a
    * candidate), run through `platform`: the workspace's confined one (src/confine/sandbox.ts),
@@ -42,6 +45,7 @@ export interface TargetRunner {
 export function commandRunner(command: string): TargetRunner {
   return {
     metric: "wall_time_ms",
+    reported: reportedMetricsOf("command"),
     open: async (platform, cwd, env) => ({ ok: true, target: { ...commandArm(platform, { command, cwd, env }), close: async () => {} } }),
   };
 }
@@ -60,6 +64,7 @@ export interface FunctionTargetSpec {
 export function functionRunner(spec: FunctionTargetSpec, roundMs = FUNCTION_ROUND_MS): TargetRunner {
   return {
     metric: "time_per_call_ns",
+    reported: reportedMetricsOf("function"),
     open: async (platform, cwd, env) => {
       const self = platform.selfCommand();
       const request: BenchFnRequest = { file: join(cwd, spec.file), export_name: spec.exportName, args: spec.args, min_time_ms: roundMs, project_root: cwd };

@@ -27,6 +27,7 @@ export {
   CONFIDENCE_LEVEL,
   type Interval,
 } from "./bootstrap.ts";
+export { compareRates, type RateComparison } from "./fisher.ts";
 export { holmAdjust } from "./holm.ts";
 export {
   type ArmRuns,

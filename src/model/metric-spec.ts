@@ -22,7 +22,7 @@
  * Every refusal is one UsageError naming the flag and the text, with a hint that shows the fix.
  */
 import { UsageError } from "../errors.ts";
-import { betterOf, type Better, metricLabel, metricUnit, type TargetMetric } from "./metrics.ts";
+import { betterOf, type Better, metricLabel, metricUnit, targetFigureOf, type TargetKind, type TargetMetric } from "./metrics.ts";
 
 type MetricName = TargetMetric;
 
@@ -214,8 +214,9 @@ export function meets(spec: MetricSpec, value: number, baseline: number): boolea
 const shown = (n: number): string => String(Number(n.toPrecision(SHOWN_DIGITS)));
 
 /** A short human form: "wall time <= 500 ms", "wall time -40% (0.6x of the baseline)", "throughput >= 1200 req/s", "p95 latency 2x better". */
-export function describeMetric(spec: MetricSpec): string {
-  const label = metricLabel(spec.metric);
+export function describeMetric(spec: MetricSpec, kind: TargetKind = "command"): string {
+  // A function's time target is its time per call (metrics.ts targetFigureOf).
+  const label = metricLabel(targetFigureOf(spec.metric, kind).key);
   const lower = spec.better === "lower";
   if (spec.kind === "absolute") return `${label} ${lower ? "<=" : ">="} ${shown(spec.value)} ${spec.unit}`;
   if (/[x×]$/i.test(spec.text)) return `${label} ${shown(lower ? 1 / spec.factor : spec.factor)}x better`;

@@ -4,8 +4,8 @@
  * value prints, and the kinds of target that have it. The profile, the executor, the metric parser
  * and every report read it from here (docs/measurement.md, "The metrics"). Pure.
  *
- * An endpoint's median latency has three keys: `latency_p50_ms` (a target), `wall_time_ms` (its
- * profile's baseline), `latency_ms` (its profile's summary); baselineKey maps a target's key.
+ * An endpoint's profile also keeps its median latency as `wall_time_ms` and its tails as `p95_ms`,
+ * `p99_ms` (the profile's readers); a run's figures use `latency_p50_ms` etc. (reportedMetricsOf).
  */
 import { formatValue } from "../ui/table.ts";
 
@@ -76,6 +76,35 @@ export function verdictMetricOf(target?: string | null): VerdictMetric {
   return (VERDICT_METRICS as readonly string[]).includes(target ?? "") ? (target as VerdictMetric) : "wall_time_ms";
 }
 
+/**
+ * The metrics a run reports before and after for a kind of target, measured in every round of the
+ * executor (src/execute/target-runners.ts): a function's time per call and heap, an endpoint's
+ * latencies, throughput and errors; null: a command's, every metric its runs measure.
+ */
+const REPORTED: Record<TargetKind, readonly string[] | null> = {
+  command: null,
+  function: ["time_per_call_ns", "heap_bytes_per_call"],
+  endpoint: ["latency_p50_ms", "latency_p95_ms", "latency_p99_ms", "throughput_rps", "error_count"],
+};
+
+export function reportedMetricsOf(kind: TargetKind): readonly string[] | null {
+  return REPORTED[kind];
+}
+
+/** An endpoint's metrics a --target may name for its verdicts to judge (the others guard it). */
+const ENDPOINT_JUDGED = ["latency_p50_ms", "latency_p95_ms", "latency_p99_ms", "throughput_rps"];
+
+/**
+ * What a run's verdicts judge (docs/run.md, "Which metric is optimized"): a command's follows its
+ * target (verdictMetricOf), a function's is its time per call, an endpoint's the latency or
+ * throughput its target names (default the median latency).
+ */
+export function judgedMetricOf(kind: TargetKind, target?: string | null): string {
+  if (kind === "command") return verdictMetricOf(target);
+  if (kind === "function") return "time_per_call_ns";
+  return ENDPOINT_JUDGED.includes(target ?? "") ? (target as string) : "latency_p50_ms";
+}
+
 /** The main metric of a kind of target; a command's follows the metric its target names (verdictMetricOf). */
 export function mainMetricOf(kind: TargetKind, target?: string | null): string {
   return kind === "command" ? verdictMetricOf(target) : MAIN[kind];
@@ -132,11 +161,10 @@ export function directionWords(key: string): [better: string, worse: string] {
 }
 
 /**
- * The key an endpoint's profile stores a target metric under: its median latency as `wall_time_ms`,
- * its tails as `p95_ms`, `p99_ms`. Other kinds store a target metric under its own key.
+ * Where a run's before/after figures hold the metric a --target names (outcome.ts targetStatus),
+ * and the factor from that figure to the target's unit: a function's time target (`2ms`) is its
+ * time per call, reported in ns. Every other metric is reported under its own key.
  */
-const ENDPOINT_KEYS: Record<string, string> = { latency_p50_ms: "wall_time_ms", latency_p95_ms: "p95_ms", latency_p99_ms: "p99_ms" };
-
-export function baselineKey(metric: string, kind: TargetKind): string {
-  return kind === "endpoint" ? (ENDPOINT_KEYS[metric] ?? metric) : metric;
+export function targetFigureOf(metric: string, kind: TargetKind): { key: string; scale: number } {
+  return kind === "function" && metric === "wall_time_ms" ? { key: "time_per_call_ns", scale: 1e-6 } : { key: metric, scale: 1 };
 }

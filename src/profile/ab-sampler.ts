@@ -29,7 +29,7 @@ import {
   type Verdict,
 } from "../measure/index.ts";
 import { PerfloopError, UsageError } from "../errors.ts";
-import { betterOf as metricBetter, metricLabel } from "../model/metrics.ts";
+import { betterOf as metricBetter, metricLabel, metricUnit } from "../model/metrics.ts";
 import type { Platform } from "../platform/types.ts";
 import {
   abortText,
@@ -308,7 +308,8 @@ function summarizeSides(runsA: readonly CommandRun[], runsB: readonly CommandRun
   const own = [...new Set([...runsA, ...runsB].flatMap((sample) => Object.keys(sample.values ?? {})))];
   const guardrails: Guardrails = { cpu_time_ms: null, memory_peak_mb: null };
   for (const metric of ["wall_time_ms", "cpu_time_ms", "memory_peak_mb", ...own]) {
-    if (metric === judged) continue;
+    // Counts (an endpoint's errors and requests) are judged as counts (execute/guardrails.ts), not as paired ratios.
+    if (metric === judged || metricUnit(metric) === "count") continue;
     const verdict = guardrail(metric);
     if (verdict || metric !== "wall_time_ms") guardrails[metric] = verdict;
   }

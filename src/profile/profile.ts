@@ -41,6 +41,8 @@ export interface ProfileOptions {
   requests?: number;
   concurrency?: number;
   method?: string;
+  /** Endpoints: the request body. */
+  body?: string;
   /** The test command; discovered when absent. */
   test?: string;
   skipTests?: boolean;
@@ -140,6 +142,7 @@ function functionBaseline(profile: FunctionProfile): Baseline {
     http_round_trips: null,
     heap_bytes_per_call: profile.heap_bytes_per_call,
     p99_ms: profile.stats_ms.p99,
+    time_per_call_ns: profile.time_per_call_ns.median,
   };
 }
 
@@ -154,6 +157,9 @@ function endpointBaseline(profile: EndpointProfile): Baseline {
     http_round_trips: profile.http_round_trips,
     p95_ms: p?.p95 ?? null,
     p99_ms: p?.p99 ?? null,
+    latency_p50_ms: p?.p50 ?? profile.latency_ms?.median ?? null,
+    latency_p95_ms: p?.p95 ?? null,
+    latency_p99_ms: p?.p99 ?? null,
     throughput_rps: profile.throughput_rps,
     error_count: profile.errors.total,
   };
@@ -251,6 +257,7 @@ export async function runProfile(platform: Platform, options: ProfileOptions, on
     measurement = await measureEndpoint({
       url: target.url,
       method: target.method,
+      ...(target.body === undefined ? {} : { body: target.body }),
       requests: target.requests,
       concurrency: target.concurrency,
       signal,

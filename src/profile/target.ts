@@ -27,6 +27,8 @@ export interface TargetOptions {
   requests?: number;
   concurrency?: number;
   method?: string;
+  /** Endpoints: the request body (a GET or HEAD has none). */
+  body?: string;
 }
 
 function parseArgs(raw: string | undefined): unknown[] {
@@ -84,12 +86,14 @@ export function parseTarget(raw: string, options: TargetOptions): TargetSpec {
     }
     const method = (options.method ?? "GET").toUpperCase();
     if (!/^[A-Z]+$/.test(method)) throw new UsageError(`not an HTTP method: ${options.method}`, "e.g. --method POST");
+    if (options.body !== undefined && (method === "GET" || method === "HEAD")) throw new UsageError(`a ${method} request cannot have a body`, "use --method POST (or PUT, PATCH) to send --body");
     return {
       kind: "endpoint",
       url: url.toString(),
       method,
       requests: positive("--requests", options.requests, DEFAULT_REQUESTS, MAX_REQUESTS),
       concurrency: positive("--concurrency", options.concurrency, DEFAULT_CONCURRENCY, 1_000),
+      ...(options.body === undefined ? {} : { body: options.body }),
     };
   }
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(target)) {

@@ -8,7 +8,7 @@ import type { Outlier } from "../measure/index.ts";
 export type TargetSpec =
   | { kind: "command"; command: string }
   | { kind: "function"; file: string; export_name: string; args: unknown[] }
-  | { kind: "endpoint"; url: string; method: string; requests: number; concurrency: number };
+  | { kind: "endpoint"; url: string; method: string; requests: number; concurrency: number; body?: string };
 
 /** One metric across the measured runs: median, spread, interval of the median, outliers. */
 export interface MetricSummary {

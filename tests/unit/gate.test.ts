@@ -44,7 +44,7 @@ function digest(overrides: Partial<ProfileDigest> = {}): ProfileDigest {
 function endpoint(overrides: Partial<ProfileDigest> = {}): ProfileDigest {
   return digest({
     target_kind: "endpoint",
-    baseline: { wall_time_ms: 40, cpu_time_ms: null, memory_peak_mb: null, p95_ms: 80, p99_ms: 120, throughput_rps: 900, error_count: 0 },
+    baseline: { wall_time_ms: 40, cpu_time_ms: null, memory_peak_mb: null, p95_ms: 80, p99_ms: 120, latency_p50_ms: 40, latency_p95_ms: 80, latency_p99_ms: 120, throughput_rps: 900, error_count: 0 },
     metrics: { latency_ms: metric({ median: 40, ci: [39, 41], min: 35, max: 60, n: 100 }) },
     runs: null,
     stopped_because: null,
@@ -113,8 +113,8 @@ describe("each rule at its boundary", () => {
     { name: "endpoint B3 with no errors counted: the main metric was not measured", digest: endpoint({ metrics: {}, endpoint_errors: 0 }), computed: "BLOCK", rules: ["B3"], message: /^the main metric was not measured$/ },
     { name: "endpoint B3: no latency and no error count", digest: endpoint({ metrics: {}, endpoint_errors: null }), computed: "BLOCK", rules: ["B3"], message: /^the main metric was not measured$/ },
     { name: "endpoint C6: some requests failed", digest: endpoint({ endpoint_errors: 3 }), computed: "CONCERNS", rules: ["C6"], message: /^3 requests failed$/ },
-    { name: "endpoint B2: p95 target met by p95_ms", digest: endpoint(), target: target("p95=100ms"), computed: "BLOCK", rules: ["B2"], message: /baseline 80\.0 already meets the target p95=100ms/ },
-    { name: "endpoint B2 not: p95 target above p95_ms", digest: endpoint(), target: target("p95=70ms"), computed: "PROCEED", rules: [] },
+    { name: "endpoint B2: p95 target met by latency_p95_ms", digest: endpoint(), target: target("p95=100ms"), computed: "BLOCK", rules: ["B2"], message: /baseline 80\.0 already meets the target p95=100ms/ },
+    { name: "endpoint B2 not: p95 target above latency_p95_ms", digest: endpoint(), target: target("p95=70ms"), computed: "PROCEED", rules: [] },
     { name: "endpoint B2: throughput target met", digest: endpoint(), target: target("800req/s"), computed: "BLOCK", rules: ["B2"], message: /baseline 900 already meets the target 800req\/s/ },
     { name: "endpoint B2 not: throughput target above", digest: endpoint(), target: target("1000req/s"), computed: "PROCEED", rules: [] },
     // combined
@@ -187,13 +187,13 @@ describe("baselineValue", () => {
     { name: "command memory", digest: digest(), metric: "memory_peak_mb", value: 50 },
     { name: "command, a metric not in the baseline", digest: digest(), metric: "latency_p95_ms", value: null },
     { name: "command, a null value", digest: digest(), metric: "http_round_trips", value: null },
-    { name: "endpoint latency_p50_ms -> wall_time_ms", digest: ep, metric: "latency_p50_ms", value: 40 },
-    { name: "endpoint latency_p95_ms -> p95_ms", digest: ep, metric: "latency_p95_ms", value: 80 },
-    { name: "endpoint latency_p99_ms -> p99_ms", digest: ep, metric: "latency_p99_ms", value: 120 },
+    { name: "endpoint latency_p50_ms", digest: ep, metric: "latency_p50_ms", value: 40 },
+    { name: "endpoint latency_p95_ms", digest: ep, metric: "latency_p95_ms", value: 80 },
+    { name: "endpoint latency_p99_ms", digest: ep, metric: "latency_p99_ms", value: 120 },
     { name: "endpoint throughput_rps", digest: ep, metric: "throughput_rps", value: 900 },
     { name: "endpoint direct key p95_ms", digest: ep, metric: "p95_ms", value: 80 },
     { name: "endpoint, an unmapped metric", digest: ep, metric: "cpu_time_ms", value: null },
-    { name: "endpoint, a mapped metric that is null", digest: endpoint({ baseline: { wall_time_ms: 40, p95_ms: null } }), metric: "latency_p95_ms", value: null },
+    { name: "endpoint, a metric that is null", digest: endpoint({ baseline: { wall_time_ms: 40, latency_p95_ms: null } }), metric: "latency_p95_ms", value: null },
     { name: "function wall time", digest: digest({ target_kind: "function", baseline: { wall_time_ms: 0.25 } }), metric: "wall_time_ms", value: 0.25 },
     { name: "function, no wall time", digest: digest({ target_kind: "function", baseline: {} }), metric: "wall_time_ms", value: null },
   ];

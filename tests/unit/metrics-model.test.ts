@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import { describe, test } from "node:test";
 import type { ExecuteReport } from "../../src/execute/executor.ts";
 import { describeMetric, parseMetric } from "../../src/model/metric-spec.ts";
-import { baselineKey, betterOf, directionWords, formatMetricValue, mainMetricOf, METRICS, metricLabel, metricsOf, metricUnit, TARGET_KINDS, TARGET_METRICS } from "../../src/model/metrics.ts";
+import { betterOf, judgedMetricOf, targetFigureOf, type TargetKind, directionWords, formatMetricValue, mainMetricOf, METRICS, metricLabel, metricsOf, metricUnit, TARGET_KINDS, TARGET_METRICS } from "../../src/model/metrics.ts";
 import type { ProfileReport } from "../../src/profile/profile.ts";
 import { summarizeMetric } from "../../src/profile/command-target.ts";
 import { renderExecute } from "../../src/report/execute-text.ts";
@@ -56,15 +56,27 @@ describe("the records", () => {
     const cases: [string, string][] = [["wall_time_ms", "faster"], ["time_per_call_ns", "faster"], ["memory_peak_mb", "smaller"], ["io_read_bytes", "smaller"], ["http_round_trips", "fewer"], ["error_count", "fewer"], ["throughput_rps", "higher"], ["gc_count", "fewer"], ["rss", "smaller"]];
     for (const [key, better] of cases) assert.equal(directionWords(key)[0], better, key);
   });
-  test("an endpoint's target metric is read from the key its profile stores it under", () => {
-    const cases: [string, string, string][] = [
-      ["latency_p50_ms", "endpoint", "wall_time_ms"],
-      ["latency_p95_ms", "endpoint", "p95_ms"],
-      ["latency_p99_ms", "endpoint", "p99_ms"],
-      ["wall_time_ms", "command", "wall_time_ms"],
-      ["latency_p95_ms", "command", "latency_p95_ms"],
+  test("a target metric is read from its own key, a function's time from its time per call", () => {
+    const cases: [string, TargetKind, string, number][] = [
+      ["latency_p50_ms", "endpoint", "latency_p50_ms", 1],
+      ["latency_p95_ms", "endpoint", "latency_p95_ms", 1],
+      ["wall_time_ms", "command", "wall_time_ms", 1],
+      ["wall_time_ms", "function", "time_per_call_ns", 1e-6],
     ];
-    for (const [metric, kind, key] of cases) assert.equal(baselineKey(metric, kind as "endpoint" | "command"), key, `${kind} ${metric}`);
+    for (const [metric, kind, key, scale] of cases) assert.deepEqual(targetFigureOf(metric, kind), { key, scale }, `${kind} ${metric}`);
+  });
+  test("the judged metric per kind follows the target where the kind allows", () => {
+    const cases: [TargetKind, string | null, string][] = [
+      ["command", null, "wall_time_ms"],
+      ["command", "memory_peak_mb", "memory_peak_mb"],
+      ["command", "latency_p95_ms", "wall_time_ms"],
+      ["function", "wall_time_ms", "time_per_call_ns"],
+      ["endpoint", null, "latency_p50_ms"],
+      ["endpoint", "latency_p95_ms", "latency_p95_ms"],
+      ["endpoint", "throughput_rps", "throughput_rps"],
+      ["endpoint", "memory_peak_mb", "latency_p50_ms"],
+    ];
+    for (const [kind, target, judged] of cases) assert.equal(judgedMetricOf(kind, target), judged, `${kind} ${target}`);
   });
 });
 

@@ -2,7 +2,7 @@
 // metric, cycles chained by ratio, the target's status, the stop rule and the final result.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { baselineKey } from "../../src/model/metrics.ts";
+import { targetFigureOf } from "../../src/model/metrics.ts";
 import { parseMetric } from "../../src/model/metric-spec.ts";
 import {
   change,
@@ -223,9 +223,9 @@ describe("finalResult", () => {
 });
 
 describe("targetStatus for an endpoint's latency targets", () => {
-  // The profile names an endpoint's median latency wall_time_ms and its tails p95_ms, p99_ms.
-  const changes = chainedChanges({ wall_time_ms: 40, p95_ms: 80, p99_ms: 120, throughput_rps: 900 }, []);
-  const key = (metric: string) => baselineKey(metric, "endpoint");
+  // A run's figures name an endpoint's latencies by their percentile (model/metrics.ts reportedMetricsOf).
+  const changes = chainedChanges({ latency_p50_ms: 40, latency_p95_ms: 80, latency_p99_ms: 120, throughput_rps: 900 }, []);
+  const key = (metric: string) => targetFigureOf(metric, "endpoint");
   const cases: [string, boolean, number, number][] = [
     ["p95=100ms", true, 80, 100],
     ["p50=30ms", false, 40, 30],
@@ -240,7 +240,12 @@ describe("targetStatus for an endpoint's latency targets", () => {
       assert.ok(Math.abs((status.wanted ?? NaN) - wanted) < 1e-9, String(status.wanted));
     });
   }
-  test("without the key a latency target is not found", () => {
-    assert.equal(targetStatus(parseMetric("p95=100ms", { flag: "--target" }), changes).met, null);
+  test("a target on a metric the figures lack is not known", () => {
+    assert.equal(targetStatus(parseMetric("500ms", { flag: "--target" }), changes).met, null);
+  });
+  test("a function's time target is its time per call, in the target's unit", () => {
+    const fn = chainedChanges({ time_per_call_ns: 3_000_000 }, [{ ratio: 0.5, baseline: {}, final: {}, kept: true }], "time_per_call_ns");
+    const status = targetStatus(parseMetric("2ms", { flag: "--target" }), fn, (metric) => targetFigureOf(metric, "function"));
+    assert.deepEqual([status.met, status.before, status.after, status.wanted], [true, 3, 1.5, 2]);
   });
 });
