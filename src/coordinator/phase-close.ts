@@ -5,7 +5,9 @@
 import { existsSync } from "node:fs";
 import * as v from "valibot";
 import { CancelledError, PerfloopError } from "../errors.ts";
-import { compareCommands, judgedBy } from "../profile/ab-sampler.ts";
+import { compareArms, judgedBy, type CompareCommandsResult } from "../profile/ab-sampler.ts";
+import { commandRunner, type TargetRunner } from "../execute/target-runners.ts";
+import { targetRunnerOf } from "./target-runner.ts";
 import { comparisonProgress } from "../profile/ab-progress.ts";
 import { loadHypotheses } from "../research/hypotheses.ts";
 import type { Run } from "../runtime/store.ts";
@@ -151,6 +153,37 @@ export function aggregateOf(run: Run): Aggregate | null {
   return payload ? readStored(AggregateSchema, payload.aggregate, run, "aggregate checkpoint") : null;
 }
 
+/**
+ * The first base against the final commit, interleaved, each in a side tree of its own whose
+ * target runs confined there (its sandbox); both sandboxes are closed however it ends.
+ */
+async function confirmFinal(ctx: LoopContext, runner: TargetRunner, finalCommit: string, judged: string): Promise<CompareCommandsResult> {
+  const base = await sideTree(ctx, "confirm-base", ctx.options.base);
+  try {
+    const final = await sideTree(ctx, "confirm-final", finalCommit);
+    try {
+      const a = await runner.open(base.sandbox.platform, base.cwd, base.env);
+      if (!a.ok) throw new PerfloopError("command_failed", `the target could not be started on the base while confirming the result: ${a.reason}`);
+      try {
+        const b = await runner.open(final.sandbox.platform, final.cwd, final.env);
+        if (!b.ok) throw new PerfloopError("command_failed", `the target could not be started on the final commit while confirming the result: ${b.reason}`);
+        try {
+          const progress = comparisonProgress("the final commit against the base", () => ctx.platform.now());
+          return await compareArms(a.target, b.target, { metric: judged, userThreshold: ctx.options.threshold_pct === null ? null : ctx.options.threshold_pct / 100, maxRuns: ctx.options.max_runs ?? undefined, signal: ctx.signal, onProgress: (p) => ctx.say(`aggregate: ${progress(p)}`) });
+        } finally {
+          await b.target.close();
+        }
+      } finally {
+        await a.target.close();
+      }
+    } finally {
+      await final.sandbox.close();
+    }
+  } finally {
+    await base.sandbox.close();
+  }
+}
+
 /** Phase 10: everything the cycles did, measured as one change from the first base. */
 export async function aggregatePhase(ctx: LoopContext, run: Run): Promise<void> {
   const records = completedCycles(run);
@@ -161,17 +194,11 @@ export async function aggregatePhase(ctx: LoopContext, run: Run): Promise<void> 
   let measurement = keptCycles.length === 0 ? "nothing was kept: the baseline is the profile of the base" : keptCycles.length === 1 ? `cycle ${keptCycles[0]!.cycle}: the base and the result measured interleaved` : `chained over ${keptCycles.length} cycles`;
   let confirmation: Aggregate["confirmation"] = null;
   let ratio = keptCycles.length > 0 ? chainedRatio(cycleChanges(records)) : null;
-  if (keptCycles.length >= 2 && finalCommit && ctx.options.target_spec.kind === "command") {
+  const choice = targetRunnerOf(ctx.options, ctx.repo.dir);
+  if (keptCycles.length >= 2 && finalCommit && choice.kind !== "unservable") {
     ctx.say(`aggregate: measuring the base against the final commit, interleaved`);
-    const base = await sideTree(ctx, "confirm-base", ctx.options.base);
-    const final = await sideTree(ctx, "confirm-final", finalCommit);
-    const progress = comparisonProgress("the final commit against the base", () => ctx.platform.now());
-    const measured = await compareCommands(
-      ctx.platform,
-      { command: ctx.options.target_spec.command, cwd: base.cwd, env: base.env },
-      { command: ctx.options.target_spec.command, cwd: final.cwd, env: final.env },
-      { userThreshold: ctx.options.threshold_pct === null ? null : ctx.options.threshold_pct / 100, maxRuns: ctx.options.max_runs ?? undefined, signal: ctx.signal, onProgress: (p) => ctx.say(`aggregate: ${progress(p)}`) },
-    );
+    const runner = choice.kind === "runner" ? choice.runner : commandRunner(ctx.options.target);
+    const measured = await confirmFinal(ctx, runner, finalCommit, judged);
     if (measured.status === "aborted") throw new CancelledError(`stopped while confirming: continue with perfloop resume --slug ${ctx.slug}`);
     if (measured.status === "failed") throw new PerfloopError("command_failed", `the target failed while confirming the result: ${measured.message}`);
     const compared = judgedBy(measured, judged);
