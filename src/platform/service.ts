@@ -3,8 +3,8 @@
  * until it is stopped, instead of one that runs to completion (Platform.spawn).
  *
  * Each service gets a resident spawner of its own (spawner-server.ts) whose single command it is.
- * Stopping the service closes that spawner, which ends the command's whole process group and, as
- * a subreaper, every orphan that left it (leftovers.ts). Because a spawner also does that when its
+ * Stopping the service asks the command to end (SIGTERM), then closes that spawner, which ends
+ * the command's whole process group and, as a subreaper, every orphan that left it (leftovers.ts). Because a spawner also does that when its
  * input ends, a perfloop that dies (even by SIGKILL) takes its services with it. A spawner runs
  * one command at a time, hence one spawner per service: the side tree's own spawner stays free
  * for the commands measured meanwhile.
@@ -13,7 +13,7 @@
  * session of its own and stopping kills its process group; a SIGKILL of perfloop then leaves it
  * running.
  */
-import { KILL_GRACE_MS, failedToStart, runChild, type Launcher } from "./spawn-runner.ts";
+import { failedToStart, runChild, type Launcher } from "./spawn-runner.ts";
 import type { Spawner } from "./spawner-client.ts";
 import { signalGroup } from "./live-children.ts";
 import type { SpawnRequest, SpawnResult } from "./spawn-types.ts";
@@ -24,14 +24,25 @@ import type { SpawnRequest, SpawnResult } from "./spawn-types.ts";
  */
 export const SERVICE_TIMEOUT_MS = 2 ** 31 - 1;
 
+/**
+ * How long a stopped service gets to end on SIGTERM (flush, close its sockets, print its last
+ * words) before its spawner ends it and everything it left with SIGKILL.
+ */
+export const STOP_GRACE_MS = 1_000;
+
 /** A running service. */
 export interface Service {
   /**
-   * Resolves once the command has ended: on its own (its exit status and output tails), or
-   * stopped (`signal: "SIGKILL"`), or because what ran it died (`spawnError` says so). Never rejects.
+   * Resolves once the command has ended: on its own or stopped, with its exit status or signal
+   * and its output tails (`signal: "SIGKILL"` and no output when its spawner had to be killed
+   * first), or because what ran it died (`spawnError` says so). Never rejects.
    */
   readonly exited: Promise<SpawnResult>;
-  /** Ends the command, its process group and every process it left; `exited` has resolved when it returns. Idempotent. */
+  /**
+   * Ends the command: SIGTERM to its process group, and after STOP_GRACE_MS (or at once when it has
+   * ended) SIGKILL to what is left of it and every process it left. `exited` has resolved when it
+   * returns. Idempotent.
+   */
   stop(): Promise<void>;
 }
 
@@ -59,6 +70,8 @@ export async function serviceInSpawner(start: () => Promise<Spawner>, request: S
     stop: () => {
       stopped ??= (async () => {
         stopping = true;
+        spawner.interrupt("SIGTERM");
+        await settleWithin(exited, STOP_GRACE_MS);
         await spawner.close();
         await exited;
       })();
@@ -69,7 +82,7 @@ export async function serviceInSpawner(start: () => Promise<Spawner>, request: S
 
 /**
  * Runs `request` directly with `launch` (the Node fallback: no spawner). Stopping sends its process
- * group SIGTERM, then SIGKILL after KILL_GRACE_MS.
+ * group SIGTERM, then SIGKILL after STOP_GRACE_MS.
  */
 export async function directService(request: SpawnRequest, launch: Launcher): Promise<Service> {
   let pid: number | null = null;
@@ -93,7 +106,7 @@ export async function directService(request: SpawnRequest, launch: Launcher): Pr
         if (pid !== null) {
           const group = pid;
           signalGroup(group, "SIGTERM");
-          const kill = setTimeout(() => signalGroup(group, "SIGKILL"), KILL_GRACE_MS);
+          const kill = setTimeout(() => signalGroup(group, "SIGKILL"), STOP_GRACE_MS);
           await exited;
           clearTimeout(kill);
         }
@@ -102,4 +115,11 @@ export async function directService(request: SpawnRequest, launch: Launcher): Pr
       return stopped;
     },
   };
+}
+
+/** Waits for `work` at most `ms`. */
+async function settleWithin(work: Promise<unknown>, ms: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  await Promise.race([work, new Promise((resolve) => (timer = setTimeout(resolve, ms)))]);
+  clearTimeout(timer);
 }
