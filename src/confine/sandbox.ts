@@ -16,13 +16,17 @@
  * every command gets GIT_CEILING_DIRECTORIES, so that `git` finds no repository in a side tree.
  *
  * `sandbox.platform` is a Platform whose `spawn` routes each request to the side tree holding its
- * working directory; a request outside every registered side tree is a bug and is refused.
+ * working directory; a request outside every registered side tree is a bug and is refused. Its
+ * `startService` (an endpoint's server) runs in a spawner of its own, confined like that side's,
+ * so the side's spawner stays free for the commands measured meanwhile; `close` stops every
+ * service still running.
  */
 import { lstatSync, rmSync, statSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { CancelledError, PerfloopError } from "../errors.ts";
 import { isInside } from "../git/index.ts";
-import { failedToStart, type Confinement, type Platform, type Spawner, type SpawnRequest, type SpawnResult } from "../platform/index.ts";
+import { failedToStart, type Confinement, type Platform, type Service, type Spawner, type SpawnerConfig, type SpawnRequest, type SpawnResult } from "../platform/index.ts";
+import { serviceInSpawner } from "../platform/service.ts";
 import { ensureDirAt } from "../runtime/state-dirs.ts";
 import { changedPaths, fingerprintRepository, restoreMetadata, type Fingerprint } from "./fingerprint.ts";
 
@@ -63,6 +67,8 @@ interface Side {
 export class Sandbox {
   readonly platform: Platform;
   private readonly sides = new Map<string, Side>();
+  /** Services started and not yet stopped. */
+  private readonly services = new Set<Service>();
   private fingerprint: Fingerprint | null = null;
   private checkedAt = 0;
   private noticed = false;
@@ -73,7 +79,8 @@ export class Sandbox {
     private readonly options: SandboxOptions,
   ) {
     const spawn = (request: SpawnRequest) => this.spawn(request);
-    this.platform = Object.create(base, { spawn: { value: spawn } }) as Platform;
+    const startService = (request: SpawnRequest) => this.startService(request);
+    this.platform = Object.create(base, { spawn: { value: spawn }, startService: { value: startService } }) as Platform;
   }
 
   /** Registers a side tree: commands whose cwd is inside `dir` run confined to it. Returns its scratch directory. */
@@ -94,12 +101,18 @@ export class Sandbox {
     return toMode((await this.spawnerOf(side)).confinement, this.forced());
   }
 
-  /** Ends every spawner and what they started; then the repository is checked one last time. */
+  /** Ends every service and spawner and what they started; then the repository is checked one last time. */
   async close(): Promise<void> {
+    const services = [...this.services];
+    this.services.clear();
+    // A service's stop checks the repository (and throws on a change): every spawner is closed first.
+    const stops = await Promise.allSettled(services.map((service) => service.stop()));
     const spawners = [...this.sides.values()].map((side) => side.spawner).filter((s): s is Promise<Spawner> => s !== null);
     for (const side of this.sides.values()) side.spawner = null;
     const closed = await Promise.all(spawners.map(async (s) => await s.catch(() => null)));
     await Promise.all(closed.map((spawner) => spawner?.close()));
+    const failed = stops.find((stop) => stop.status === "rejected");
+    if (failed) throw failed.reason;
     if (closed.some((spawner) => spawner?.confinement.confined)) this.verify(null, true);
   }
 
@@ -129,12 +142,7 @@ export class Sandbox {
       ensureDirAt(side.dir);
       freshDir(side.tmp);
       side.ino = inodeOf(side.dir);
-      side.spawner = this.base.startSpawner({
-        version: 1,
-        dirs: [side.dir, side.tmp, ...(this.options.allowWrite ?? [])],
-        files: [...WRITABLE_DEVICES],
-        confine: !this.forced(),
-      });
+      side.spawner = this.base.startSpawner(this.configOf(side));
       const spawner = await side.spawner;
       this.lastMode = toMode(spawner.confinement, this.forced());
       if (this.lastMode.mode === "detect" && !this.noticed) {
@@ -143,6 +151,11 @@ export class Sandbox {
       }
     }
     return await side.spawner;
+  }
+
+  /** What a side's spawners may write: the side tree, its scratch directory, the devices and what the person allowed. */
+  private configOf(side: Side): SpawnerConfig {
+    return { version: 1, dirs: [side.dir, side.tmp, ...(this.options.allowWrite ?? [])], files: [...WRITABLE_DEVICES], confine: !this.forced() };
   }
 
   private async spawnIn(side: Side, spawner: Spawner, request: SpawnRequest): Promise<SpawnResult> {
@@ -169,9 +182,7 @@ export class Sandbox {
   private async spawn(request: SpawnRequest): Promise<SpawnResult> {
     const side = this.sideOf(request.cwd);
     const spawner = await this.spawnerOf(side);
-    // The side trees live inside the person's repository: git's search for a repository stops at
-    // the folder that holds them, so a `git` command there finds none instead of the person's.
-    const env = { ...request.env, TMPDIR: side.tmp, TMP: side.tmp, TEMP: side.tmp, GIT_CEILING_DIRECTORIES: dirname(side.dir) };
+    const env = sideEnv(side, request.env);
     const what = request.shell ?? request.argv?.join(" ") ?? "";
     this.fingerprint ??= fingerprintRepository(this.options.repoDir, this.options.gitdir);
     const result = await this.spawnIn(side, spawner, { ...request, env } as SpawnRequest);
@@ -179,6 +190,35 @@ export class Sandbox {
     // runs at most every GUARD_INTERVAL_MS; unconfined, after every command.
     if (!spawner.confinement.confined || this.base.now() - this.checkedAt >= GUARD_INTERVAL_MS) this.verify(what, spawner.confinement.confined);
     return result;
+  }
+
+  /**
+   * A server in the side tree holding `request.cwd`, in a spawner of its own with that side's
+   * rules. The side's own spawner is started first (it prepares the side's directories, once, and
+   * tells the confinement mode); stopping the service checks the repository as a command's end does.
+   */
+  private async startService(request: SpawnRequest): Promise<Service> {
+    if (this.options.signal?.aborted) throw new CancelledError("stopped before the next command");
+    const side = this.sideOf(request.cwd);
+    const sideSpawner = await this.spawnerOf(side);
+    const confined = sideSpawner.confinement.confined;
+    const what = request.shell ?? request.argv?.join(" ") ?? "";
+    this.fingerprint ??= fingerprintRepository(this.options.repoDir, this.options.gitdir);
+    const running = await serviceInSpawner(() => this.base.startSpawner(this.configOf(side)), { ...request, env: sideEnv(side, request.env) } as SpawnRequest);
+    let stopped: Promise<void> | null = null;
+    const service: Service = {
+      exited: running.exited,
+      stop: () => {
+        stopped ??= (async () => {
+          this.services.delete(service);
+          await running.stop();
+          if (!confined || this.base.now() - this.checkedAt >= GUARD_INTERVAL_MS) this.verify(what, confined);
+        })();
+        return stopped;
+      },
+    };
+    this.services.add(service);
+    return service;
   }
 
   /**
@@ -209,6 +249,15 @@ export class Sandbox {
       data: { paths: changed, restored },
     });
   }
+}
+
+/**
+ * A command's environment in `side`: its scratch directory as TMPDIR (TMP, TEMP), and git's search
+ * for a repository stopped at the folder that holds the side trees (they live inside the person's
+ * repository), so a `git` command there finds none instead of the person's.
+ */
+function sideEnv(side: Side, env: Readonly<Record<string, string | undefined>>): Record<string, string | undefined> {
+  return { ...env, TMPDIR: side.tmp, TMP: side.tmp, TEMP: side.tmp, GIT_CEILING_DIRECTORIES: dirname(side.dir) };
 }
 
 /**

@@ -7,7 +7,8 @@ import type { Platform } from "./types.ts";
 
 export { SPAWNER_COMMAND } from "./spawner-name.ts";
 export { failedToStart } from "./spawn-runner.ts";
-export type { Confinement, KeptLines, LineMarks, OutputStreamName, Platform, RuntimeName, Spawner, SpawnerConfig, SpawnRequest, SpawnResult } from "./types.ts";
+export { SERVICE_TIMEOUT_MS } from "./service.ts";
+export type { Confinement, KeptLines, LineMarks, OutputStreamName, Platform, RuntimeName, Service, Spawner, SpawnerConfig, SpawnRequest, SpawnResult } from "./types.ts";
 
 
 /** Picks the implementation for the runtime that is executing us (the global is passed in for tests). */

@@ -13,7 +13,8 @@ export function nodeSpawn(request: SpawnRequest): Promise<SpawnResult> {
   return runChild(request, launchNode);
 }
 
-async function launchNode(spec: LaunchSpec): Promise<LaunchedChild> {
+/** The Launcher of nodeSpawn (also the direct start of a service, service.ts). */
+export async function launchNode(spec: LaunchSpec): Promise<LaunchedChild> {
   const [executable, ...args] = spec.command;
   const child = nodeSpawnProcess(executable, args, {
     cwd: spec.cwd,

@@ -1,11 +1,13 @@
 /**
  * The Platform's two spawner methods (spawner-client.ts, spawner-server.ts) for a runtime: how to
- * start this perfloop again as a spawner, and how to serve as one. A runtime without FFI (Node)
- * gets an in-process stand-in that runs commands unconfined and says why.
+ * start this perfloop again as a spawner, and how to serve as one; and a service (service.ts) in a
+ * spawner of its own. A runtime without FFI (Node) gets an in-process stand-in that runs commands
+ * unconfined and says why, and services started directly.
  */
 import { fileURLToPath } from "node:url";
 import { landlockAbi, type Confinement } from "./landlock.ts";
 import type { Libc } from "./libc.ts";
+import type { Service } from "./service.ts";
 import type { Spawner } from "./spawner-client.ts";
 import type { SpawnerConfig } from "./spawner-protocol.ts";
 import type { SpawnRequest, SpawnResult } from "./spawn-types.ts";
@@ -24,7 +26,11 @@ export interface SpawnerMethods {
   startSpawner(config: SpawnerConfig): Promise<Spawner>;
   serveSpawner(args: readonly string[]): Promise<number>;
   probeConfinement(): Promise<Confinement>;
+  startService(request: SpawnRequest): Promise<Service>;
 }
+
+/** A spawner that confines nothing: it still ends what its command leaves running. */
+const UNCONFINED: SpawnerConfig = { version: 1, dirs: [], files: [], confine: false };
 
 /** src/main.ts, from this file's own location (not process.argv[1], which may be a test runner). */
 export function mainModulePath(): string {
@@ -47,11 +53,16 @@ export function spawnerMethods(
         return 2;
       },
       probeConfinement: async () => ({ confined: false, reason }),
+      startService: async (request) => {
+        const [{ directService }, { launchNode }] = await Promise.all([import("./service.ts"), import("./spawn-node.ts")]);
+        return directService(request, launchNode);
+      },
     };
   }
+  // Loaded when first used: most commands start no spawner, and the protocol needs valibot.
+  const startSpawner = async (config: SpawnerConfig) => (await import("./spawner-client.ts")).startSpawner(support.command(), { ...env, ...support.settings }, config);
   return {
-    // Loaded when first used: most commands start no spawner, and the protocol needs valibot.
-    startSpawner: async (config) => (await import("./spawner-client.ts")).startSpawner(support.command(), { ...env, ...support.settings }, config),
+    startSpawner,
     serveSpawner: async (args) => (await import("./spawner-server.ts")).serveSpawner({ args, spawn, libc: await support.libc(), ...io, ...(support.beforeConfinement ? { beforeConfinement: support.beforeConfinement } : {}) }),
     probeConfinement: async () => {
       const libc = await support.libc();
@@ -59,5 +70,7 @@ export function spawnerMethods(
       const found = landlockAbi(libc);
       return "abi" in found ? { confined: true, mechanism: "landlock", abi: found.abi } : { confined: false, reason: found.reason };
     },
+    // The plain platform's service is not confined; the Sandbox's is (src/confine/sandbox.ts).
+    startService: async (request) => (await import("./service.ts")).serviceInSpawner(() => startSpawner(UNCONFINED), request),
   };
 }

@@ -6,11 +6,13 @@ import type { Spawner } from "./spawner-client.ts";
 import type { Confinement } from "./landlock.ts";
 import type { SpawnerConfig } from "./spawner-protocol.ts";
 import type { SpawnRequest, SpawnResult } from "./spawn-types.ts";
+import type { Service } from "./service.ts";
 
 export type { KeptLines, LineMarks, OutputStreamName, SpawnCommand, SpawnRequest, SpawnResult } from "./spawn-types.ts";
 export type { Spawner } from "./spawner-client.ts";
 export type { SpawnerConfig } from "./spawner-protocol.ts";
 export type { Confinement } from "./landlock.ts";
+export type { Service } from "./service.ts";
 
 export type RuntimeName = "bun" | "deno" | "node";
 
@@ -54,6 +56,14 @@ export interface Platform {
    * this one's, confined. Where that is impossible its `confinement` says why.
    */
   startSpawner(config: SpawnerConfig): Promise<Spawner>;
+  /**
+   * Starts a long-running command (a server) that runs until `stop()`: in a resident spawner of its
+   * own, so stopping it, or perfloop's death (even by SIGKILL), ends its whole process group and
+   * every orphan it left. `request.timeoutMs` bounds its life (SERVICE_TIMEOUT_MS, service.ts).
+   * Rejects only when that spawner cannot start; a command that cannot start is `exited`'s
+   * `spawnError`. Unconfined here; the Sandbox's platform confines it to its side tree.
+   */
+  startService(request: SpawnRequest): Promise<Service>;
   /** Serves as a spawner (`perfloop __spawner <config>`, src/main.ts); resolves with the exit code. */
   serveSpawner(args: readonly string[]): Promise<number>;
   /** Whether a spawner could confine its commands here (the kernel's Landlock), without starting one. */
