@@ -18,6 +18,10 @@ import { CANCELLED } from "./decisions.ts";
 import { CancelledError, PerfloopError } from "../errors.ts";
 import { confinementHint } from "../confine/hint.ts";
 import { Sandbox } from "../confine/sandbox.ts";
+import { serveEndpoint } from "../execute/endpoint-runner.ts";
+import type { AbsoluteMetric } from "../model/metric-spec.ts";
+import type { RunOptions } from "./run-options.ts";
+import { endpointSpecOf } from "./target-runner.ts";
 
 /**
  * A side tree for `name` holding `commit`, the environment its commands get, and the sandbox they
@@ -71,10 +75,22 @@ async function profileIn(ctx: LoopContext, run: Run, base: string, tree: Awaited
   checkStop(ctx);
   const absolute = ctx.userTarget?.kind === "absolute" ? ctx.userTarget : null;
   const spec = ctx.options.target_spec;
+  // An endpoint whose server perfloop starts (--serve): started in the profile's tree, measured at the port perfloop chose.
+  const serving = endpointSpecOf(ctx.options);
+  const served = serving ? await serveEndpoint(tree.sandbox.platform, serving, tree.cwd, tree.env) : null;
+  if (served && !served.ok) throw new PerfloopError("command_failed", `the server could not be started for the profile: ${served.reason}`, { hint: "check --serve: the server must listen on $PORT and answer the URL (docs/run.md)" });
+  try {
+    await profileTarget(ctx, run, base, tree, served?.ok ? served.url : ctx.options.target, absolute, spec);
+  } finally {
+    if (served?.ok) await served.stop();
+  }
+}
+
+async function profileTarget(ctx: LoopContext, run: Run, base: string, tree: Awaited<ReturnType<typeof sideTree>>, target: string, absolute: AbsoluteMetric | null, spec: RunOptions["target_spec"]): Promise<void> {
   const report = await runProfile(
     tree.sandbox.platform,
     {
-      target: ctx.options.target,
+      target,
       projectRoot: ctx.repo.dir,
       workDir: tree.cwd,
       scratchDir: tree.scratch,

@@ -225,7 +225,8 @@ export async function preflight(platform: Platform, request: RunRequest, watch: 
   const targetSpec = parseTarget(request.target, { projectRoot: start, args: request.args, requests: request.requests, concurrency: request.concurrency, method: request.method, body: request.body });
   const mode = request.mode ?? "execute";
   const serve = serveOptions(request, targetSpec);
-  const runnerChoice = mode === "execute" ? targetRunnerOf({ target_spec: targetSpec, subdir, serve }, repo.dir) : null;
+  // A function's or a served endpoint's runner: preflight measures one round with it on HEAD (in plan_only too).
+  const runnerChoice = mode === "execute" || serve ? targetRunnerOf({ target_spec: targetSpec, subdir, serve }, repo.dir) : null;
   const defaultTime = targetSpec.kind === "endpoint" ? "latency_p50_ms" : "wall_time_ms";
   const observed = request.observed === undefined ? null : parseMetric(request.observed, { flag: "--observed", defaultTimeMetric: defaultTime, allowRelative: false });
   const target = request.targetMetric === undefined ? null : parseMetric(request.targetMetric, { flag: "--target", defaultTimeMetric: defaultTime });

@@ -6,6 +6,7 @@
  */
 import { isAbsolute, join, relative } from "node:path";
 import { UsageError } from "../errors.ts";
+import { endpointRunner, type EndpointTargetSpec } from "../execute/endpoint-runner.ts";
 import { functionRunner, type TargetRunner } from "../execute/target-runners.ts";
 import type { RunOptions } from "./run-options.ts";
 
@@ -24,7 +25,24 @@ export function targetRunnerOf(options: Pick<RunOptions, "target_spec" | "subdir
   const spec = options.target_spec;
   if (spec.kind === "command") return { kind: "command" };
   if (spec.kind === "function") return { kind: "runner", runner: functionRunner({ file: functionFileIn(spec.file, repoDir, options.subdir), exportName: spec.export_name, args: spec.args }) };
-  return { kind: "unservable", reason: UNSERVED_ENDPOINT };
+  const endpoint = endpointSpecOf(options);
+  return endpoint ? { kind: "runner", runner: endpointRunner(endpoint) } : { kind: "unservable", reason: UNSERVED_ENDPOINT };
+}
+
+/** How perfloop starts and loads the run's endpoint (`--serve` and the request flags); null without --serve. */
+export function endpointSpecOf(options: Pick<RunOptions, "target_spec" | "serve">): EndpointTargetSpec | null {
+  const spec = options.target_spec;
+  if (spec.kind !== "endpoint" || !options.serve) return null;
+  return {
+    url: spec.url,
+    serve: options.serve.command,
+    readyPath: options.serve.ready_path,
+    readyTimeoutMs: options.serve.ready_timeout_s * 1000,
+    requests: spec.requests,
+    concurrency: spec.concurrency,
+    method: spec.method,
+    ...(spec.body === undefined ? {} : { body: spec.body }),
+  };
 }
 
 /** The function's file relative to `repoDir`/`subdir`; refused when it lies outside the repository. */

@@ -25,6 +25,7 @@ import { sendRequest } from "../profile/endpoint-request.ts";
 import { DEFAULT_TIMEOUT_MS, type EndpointProfile, MAX_CONCURRENCY, measureEndpoint } from "../profile/endpoint-target.ts";
 import { createStepMarkerCollector } from "../profile/step-markers.ts";
 import { MAX_REQUESTS } from "../profile/target.ts";
+import { reportedMetricsOf } from "../model/metrics.ts";
 import type { OpenTarget, Opened, TargetRunner } from "./target-runners.ts";
 
 /** Between readiness probes. */
@@ -59,6 +60,7 @@ export function endpointRunner(spec: EndpointTargetSpec): TargetRunner {
   checkSpec(spec);
   return {
     metric: "latency_p50_ms",
+    reported: reportedMetricsOf("endpoint"),
     open: (platform, cwd, env) => openEndpoint(platform, spec, cwd, env),
   };
 }
@@ -92,24 +94,46 @@ export function freePort(): Promise<number> {
   });
 }
 
-async function openEndpoint(platform: Platform, spec: EndpointTargetSpec, cwd: string, env: Readonly<Record<string, string | undefined>>): Promise<Opened> {
+type Started = { ok: true; url: URL; server: Watched; service: Service } | { ok: false; reason: string };
+
+/** The server started in `cwd` on a free port and answering its ready path, or why not (nothing of it left running). */
+async function startServer(platform: Platform, spec: EndpointTargetSpec, cwd: string, env: Readonly<Record<string, string | undefined>>): Promise<Started> {
   const port = await freePort();
   const url = new URL(spec.url);
   url.port = String(port);
   const service = await platform.startService({ shell: spec.serve, cwd, env: { ...env, PORT: String(port) }, timeoutMs: SERVICE_TIMEOUT_MS, maxOutputBytes: SERVER_OUTPUT_BYTES });
   const server = watch(service);
+  const readyUrl = spec.readyPath === null ? url.href : new URL(spec.readyPath, url).href;
+  const ready = await awaitReady(server, readyUrl, spec.readyTimeoutMs);
+  if (ready === null) return { ok: true, url, server, service };
+  if (server.exit) {
+    await service.stop();
+    return { ok: false, reason: ready };
+  }
+  await service.stop();
+  const said = outputTail((await service.exited).stderr);
+  return { ok: false, reason: `${ready}${said ? `; its stderr: ${said}` : ""}` };
+}
+
+/**
+ * The server started in `cwd` as the executor starts it, for the profile to measure (its URL, on
+ * the port perfloop chose); `stop` ends it and everything it started.
+ */
+export async function serveEndpoint(platform: Platform, spec: EndpointTargetSpec, cwd: string, env: Readonly<Record<string, string | undefined>>): Promise<{ ok: true; url: string; stop(): Promise<void> } | { ok: false; reason: string }> {
+  checkSpec(spec);
+  const started = await startServer(platform, spec, cwd, env);
+  if (!started.ok) return started;
+  return { ok: true, url: started.url.href, stop: () => started.service.stop() };
+}
+
+async function openEndpoint(platform: Platform, spec: EndpointTargetSpec, cwd: string, env: Readonly<Record<string, string | undefined>>): Promise<Opened> {
+  const started = await startServer(platform, spec, cwd, env);
+  if (!started.ok) return started;
+  const { url, server, service } = started;
   const fail = async (reason: string): Promise<Opened> => {
     await service.stop();
     return { ok: false, reason };
   };
-  const readyUrl = spec.readyPath === null ? url.href : new URL(spec.readyPath, url).href;
-  const ready = await awaitReady(server, readyUrl, spec.readyTimeoutMs);
-  if (ready !== null) {
-    if (server.exit) return fail(ready);
-    await service.stop();
-    const said = outputTail((await service.exited).stderr);
-    return { ok: false, reason: `${ready}${said ? `; its stderr: ${said}` : ""}` };
-  }
   const request = { url: url.href, method: spec.method, concurrency: spec.concurrency, timeoutMs: DEFAULT_TIMEOUT_MS, warmupRequests: 0, ...(spec.headers ? { headers: spec.headers } : {}), ...(spec.body !== undefined ? { body: spec.body } : {}) };
   try {
     await measureEndpoint({ ...request, requests: OPEN_WARMUP_REQUESTS });
@@ -202,7 +226,8 @@ async function endpointRound(server: Watched, request: BatchRequest, requests: n
     const said = `all ${requests} requests failed (${describeErrors(profile)})`;
     return failed(profile.window_ms, { exit_code: 1, stdout_tail: said, message: said });
   }
-  const values = { latency_p50_ms: percentiles.p50, latency_p95_ms: percentiles.p95, latency_p99_ms: percentiles.p99, throughput_rps: profile.throughput_rps, error_count: profile.errors.total };
+  // request_count: what the error guardrail counts the errors against (guardrails.ts).
+  const values = { latency_p50_ms: percentiles.p50, latency_p95_ms: percentiles.p95, latency_p99_ms: percentiles.p99, throughput_rps: profile.throughput_rps, error_count: profile.errors.total, request_count: requests };
   return { ok: true, sample: sampleOf(run, warmup, profile.window_ms, values) };
 }
 
