@@ -172,10 +172,10 @@ describe("an endpoint whose server perfloop starts", { skip }, () => {
   test("a server that never answers fails the open by the ready timeout, and nothing of it stays running", async () => {
     const dir = project("never-ready");
     const started = performance.now();
-    const opened = await endpointRunner(spec({ readyTimeoutMs: 1_500 })).open(platform, dir, { ...platform.env, NEVER_READY: "1" });
+    const opened = await endpointRunner(spec({ readyTimeoutMs: 3_000 })).open(platform, dir, { ...platform.env, NEVER_READY: "1" });
     assert.equal(opened.ok, false);
     if (opened.ok) return;
-    assert.match(opened.reason, /did not answer http:\/\/127\.0\.0\.1:\d+\/health within 1500 ms/);
+    assert.match(opened.reason, /did not answer http:\/\/127\.0\.0\.1:\d+\/health within 3000 ms/);
     assert.match(opened.reason, /listening on 3000/);
     assert.ok(performance.now() - started < 15_000, "the open gave up soon after its timeout");
     const pids = await pidsIn(dir);
