@@ -4,7 +4,7 @@
  * is wrapped to add up the wall time of its children; what remains of the total is perfloop's own
  * overhead (bench/run-overhead measures it on the demo).
  */
-import type { Platform, Spawner, SpawnerConfig, SpawnRequest, SpawnResult } from "../platform/index.ts";
+import { SERVICE_TIMEOUT_MS, type Platform, type Spawner, type SpawnerConfig, type SpawnRequest, type SpawnResult } from "../platform/index.ts";
 
 export interface Timing {
   total_ms: number;
@@ -34,7 +34,9 @@ export function countChildren(platform: Platform): CountingPlatform {
     startSpawner: {
       value: async (config: SpawnerConfig): Promise<Spawner> => {
         const spawner = await platform.startSpawner(config);
-        return { ...spawner, spawn: async (request: SpawnRequest) => count(await spawner.spawn(request)), interrupt: (signal) => spawner.interrupt(signal), close: () => spawner.close() };
+        // A service (an endpoint's server, Platform.startService) lives across the rounds of both
+        // sides at once: its lifetime is not a command's time, and is not added.
+        return { ...spawner, spawn: async (request: SpawnRequest) => (request.timeoutMs >= SERVICE_TIMEOUT_MS ? await spawner.spawn(request) : count(await spawner.spawn(request))), interrupt: (signal) => spawner.interrupt(signal), close: () => spawner.close() };
       },
     },
   });

@@ -26,6 +26,7 @@ import { DEFAULT_TIMEOUT_MS, type EndpointProfile, MAX_CONCURRENCY, measureEndpo
 import { createStepMarkerCollector } from "../profile/step-markers.ts";
 import { MAX_REQUESTS } from "../profile/target.ts";
 import { reportedMetricsOf } from "../model/metrics.ts";
+import { failureGist } from "./failure-gist.ts";
 import type { OpenTarget, Opened, TargetRunner } from "./target-runners.ts";
 
 /** Between readiness probes. */
@@ -111,7 +112,7 @@ async function startServer(platform: Platform, spec: EndpointTargetSpec, cwd: st
     return { ok: false, reason: ready };
   }
   await service.stop();
-  const said = outputTail((await service.exited).stderr);
+  const said = failureGist(outputTail((await service.exited).stderr));
   return { ok: false, reason: `${ready}${said ? `; its stderr: ${said}` : ""}` };
 }
 
@@ -168,7 +169,8 @@ function watch(service: Service): Watched {
 /** Why the server is gone, with its stderr tail. */
 function exitReason(result: SpawnResult, when = ""): string {
   const how = result.spawnError !== null ? `could not start: ${result.spawnError}` : result.signal !== null ? `was killed by ${result.signal}` : `exited with ${result.exitCode}`;
-  const said = outputTail(result.stderr);
+  // One line: a reason is read in a verdict, an error line, a report (failure-gist.ts).
+  const said = failureGist(outputTail(result.stderr));
   return `the server ${how}${when}${said ? `; its stderr: ${said}` : ""}`;
 }
 

@@ -226,6 +226,11 @@ export class Rounds implements Measurer {
             ? `was killed by ${failure.signal}`
             : `exits with ${failure.exit_code}${shellSignal(failure.exit_code)}`;
       const gist = failure.timed_out || failure.spawn_error ? "" : `: ${failureGist(`${failure.stdout_tail}\n${failure.stderr_tail}`)}`;
+      // A function's or an endpoint's round says what failed in its own words (target-runners.ts).
+      if (settings.runner.reported !== null && !failure.timed_out) {
+        if (compared.side === "b") return { ok: false, reason: `the target failed with it: ${failure.message}` };
+        throw new PerfloopError("command_failed", `the target failed ${aIds.length === 0 ? "on the base" : `with ${aIds.join(", ")}`} while measuring: ${failure.message}`, { hint: "the target must succeed on the base commit every time: check that it is not flaky" });
+      }
       if (compared.side === "b") return { ok: false, reason: `the target ${what} with it${gist}` };
       throw new PerfloopError("command_failed", `the target ${what} ${aIds.length === 0 ? "on the base" : `with ${aIds.join(", ")}`} while measuring${gist}`, {
         hint: "the target must succeed on the base commit every time: check that it is not flaky",

@@ -5,7 +5,7 @@
  * both run renderers share (this file and run-markdown.ts): the headline, the stop reason in
  * words, a signed change and a multiplier in the metric's terms. Pure: the report in, lines out.
  */
-import { directionWords, formatMetricValue, isHigherBetter, isTargetKind, mainMetricOf, metricLabel } from "../model/metrics.ts";
+import { directionWords, formatMetricValue, isHigherBetter, isTargetKind, judgedMetricOf, metricLabel } from "../model/metrics.ts";
 import type { ReportCycle, RunReport } from "./run-report.ts";
 import { formatP, formatRatioPct, renderTable } from "../ui/table.ts";
 import { timeLine } from "./run-time.ts";
@@ -77,7 +77,7 @@ export const METRIC_HEADERS = ["metric", "before", "after", "change", "x"] as co
 /** The key of the metric the top-level improvement is about: a command's follows its --target metric (CPU time, peak memory). */
 export function mainMetric(report: RunReport): string {
   const named = report.target_metric?.metric;
-  return isTargetKind(report.target_kind) ? mainMetricOf(report.target_kind, typeof named === "string" ? named : null) : (report.metrics[0]?.metric ?? "wall_time_ms");
+  return isTargetKind(report.target_kind) ? judgedMetricOf(report.target_kind, typeof named === "string" ? named : null) : (report.metrics[0]?.metric ?? "wall_time_ms");
 }
 
 /**

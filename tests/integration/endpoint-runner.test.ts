@@ -116,12 +116,13 @@ async function assertAllEnd(pids: number[], ms: number, what: string): Promise<v
 }
 
 describe("an endpoint whose server perfloop starts", { skip }, () => {
-  test("a round gives p50, p95 and p99 latency, throughput and the error count", async () => {
+  test("a round gives p50, p95 and p99 latency, throughput, the error count and the requests it sent", async () => {
     const target = await open(project("values"));
     try {
       const outcome = await target.runOnce(1, false, LIMITS);
       const values = ok(outcome);
-      assert.deepEqual(Object.keys(values).sort(), ["error_count", "latency_p50_ms", "latency_p95_ms", "latency_p99_ms", "throughput_rps"]);
+      assert.deepEqual(Object.keys(values).sort(), ["error_count", "latency_p50_ms", "latency_p95_ms", "latency_p99_ms", "request_count", "throughput_rps"]);
+      assert.equal(values.request_count, 20);
       assert.ok(values.latency_p50_ms! > 0 && values.latency_p50_ms! <= values.latency_p95_ms! && values.latency_p95_ms! <= values.latency_p99_ms!, JSON.stringify(values));
       assert.ok(values.throughput_rps! > 0);
       assert.equal(values.error_count, 0);

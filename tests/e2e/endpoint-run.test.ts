@@ -1,0 +1,150 @@
+// An endpoint target through the whole loop with the compiled binary (docs/run.md, "Commands,
+// functions and endpoints"): tests/fixtures/slow-endpoint's server (started by perfloop from each
+// side tree with --serve, on a port of perfloop's choosing) answers /count with a linear lookup
+// per value. H1 puts the values in a Set (about 20x faster), H2 counts half of them (faster, and
+// the tests catch the wrong count), H3 rewords a comment (no difference). The run keeps H1 alone,
+// its table shows latencies and throughput, and afterwards no process perfloop started is alive:
+// neither the servers nor the helper process each server starts (checked through /proc), also
+// after a SIGKILL of perfloop in the middle of executing and `perfloop resume`.
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { readdirSync, readFileSync, readlinkSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { after, describe, test } from "node:test";
+import { perfloopArgv, removeDir } from "../helpers/cli.ts";
+import { fixtureRepo, git, personState } from "../helpers/repo.ts";
+import { reportOf, runPerfloop } from "./run-helpers.ts";
+
+const skip = !process.env.PERFLOOP_BIN ? "set PERFLOOP_BIN to the compiled binary (npm run build) to run the e2e tests" : process.platform !== "linux" ? "the leftover check reads /proc (Linux)" : false;
+const dirs: string[] = [];
+after(() => dirs.forEach(removeDir));
+
+const HYPOTHESES = [
+  {
+    id: "H1",
+    description: "A Set for the known values",
+    evidence: "includes() is linear",
+    change: {
+      kind: "edit",
+      file: "handler.mjs",
+      search: "export function count() {\n  let hits = 0;\n  for (const value of wanted) if (known.includes(value)) hits++;",
+      replace: "const knownSet = new Set(known);\n\nexport function count() {\n  let hits = 0;\n  for (const value of wanted) if (knownSet.has(value)) hits++;",
+    },
+  },
+  { id: "H2", description: "Count half the values", evidence: "less work", change: { kind: "edit", file: "handler.mjs", search: "const wanted = Array.from({ length: 3000 }", replace: "const wanted = Array.from({ length: 1500 }" } },
+  { id: "H3", description: "Reword a comment", evidence: "none", change: { kind: "edit", file: "handler.mjs", search: "// The endpoint's work:", replace: "// The work of the endpoint:" } },
+];
+
+const runArgs = (slug: string) => ["run", "http://127.0.0.1:8080/count", "--serve", "node server.mjs", "--ready-path", "/health", "--requests", "40", "--test", "sh test.sh", "--hypotheses", "hypotheses.json", "--max-cycles", "1", "--max-runs", "20", "--slug", slug, "--yes"];
+
+function repo(): string {
+  const dir = fixtureRepo(dirs, "slow-endpoint");
+  writeFileSync(join(dir, "hypotheses.json"), JSON.stringify({ version: 1, hypotheses: HYPOTHESES }));
+  return dir;
+}
+
+/** Processes whose working directory starts with one of `roots` (a server and what it started run in a side tree or the preflight copy). */
+function processesIn(roots: readonly string[]): string[] {
+  const found: string[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    let cwd: string;
+    try {
+      cwd = readlinkSync(`/proc/${entry}/cwd`);
+    } catch {
+      continue; // gone, or not ours to read
+    }
+    if (!roots.some((root) => cwd.startsWith(root))) continue;
+    let command = "";
+    try {
+      command = readFileSync(`/proc/${entry}/cmdline`, "utf8").split("\0").join(" ").trim();
+    } catch {}
+    found.push(`${entry} (${command}) in ${cwd}`);
+  }
+  return found;
+}
+
+/** Waits up to `ms` for no process to be left in `roots`; the ones still there. */
+async function leftAfter(roots: readonly string[], ms: number): Promise<string[]> {
+  const until = Date.now() + ms;
+  for (;;) {
+    const left = processesIn(roots);
+    if (left.length === 0 || Date.now() > until) return left;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+function keptH1Alone(dir: string, slug: string): void {
+  const report = reportOf(dir, slug);
+  const cycle = report.cycles[0];
+  assert.deepEqual(cycle.kept.map((k: { id: string }) => k.id), ["H1"], JSON.stringify(cycle.removed));
+  const reasons = Object.fromEntries(cycle.removed.map((r: { id: string; reason: string }) => [r.id, r.reason]));
+  assert.match(reasons.H2, /breaks the tests/);
+  assert.match(reasons.H3, /no difference|unknown|not proven beyond|slower/);
+  const kept = git(dir, "show", `${cycle.commit}:handler.mjs`);
+  assert.ok(kept.includes("new Set(known)") && kept.includes("length: 3000") && kept.includes("// The endpoint's work:"), kept);
+}
+
+describe("perfloop run on an endpoint target with --serve", { skip }, () => {
+  test("the whole loop keeps the real fix alone, reports latencies and throughput, and leaves no process behind", { timeout: 300_000 }, async () => {
+    const dir = repo();
+    const before = personState(dir);
+    const result = await runPerfloop(runArgs("ep"), { cwd: dir });
+    assert.equal(result.code, 0, result.stderr);
+    assert.deepEqual(await leftAfter([dir], 5_000), [], "processes perfloop started are still running");
+    assert.deepEqual(personState(dir), before, "the person's files, index or branch changed");
+    keptH1Alone(dir, "ep");
+
+    const report = reportOf(dir, "ep");
+    const rows = report.metrics.map((m: { metric: string }) => m.metric);
+    assert.deepEqual(rows, ["latency_p50_ms", "latency_p95_ms", "latency_p99_ms", "throughput_rps", "error_count"], JSON.stringify(report.metrics));
+    const p50 = report.metrics[0];
+    assert.ok(p50.after < p50.before / 2, JSON.stringify(p50));
+    const throughput = report.metrics[3];
+    assert.ok(throughput.after > throughput.before, JSON.stringify(throughput));
+    // The error guardrail was judged on the kept set: no request failed on either side.
+    const errors = report.cycles[0].guardrails.find((g: { metric: string }) => g.metric === "error_count");
+    assert.equal(errors?.verdict, "held", JSON.stringify(report.cycles[0].guardrails));
+    assert.match(result.stdout, /^Target met: p50 latency -\d/m);
+    assert.match(result.stdout, /throughput +\d[\d.]* req\/s +\d[\d.]* req\/s +\+/);
+    assert.match(readFileSync(join(dir, report.files.report_md), "utf8"), /p99 latency/);
+  });
+
+  test("a SIGKILL of perfloop while it executes ends the servers; perfloop resume reaches the same answer", { timeout: 300_000 }, async () => {
+    const dir = repo();
+    const [command, ...prefix] = perfloopArgv();
+    const child = spawn(command!, [...prefix, ...runArgs("ep-kill")], { cwd: dir, env: { ...process.env, NO_COLOR: "1" }, stdio: ["ignore", "pipe", "pipe"] });
+    let stderr = "";
+    let alive: string[] = [];
+    const killed = new Promise<void>((resolve, reject) => {
+      const limit = setTimeout(() => reject(new Error(`perfloop did not reach execute within 120 s:\n${stderr}`)), 120_000);
+      child.stderr.on("data", (chunk) => {
+        stderr += chunk;
+        // Both servers of a comparison are up once its rounds are counted.
+        if (/execute \w+: .* against the base: round \d+ of/.test(stderr) && child.exitCode === null) {
+          clearTimeout(limit);
+          alive = processesIn([dir]).filter((p) => !p.startsWith(`${child.pid} `));
+          child.kill("SIGKILL");
+          resolve();
+        }
+      });
+      child.on("close", () => {
+        clearTimeout(limit);
+        resolve();
+      });
+    });
+    await killed;
+    await new Promise((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve(null) : child.on("close", resolve)));
+    assert.equal(child.signalCode, "SIGKILL", `perfloop ended before it was killed:\n${stderr}`);
+    // The check sees them: the two servers and their helpers were running when perfloop was killed.
+    assert.ok(alive.filter((p) => p.includes("server.mjs")).length >= 2 && alive.some((p) => p.includes("sleep 300")), `not running at the kill: ${alive.join("; ")}`);
+    const preflightCopy = join((process.env.TMPDIR ?? "/tmp").replace(/\/$/, ""), `perfloop-preflight-${child.pid}-`);
+    const roots = [dir, preflightCopy];
+    assert.deepEqual(await leftAfter(roots, 5_000), [], "a server or its helper outlived the SIGKILL of perfloop");
+
+    const resumed = await runPerfloop(["resume", "--slug", "ep-kill", "--yes"], { cwd: dir });
+    assert.equal(resumed.code, 0, resumed.stderr);
+    assert.deepEqual(await leftAfter([dir], 5_000), [], "processes perfloop started are still running after resume");
+    keptH1Alone(dir, "ep-kill");
+  });
+});
