@@ -37,7 +37,7 @@ import { checkBase } from "./base-check.ts";
 import { commandRunner, type TargetRunner } from "./target-runners.ts";
 import { metricRows, timeOf, type ExecuteTime, type MetricRow } from "./execute-figures.ts";
 import { allowedWarning, type GuardrailRecord, type RegressionName } from "./guardrails.ts";
-import { metricLabel, type VerdictMetric } from "../model/metrics.ts";
+import { metricLabel } from "../model/metrics.ts";
 import { refuseUnsafeStateDir } from "../git/state-guard.ts";
 
 export interface ExecuteOptions {

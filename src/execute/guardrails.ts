@@ -15,7 +15,7 @@ import * as v from "valibot";
 import { UsageError } from "../errors.ts";
 import { compareRates, type RateComparison, type Verdict } from "../measure/index.ts";
 import type { AbCompared } from "../profile/ab-sampler.ts";
-import { metricLabel, type VerdictMetric } from "../model/metrics.ts";
+import { metricLabel } from "../model/metrics.ts";
 
 /** The metrics a person may let regress, by the name the flag takes. */
 export const REGRESSION_NAMES = ["memory", "wall", "p99", "errors"] as const;

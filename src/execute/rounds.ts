@@ -20,7 +20,6 @@ import { CancelledError, PerfloopError } from "../errors.ts";
 import { describeOutcome, SIGNIFICANCE_LEVEL, type Verdict } from "../measure/index.ts";
 import { compareArms, judgedBy, poolComparisons, type AbCompared, type CompareCommandsResult } from "../profile/ab-sampler.ts";
 import type { OpenTarget, TargetRunner } from "./target-runners.ts";
-import type { VerdictMetric } from "../model/metrics.ts";
 import { comparisonProgress } from "../profile/ab-progress.ts";
 import { failureGist } from "./failure-gist.ts";
 import type { GroupVerdict } from "./bisect.ts";

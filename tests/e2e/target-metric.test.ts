@@ -1,8 +1,8 @@
 // The target's own metric (docs/run.md, "Guardrails") through the compiled binary, on
-// tests/fixtures/memory-bound: work.js fills a 160 MiB buffer, then sums in a loop. H1 fills an
-// 8 MiB buffer as many bytes' worth (20 passes) and sums a longer loop, so that its wall time is
+// tests/fixtures/memory-bound: work.js fills a 160 MiB buffer, then sums in a loop. H1 fills a
+// 1 MiB buffer as many bytes' worth (160 passes) and sums a longer loop, so that its wall time is
 // within a few percent of the base's (the big buffer's page faults cost the base that time) while
-// its peak memory is about a quarter. With `--target mem=-30%` the executor judges peak memory,
+// its peak memory is node's own, about 45 MiB against 205. With `--target 50MB` the executor judges peak memory,
 // keeps H1, holds wall time as a guardrail, and every place that shows the gain shows peak
 // memory's one figure.
 import assert from "node:assert/strict";
@@ -25,7 +25,7 @@ const SMALLER = {
     kind: "edit",
     file: "work.js",
     search: "const buffer = Buffer.alloc(160 * 1024 * 1024);\nbuffer.fill(7);\nlet s = buffer[buffer.length - 1];\nfor (let i = 0; i < 60_000_000; i++) s += i % 7;",
-    replace: "const buffer = Buffer.alloc(8 * 1024 * 1024);\nfor (let pass = 0; pass < 20; pass++) buffer.fill(7);\nlet s = buffer[buffer.length - 1];\nfor (let i = 0; i < 130_000_000; i++) s += i % 7;",
+    replace: "const buffer = Buffer.alloc(1024 * 1024);\nfor (let pass = 0; pass < 160; pass++) buffer.fill(7);\nlet s = buffer[buffer.length - 1];\nfor (let i = 0; i < 145_000_000; i++) s += i % 7;",
   },
 };
 
@@ -35,7 +35,7 @@ describe("the target's metric", { skip }, () => {
   test("a memory target keeps the change that lowers the peak though wall time does not change, and reports peak memory", { timeout: 300_000 }, async () => {
     const dir = fixtureRepo(dirs, "memory-bound");
     writeFileSync(join(dir, "hypotheses.json"), JSON.stringify({ version: 1, hypotheses: [SMALLER] }));
-    const result = await runPerfloop(["run", "node work.js", "--test", "sh test.sh", "--hypotheses", "hypotheses.json", "--target", "mem=-30%", "--max-cycles", "1", "--slug", "memory", "--yes", "--max-runs", "30"], { cwd: dir });
+    const result = await runPerfloop(["run", "node work.js", "--test", "sh test.sh", "--hypotheses", "hypotheses.json", "--target", "50MB", "--max-cycles", "1", "--slug", "memory", "--yes", "--max-runs", "30"], { cwd: dir });
     assert.equal(result.code, 0, result.stderr);
     const report = reportOf(dir, "memory");
     const cycle = report.cycles[0];
@@ -45,7 +45,8 @@ describe("the target's metric", { skip }, () => {
     assert.ok(ratio < 0.5, `peak memory ratio ${ratio}`);
     const wall = cycle.guardrails.find((g: { metric: string }) => g.metric === "wall_time_ms");
     assert.equal(wall.verdict, "held", JSON.stringify(cycle.guardrails));
-    assert.ok(wall.ratio > 0.85, `wall time moved: ${JSON.stringify(wall)}`);
+    // The fixture keeps the wall times within a few percent on a quiet machine; a loaded one moves them more, never by half.
+    assert.ok(wall.ratio > 0.7, `wall time moved: ${JSON.stringify(wall)}`);
     assert.ok(!cycle.guardrails.some((g: { metric: string }) => g.metric === "memory_peak_mb"), JSON.stringify(cycle.guardrails));
 
     // One figure: the cycle, the run, the peak-memory rows, the headline, the commit message.
@@ -55,6 +56,8 @@ describe("the target's metric", { skip }, () => {
     close(report.improvement_pct, "the run's improvement_pct");
     close(cycle.metrics.find((m: { metric: string }) => m.metric === "memory_peak_mb").improvement_pct, "the cycle's peak-memory row");
     close(report.metrics.find((m: { metric: string }) => m.metric === "memory_peak_mb").improvement_pct, "the run's peak-memory row");
+    const memory = report.metrics.find((m: { metric: string }) => m.metric === "memory_peak_mb");
+    assert.ok(memory.before > 100 && memory.after < 50, `peak memory ${memory.before} -> ${memory.after} MiB`);
     assert.equal(report.final_result, "TARGET_MET");
     const shown = pct(ratio);
     assert.ok(result.stdout.split("\n")[0]!.startsWith(`Target met: peak memory ${shown} (`), result.stdout);
