@@ -46,7 +46,7 @@ export function digestProfile(report: ProfileReport, commit: string, subdir = ""
   } else if (measurement.kind === "function") {
     keep("time_per_call_ns", measurement.time_per_call_ns);
   } else {
-    if (measurement.latency_ms) keep("latency_ms", measurement.latency_ms);
+    if (measurement.latency_ms) keep("latency_p50_ms", measurement.latency_ms);
     endpointErrors = measurement.errors.total;
   }
   const cpu = report.cpu_profile;

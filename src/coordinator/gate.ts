@@ -26,7 +26,7 @@
 import type { MetricSpec } from "../model/metric-spec.ts";
 import { meets } from "../model/metric-spec.ts";
 import type { ProfileDigest } from "../model/profile-digest.ts";
-import { mainMetricOf } from "../model/metrics.ts";
+import { mainMetricOf, targetFigureOf } from "../model/metrics.ts";
 
 /** C1: the interval of the median, hi - lo, wider than this share of the median (%). */
 export const NOISY_INTERVAL_PCT = 10;
@@ -112,8 +112,10 @@ export function evaluateGate(input: GateInput): GateDecision {
 
 /** The baseline value of a metric named like the metric parser names it. */
 export function baselineValue(digest: ProfileDigest, metric: string): number | null {
-  const value = digest.baseline[metric];
-  return typeof value === "number" ? value : null;
+  // A function's time target is its time per call (targetFigureOf).
+  const { key, scale } = targetFigureOf(metric, digest.target_kind);
+  const value = digest.baseline[key];
+  return typeof value === "number" ? value * scale : null;
 }
 
 function round(value: number): string {

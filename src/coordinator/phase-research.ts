@@ -255,7 +255,7 @@ export async function targetPhase(ctx: LoopContext, run: Run): Promise<void> {
   let chosen: MetricSpec = parseMetric(fallback, { flag: "--target", defaultTimeMetric: timeMetric });
   if (ctx.asker.interactive) {
     const digest = profileDigestOf(run, cycle);
-    const wall = digest.metrics[timeMetric === "wall_time_ms" ? "wall_time_ms" : "latency_ms"] ?? Object.values(digest.metrics)[0];
+    const wall = digest.metrics[timeMetric === "wall_time_ms" ? "wall_time_ms" : "latency_p50_ms"] ?? Object.values(digest.metrics)[0];
     await ctx.asker.note("Measured baseline", [
       wall ? `median ${wall.unit === "ms" ? `${wall.median.toFixed(1)} ms` : `${wall.median} ${wall.unit}`} (95% CI ${wall.ci[0].toFixed(1)} .. ${wall.ci[1].toFixed(1)}, n ${wall.n})` : "no main metric",
       `bottleneck: ${digest.classification}: ${digest.bottleneck_detail}`,

@@ -3,9 +3,8 @@
  * (as stored in checkpoints and JSON), its label for people, its unit, which way is better, how a
  * value prints, and the kinds of target that have it. The profile, the executor, the metric parser
  * and every report read it from here (docs/measurement.md, "The metrics"). Pure.
- *
- * An endpoint's profile also keeps its median latency as `wall_time_ms` and its tails as `p95_ms`,
- * `p99_ms` (the profile's readers); a run's figures use `latency_p50_ms` etc. (reportedMetricsOf).
+ * One key per metric: an endpoint's median latency is `latency_p50_ms` in its profile, its
+ * checkpoints, its verdicts and its report alike; a function's time per call `time_per_call_ns`.
  */
 import { formatValue } from "../ui/table.ts";
 
@@ -30,8 +29,7 @@ const ENDPOINT: readonly TargetKind[] = ["endpoint"];
 
 /** Every metric, in the order tables list them. */
 export const METRICS: readonly Metric[] = [
-  // A function's baseline holds its time per call in ms under this key too, and an endpoint's its median latency (profile.ts).
-  { key: "wall_time_ms", label: "wall time", unit: "ms", better: "lower", kinds: ["command", "function", "endpoint"] },
+  { key: "wall_time_ms", label: "wall time", unit: "ms", better: "lower", kinds: COMMAND },
   { key: "cpu_time_ms", label: "CPU time", unit: "ms", better: "lower", kinds: COMMAND },
   // Describes the host during the measurement, not the program: no report compares it.
   { key: "cpu_wait_ms", label: "waiting for a CPU", unit: "ms", better: "lower", kinds: COMMAND },
@@ -39,30 +37,24 @@ export const METRICS: readonly Metric[] = [
   { key: "io_read_bytes", label: "disk read", unit: "bytes", better: "lower", kinds: COMMAND },
   { key: "io_write_bytes", label: "disk write", unit: "bytes", better: "lower", kinds: COMMAND },
   { key: "time_per_call_ns", label: "time per call", unit: "ns", better: "lower", kinds: FUNCTION },
+  { key: "time_per_call_p99_ns", label: "p99 time per call", unit: "ns", better: "lower", kinds: FUNCTION },
   { key: "heap_bytes_per_call", label: "heap per call", unit: "bytes", better: "lower", kinds: FUNCTION },
-  { key: "latency_ms", label: "latency", unit: "ms", better: "lower", kinds: ENDPOINT },
   { key: "latency_p50_ms", label: "p50 latency", unit: "ms", better: "lower", kinds: ENDPOINT },
   { key: "latency_p95_ms", label: "p95 latency", unit: "ms", better: "lower", kinds: ENDPOINT },
   { key: "latency_p99_ms", label: "p99 latency", unit: "ms", better: "lower", kinds: ENDPOINT },
-  { key: "p95_ms", label: "p95 latency", unit: "ms", better: "lower", kinds: ENDPOINT },
-  // A function's baseline holds its p99 time per call in ms under this key.
-  { key: "p99_ms", label: "p99 latency", unit: "ms", better: "lower", kinds: ["function", "endpoint"] },
   { key: "throughput_rps", label: "throughput", unit: "req/s", better: "higher", kinds: ENDPOINT },
   { key: "http_round_trips", label: "HTTP round trips", unit: "count", better: "lower", kinds: ENDPOINT },
   { key: "error_count", label: "errors", unit: "count", better: "lower", kinds: ENDPOINT },
 ];
 
-/**
- * The metrics a --target or --observed names (the metric parser, metric-spec.ts). Latency
- * targets name the percentile; an endpoint's profile stores them under other keys (baselineKey).
- */
+/** The metrics a --target or --observed names (the metric parser, metric-spec.ts). */
 export const TARGET_METRICS = ["wall_time_ms", "cpu_time_ms", "memory_peak_mb", "latency_p50_ms", "latency_p95_ms", "latency_p99_ms", "throughput_rps"] as const;
 export type TargetMetric = (typeof TARGET_METRICS)[number];
 
 const BY_KEY = new Map(METRICS.map((metric) => [metric.key, metric]));
 
 /** The main metric per target kind: what a verdict, a gate and a run's headline are about. */
-const MAIN: Record<TargetKind, string> = { command: "wall_time_ms", function: "time_per_call_ns", endpoint: "latency_ms" };
+const MAIN: Record<TargetKind, string> = { command: "wall_time_ms", function: "time_per_call_ns", endpoint: "latency_p50_ms" };
 
 /**
  * The metrics a command's verdicts may judge: wall time, or the person's --target metric when it
@@ -108,6 +100,16 @@ export function judgedMetricOf(kind: TargetKind, target?: string | null): string
 /** The main metric of a kind of target; a command's follows the metric its target names (verdictMetricOf). */
 export function mainMetricOf(kind: TargetKind, target?: string | null): string {
   return kind === "command" ? verdictMetricOf(target) : MAIN[kind];
+}
+
+/**
+ * The time of one execution of the target in a profile's baseline, in ms, whatever its kind: a
+ * command's wall time, an endpoint's median latency, a function's time per call. What step shares
+ * and the classification measure against.
+ */
+export function baselineTimeMs(baseline: Readonly<Record<string, number | null | undefined>>): number | null {
+  const perCall = baseline.time_per_call_ns;
+  return baseline.wall_time_ms ?? baseline.latency_p50_ms ?? (typeof perCall === "number" ? perCall / 1e6 : null);
 }
 
 export function isTargetKind(kind: string): kind is TargetKind {

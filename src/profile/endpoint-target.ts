@@ -303,7 +303,7 @@ function summarizeOutcomes(
     window_ms: run.windowMs,
     throughput_rps: run.windowMs > 0 ? completed / (run.windowMs / 1000) : 0,
     // Warm-up requests ran first, so a slow first measured request is not read as a cold start.
-    latency_ms: described ? summarizeMetric("latency_ms", latencies, { firstIsFirstRun: false }) : null,
+    latency_ms: described ? summarizeMetric("latency_p50_ms", latencies, { firstIsFirstRun: false }) : null,
     latency_percentiles_ms: described ? percentiles(sortedCopy(latencies), described.mean) : null,
     http_round_trips: 1,
     warmup_errors: run.warmupErrors,

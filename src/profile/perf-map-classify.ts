@@ -27,6 +27,7 @@
  * could not be measured): waiting for a CPU is said as such, never left for a rule to read as
  * time the command spent elsewhere.
  */
+import { baselineTimeMs } from "../model/metrics.ts";
 import type { CpuProfileSummary } from "./cpu-profile-parse.ts";
 import { cpuWaitFacts, type CpuWaitSource } from "./perf-map-cpu-wait.ts";
 import { exclusiveShare, flattenSteps, stepBottleneckType } from "./perf-map-steps.ts";
@@ -94,7 +95,7 @@ export function classify(input: ClassifyInput): Classification {
   const flat = flattenSteps(input.steps);
   const wait = cpuWaitFacts(baseline, input.cpuWaitSource ?? null);
   const ratio = cpuRatio(baseline, wait.effective_wall_ms, cpuProfile);
-  const raw = cpuRatio(baseline, baseline.wall_time_ms, cpuProfile);
+  const raw = cpuRatio(baseline, baselineTimeMs(baseline), cpuProfile);
   const io = ioShares(flat, cpuProfile);
   const bytes = baseline.io_read_bytes === null && baseline.io_write_bytes === null ? null : (baseline.io_read_bytes ?? 0) + (baseline.io_write_bytes ?? 0);
   const evidence: ClassificationEvidence = {
@@ -120,7 +121,8 @@ export function classify(input: ClassifyInput): Classification {
         ? `CPU time is ${round(ratio * 100)}% of the wall time net of waiting for a CPU (${round((raw as number) * 100)}% of the raw wall time)`
         : `CPU time is ${round(ratio * 100)}% of wall time`;
 
-  if (baseline.wall_time_ms === null || baseline.wall_time_ms <= 0) {
+  const time = baselineTimeMs(baseline);
+  if (time === null || time <= 0) {
     return result("Unknown", "R0", "no wall time was measured, so nothing can be classified");
   }
 

@@ -13,6 +13,7 @@
  * parallel command (cpu > wall) is left as it is. Per run the capped wait is taken; the baseline's
  * is the median over the measured runs (null unless every run has one).
  */
+import { baselineTimeMs } from "../model/metrics.ts";
 import { median } from "../measure/index.ts";
 import type { Baseline } from "./types.ts";
 
@@ -69,7 +70,7 @@ const SOURCE_TEXT: Record<CpuWaitSource, string> = {
  * time. A command target whose wait is null (no /proc: macOS) gets a note saying so.
  */
 export function cpuWaitFacts(baseline: Baseline, source: CpuWaitSource | null): CpuWaitFacts {
-  const wall = baseline.wall_time_ms;
+  const wall = baselineTimeMs(baseline);
   const cpu = baseline.cpu_time_ms;
   const wait = baseline.cpu_wait_ms;
   if (wall === null || wall <= 0 || cpu === null || wait === undefined) return { used_ms: null, pct: null, effective_wall_ms: wall, note: null };

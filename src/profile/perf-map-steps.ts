@@ -18,6 +18,7 @@
  *  - A step's `function` is a label: cut to STEP_LABEL_MAX_CHARS (step-label.ts), whichever the
  *    source; runtime code that is module loading says so (`wrapSafe (module loading)`).
  */
+import { baselineTimeMs } from "../model/metrics.ts";
 import type { CpuHotFunction, CpuProfileSummary } from "./cpu-profile-parse.ts";
 import { stepLabel } from "./step-label.ts";
 import type { Baseline, BottleneckClass, Step } from "./types.ts";
@@ -78,7 +79,7 @@ export function stepsFromMarkers(input: readonly Step[], baseline: Baseline): St
   const refersTo = (step: Step, name: string | undefined) => name !== undefined && (step.id === name || step.function === name);
   const isTop = (step: Step) => step.parent === undefined || !flat.some((other) => other !== step && refersTo(other, step.parent));
   const tops = flat.filter(isTop);
-  const wall = baseline.wall_time_ms;
+  const wall = baselineTimeMs(baseline);
   const whole = wall && wall > 0 ? wall : tops.reduce((sum, step) => sum + step.wall_time_ms, 0);
   const used = new Set<Step>();
   const build = (step: Step, id: string, depth: number): Step => {
@@ -100,7 +101,7 @@ export function stepsFromMarkers(input: readonly Step[], baseline: Baseline): St
 
 /** The profile's top functions by self time as steps. */
 export function stepsFromProfile(profile: CpuProfileSummary, baseline: Baseline): Step[] {
-  const wall = baseline.wall_time_ms;
+  const wall = baselineTimeMs(baseline);
   return profile.top_by_self
     .filter((hot) => hot.self_pct >= PROFILE_STEP_MIN_PCT && hot.category !== "root")
     .slice(0, PROFILE_STEP_COUNT)

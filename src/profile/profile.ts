@@ -134,29 +134,27 @@ function commandBaseline(measured: CommandMeasured): { baseline: Baseline; cpuWa
 
 function functionBaseline(profile: FunctionProfile): Baseline {
   return {
-    wall_time_ms: profile.time_per_call_ns.median / 1e6,
+    wall_time_ms: null,
     cpu_time_ms: null,
     memory_peak_mb: null,
     io_read_bytes: null,
     io_write_bytes: null,
     http_round_trips: null,
     heap_bytes_per_call: profile.heap_bytes_per_call,
-    p99_ms: profile.stats_ms.p99,
     time_per_call_ns: profile.time_per_call_ns.median,
+    time_per_call_p99_ns: profile.stats_ms.p99 * 1e6,
   };
 }
 
 function endpointBaseline(profile: EndpointProfile): Baseline {
   const p = profile.latency_percentiles_ms;
   return {
-    wall_time_ms: profile.latency_ms?.median ?? null,
+    wall_time_ms: null,
     cpu_time_ms: null,
     memory_peak_mb: null,
     io_read_bytes: null,
     io_write_bytes: null,
     http_round_trips: profile.http_round_trips,
-    p95_ms: p?.p95 ?? null,
-    p99_ms: p?.p99 ?? null,
     latency_p50_ms: p?.p50 ?? profile.latency_ms?.median ?? null,
     latency_p95_ms: p?.p95 ?? null,
     latency_p99_ms: p?.p99 ?? null,

@@ -3,6 +3,7 @@
  * writes with `--out` (docs/hypotheses.md, version 1: the same file `perfloop run --hypotheses`
  * reads, every field written out so the person sees what they may edit).
  */
+import { baselineTimeMs } from "../model/metrics.ts";
 import type { Hypothesis } from "../research/hypotheses-schema.ts";
 import type { ResearchReport } from "../research/standalone.ts";
 
@@ -20,7 +21,7 @@ function impactText(impact: Hypothesis["expected_impact"]): string {
 
 export function renderResearch(report: ResearchReport, options: { diff: boolean; out: string | null }): string[] {
   const out: string[] = [];
-  const wall = report.profile.result.performance_map.baseline.wall_time_ms;
+  const wall = baselineTimeMs(report.profile.result.performance_map.baseline);
   out.push(`${report.target}: ${report.profile.result.bottleneck_classification}${wall === null ? "" : `, median ${wall.toFixed(1)} ms`}`);
   const r = report.rules;
   const knobs = report.hypotheses.filter((h) => h.change.kind === "env").length;

@@ -23,7 +23,7 @@ describe("the metric a verdict judges", () => {
     ["command", "cpu_time_ms", "cpu_time_ms"],
     ["command", "latency_p95_ms", "wall_time_ms"],
     ["function", "memory_peak_mb", "time_per_call_ns"],
-    ["endpoint", "cpu_time_ms", "latency_ms"],
+    ["endpoint", "cpu_time_ms", "latency_p50_ms"],
   ];
   for (const [kind, target, main] of cases) {
     test(`a ${kind} target on ${target ?? "no metric"}: ${main}`, () => assert.equal(mainMetricOf(kind, target), main));
@@ -84,7 +84,7 @@ describe("formatMetricValue", () => {
   const cases: { key: string; value: number | null | undefined; text: string }[] = [
     { key: "wall_time_ms", value: 1234, text: "1.23 s" },
     { key: "wall_time_ms", value: 12.34, text: "12.3 ms" },
-    { key: "p95_ms", value: 0.5, text: "500 µs" },
+    { key: "latency_p95_ms", value: 0.5, text: "500 µs" },
     { key: "time_per_call_ns", value: 850, text: "850 ns" },
     { key: "time_per_call_ns", value: 2500, text: "2.50 µs" },
     { key: "memory_peak_mb", value: 50, text: "50.0 MiB" },
