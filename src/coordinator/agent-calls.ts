@@ -84,8 +84,8 @@ function triedBefore(run: Run): { tried: TriedHypothesis[]; cycles: { cycle: num
   const cycles = [];
   for (const record of completedCycles(run)) {
     if (record.cycle >= run.state.current_cycle) continue;
-    const planned = (payloadOf(run, "PHASE_4_RESEARCH", record.cycle)?.hypotheses ?? []) as { id?: unknown; description?: unknown }[];
-    const description = (id: string) => String(planned.find((h) => h.id === id)?.description ?? "");
+    const planned = payloadOf(run, "PHASE_4_RESEARCH", record.cycle)?.hypotheses ?? [];
+    const description = (id: string) => planned.find((h) => h.id === id)?.description ?? "";
     const ratio = record.ratio === null ? "" : `; the cycle's kept set measured ratio ${record.ratio.toFixed(3)}${record.ratio_ci ? ` [${record.ratio_ci[0].toFixed(3)}, ${record.ratio_ci[1].toFixed(3)}]` : ""}`;
     for (const id of record.kept) tried.push({ id, description: description(id), cycle: record.cycle, outcome: "kept", reason: `kept${ratio}` });
     for (const r of record.removed) tried.push({ id: r.id, description: description(r.id), cycle: record.cycle, outcome: "removed", reason: r.reason });

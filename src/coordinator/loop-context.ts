@@ -10,7 +10,7 @@ import type { GitRepo } from "../git/index.ts";
 import type { Platform } from "../platform/index.ts";
 import { latestCheckpoint } from "../runtime/checkpoints.ts";
 import { runtimePaths, slugDir as runSlugDir } from "../runtime/paths.ts";
-import type { Phase } from "../runtime/phases.ts";
+import { RUN_SCOPED_PHASES, type Phase } from "../runtime/phases.ts";
 import type { Run } from "../runtime/store.ts";
 import type { Asker } from "./decisions.ts";
 import { CycleRecordSchema, type CycleRecord } from "../model/cycle-record.ts";
@@ -18,6 +18,7 @@ import { ProfileDigestSchema, type ProfileDigest } from "../model/profile-digest
 import type { MetricSpec } from "../model/metric-spec.ts";
 import type { RunOptions } from "./run-options.ts";
 import type { RunClient } from "./runtime-client.ts";
+import { payloadSchemaOf, type PayloadOf } from "./payloads.ts";
 
 export interface LoopContext {
   platform: Platform;
@@ -44,9 +45,18 @@ export function slugDir(ctx: Pick<LoopContext, "repo" | "slug">): string {
 }
 
 /** The latest checkpoint payload of `phase` in `cycle` (run-scoped phases: of any cycle). */
-export function payloadOf(run: Run, phase: Phase, cycle = run.state.current_cycle): Record<string, unknown> | null {
-  return latestCheckpoint(run.checkpoints, phase, cycle)?.payload ?? null;
+export function payloadOf<P extends Phase>(run: Run, phase: P, cycle = run.state.current_cycle): PayloadOf<P> | null {
+  const stored = latestCheckpoint(run.checkpoints, phase, cycle)?.payload;
+  if (!stored) return null;
+  const known = READ.get(stored);
+  if (known) return known as PayloadOf<P>;
+  const read = readStored(payloadSchemaOf(phase), stored, run, `the ${phase} checkpoint${RUN_SCOPED_PHASES.includes(phase) ? "" : ` of cycle ${cycle}`}`);
+  READ.set(stored, read);
+  return read;
 }
+
+/** Each stored payload as its schema read it (payloads.ts): read once. */
+const READ = new WeakMap<object, unknown>();
 
 export function runFile(run: Run): string {
   return `.hex-skills/optimization/runtime/runs/${run.runId}/history.jsonl`;

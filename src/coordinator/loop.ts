@@ -87,11 +87,11 @@ async function next(ctx: LoopContext, run: Run, phase: WorkPhase): Promise<Next>
     case "PHASE_3_WRONG_TOOL_GATE": {
       const after = await afterGate(ctx, run);
       if (after.kind === "pause") return { pause: after.reason, pending: gatePause(run, after.reason) };
-      if (after.to === "PHASE_10_AGGREGATE") endCycleEarly(ctx, ctx.client.load(), "WRONG_TOOL_BLOCK", String(payloadOf(run, phase)?.final_result ?? ""));
+      if (after.to === "PHASE_10_AGGREGATE") endCycleEarly(ctx, ctx.client.load(), "WRONG_TOOL_BLOCK", payloadOf(run, "PHASE_3_WRONG_TOOL_GATE")?.final_result ?? "");
       return { to: after.to };
     }
     case "PHASE_4_RESEARCH":
-      if (payloadOf(run, phase)?.hypotheses_count === 0) {
+      if (payloadOf(run, "PHASE_4_RESEARCH")?.hypotheses_count === 0) {
         endCycleEarly(ctx, run, "NO_HYPOTHESES", null);
         return { to: "PHASE_10_AGGREGATE" };
       }
@@ -117,8 +117,8 @@ async function next(ctx: LoopContext, run: Run, phase: WorkPhase): Promise<Next>
 function answer(ctx: LoopContext, run: Run, pending: PendingDecision, choice: string): void {
   if (pending.kind === "validation_no_go") {
     if (choice === "waive") {
-      const previous = payloadOf(run, "PHASE_7_VALIDATE_PLAN") ?? {};
-      ctx.client.checkpoint("PHASE_7_VALIDATE_PLAN", { validation_verdict: "WAIVED", feasibility: previous.feasibility, summary_path: previous.summary_path, waived_by: "person" });
+      const previous = payloadOf(run, "PHASE_7_VALIDATE_PLAN");
+      ctx.client.checkpoint("PHASE_7_VALIDATE_PLAN", { validation_verdict: "WAIVED", feasibility: previous?.feasibility, summary_path: previous?.summary_path, waived_by: "person" });
       return;
     }
     endCycleEarly(ctx, run, "PLAN_DECLINED", null);
@@ -127,12 +127,12 @@ function answer(ctx: LoopContext, run: Run, pending: PendingDecision, choice: st
   }
   if (pending.kind === "gate_block") {
     if (choice === "waive") {
-      const previous = payloadOf(run, "PHASE_3_WRONG_TOOL_GATE") ?? {};
+      const previous = payloadOf(run, "PHASE_3_WRONG_TOOL_GATE");
       ctx.client.resolve("PHASE_3_WRONG_TOOL_GATE", choice);
-      ctx.client.checkpoint("PHASE_3_WRONG_TOOL_GATE", { gate_verdict: "WAIVED", gate: previous.gate, waived_by: "person" });
+      ctx.client.checkpoint("PHASE_3_WRONG_TOOL_GATE", { gate_verdict: "WAIVED", gate: previous?.gate, waived_by: "person" });
       return;
     }
-    endCycleEarly(ctx, run, "WRONG_TOOL_BLOCK", String(payloadOf(run, "PHASE_3_WRONG_TOOL_GATE")?.final_result ?? ""));
+    endCycleEarly(ctx, run, "WRONG_TOOL_BLOCK", payloadOf(run, "PHASE_3_WRONG_TOOL_GATE")?.final_result ?? "");
     ctx.client.resolve("PHASE_10_AGGREGATE", choice);
     return;
   }

@@ -55,7 +55,7 @@ export function firstBaseline(run: Run, records: readonly CycleRecord[], kind: T
 function recordOf(ctx: LoopContext, run: Run, extra: { stop_reason?: string; final_result?: string; next_cycle?: number }): CycleRecord {
   const cycle = run.state.current_cycle;
   const base = cycleBase(run, ctx.options, cycle);
-  const planned = ((payloadOf(run, "PHASE_4_RESEARCH")?.hypotheses as { id: string }[] | undefined) ?? []).map((h) => h.id);
+  const planned = (payloadOf(run, "PHASE_4_RESEARCH")?.hypotheses ?? []).map((h) => h.id);
   const exec = payloadOf(run, "PHASE_8_EXECUTE");
   const result = exec?.execution_result ? readStored(ExecutionResultSchema, exec.execution_result, run, `cycle ${cycle} execution checkpoint`) : null;
   const invalid = (payloadOf(run, "PHASE_7_VALIDATE_PLAN") ? feasibilityOf(run).invalid : []).map((i) => ({ id: i.id, reason: `not executed: ${i.reason}` }));
@@ -215,8 +215,8 @@ export async function aggregatePhase(ctx: LoopContext, run: Run): Promise<void> 
   const target = targetStatus(spec, changes, (m) => targetFigureOf(m, ctx.options.target_spec.kind));
   const last = records.at(-1);
   const stop = run.state.stop_reason ?? last?.stop_reason ?? "UNKNOWN";
-  const blockResult = payloadOf(run, "PHASE_3_WRONG_TOOL_GATE")?.final_result;
-  const result = finalResult({ stop, targetMet: target.met, anyKept: keptCycles.length > 0, blockResult: typeof blockResult === "string" ? blockResult : null, mode: ctx.options.mode });
+  const blockResult = payloadOf(run, "PHASE_3_WRONG_TOOL_GATE")?.final_result ?? null;
+  const result = finalResult({ stop, targetMet: target.met, anyKept: keptCycles.length > 0, blockResult, mode: ctx.options.mode });
   const main = changes.find((c) => c.metric === judged) ?? changes[0] ?? null;
   const aggregate: Aggregate = {
     base: ctx.options.base,

@@ -40,14 +40,14 @@ export async function validatePhase(ctx: LoopContext, run: Run): Promise<void> {
   const applicable = hypotheses.filter((h) => !prepared.failed.has(h.id));
   const { uncontested } = splitContested(applicable);
   const overlaps = workspace.combine(uncontested.map((h) => h.id)).conflicts;
-  const research = payloadOf(run, "PHASE_4_RESEARCH") ?? {};
+  const research = payloadOf(run, "PHASE_4_RESEARCH");
   const checked = checkFeasibility({
     hypotheses,
     failed: prepared.failed,
     changedFiles: new Map(applicable.map((h) => [h.id, workspace.changesOf(h.id)?.files ?? []])),
     overlaps,
     inBase: (path) => workspace.baseTree.has(path),
-    reordered: typeof research.reordered === "string" ? research.reordered : null,
+    reordered: research?.reordered ?? null,
     confirmedSuspicions: profileDigestOf(run, cycle).suspicions.filter((s) => s.verdict === "confirmed"),
   });
   // The reviewers (--reviewer) read the plan with the changes as they apply; their findings join the checks.
@@ -84,8 +84,7 @@ export function highFindings(feasibility: Pick<Feasibility, "findings">): string
 }
 
 export function feasibilityOf(run: Run): Feasibility {
-  const payload = payloadOf(run, "PHASE_7_VALIDATE_PLAN") ?? {};
-  return readStored(FeasibilitySchema, payload.feasibility, run, `cycle ${run.state.current_cycle} validation checkpoint feasibility`);
+  return readStored(FeasibilitySchema, payloadOf(run, "PHASE_7_VALIDATE_PLAN")?.feasibility, run, `cycle ${run.state.current_cycle} validation checkpoint feasibility`);
 }
 
 export type NoGoAnswer = "waive" | "cancel" | "pause";
@@ -148,7 +147,7 @@ export async function executePhase(ctx: LoopContext, run: Run): Promise<void> {
     ctx.client.checkpoint("PHASE_8_EXECUTE", { execution_result: { status: "nothing_to_execute", base, kept: [], removed: [], commit: null, verdict: null, metrics: [] } });
     return;
   }
-  const checks = payloadOf(run, "PHASE_0_PREFLIGHT")?.checks as Record<string, unknown> | undefined;
+  const checks = payloadOf(run, "PHASE_0_PREFLIGHT")?.checks;
   const remainingMinutes = Number.isFinite(ctx.deadline) ? Math.max(0.01, (ctx.deadline - ctx.platform.now()) / 60_000) : undefined;
   const report: ExecuteReport = await runExecute(
     ctx.platform,

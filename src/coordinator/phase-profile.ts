@@ -12,7 +12,7 @@ import { runProfile } from "../profile/profile.ts";
 import type { Phase } from "../runtime/phases.ts";
 import type { Run } from "../runtime/store.ts";
 import { digestProfile } from "./digest.ts";
-import { evaluateGate, type GateDecision } from "./gate.ts";
+import { evaluateGate } from "./gate.ts";
 import { checkStop, cycleBase, payloadOf, profileDigestOf, slugDir, type LoopContext } from "./loop-context.ts";
 import { CANCELLED } from "./decisions.ts";
 import { CancelledError, PerfloopError } from "../errors.ts";
@@ -64,7 +64,7 @@ export async function profilePhase(ctx: LoopContext, run: Run): Promise<void> {
   } catch (error) {
     // A failure for want of a file the person has but never committed (preflight's list): named.
     if (!(error instanceof CancelledError)) {
-      const checks = payloadOf(run, "PHASE_0_PREFLIGHT")?.checks as Record<string, unknown> | undefined;
+      const checks = payloadOf(run, "PHASE_0_PREFLIGHT")?.checks;
       nameUntrackedIn(error, readUntracked(checks?.untracked), { subdir: ctx.options.subdir, root: join(slugDir(ctx), "worktree", "profile") });
     }
     throw error;
@@ -151,11 +151,11 @@ export type GateNext = { kind: "advance"; to: Phase } | { kind: "pause"; reason:
  * the run pauses for `perfloop resume --decide end|waive`.
  */
 export async function afterGate(ctx: LoopContext, run: Run): Promise<GateNext> {
-  const payload = payloadOf(run, "PHASE_3_WRONG_TOOL_GATE") ?? {};
-  if (payload.gate_verdict !== "BLOCK") return { kind: "advance", to: "PHASE_4_RESEARCH" };
+  const payload = payloadOf(run, "PHASE_3_WRONG_TOOL_GATE");
+  if (payload?.gate_verdict !== "BLOCK") return { kind: "advance", to: "PHASE_4_RESEARCH" };
   // From cycle 2 on, already optimized (or within the norm) is the success earlier cycles made: no question.
-  if ((payload.block as GateDecision["block"] | undefined)?.success) return { kind: "advance", to: "PHASE_10_AGGREGATE" };
-  const findings = ((payload.gate as GateDecision | undefined)?.findings ?? []).filter((f) => f.level === "block").map((f) => f.message);
+  if (payload.block?.success) return { kind: "advance", to: "PHASE_10_AGGREGATE" };
+  const findings = (payload.gate?.findings ?? []).filter((f) => f.level === "block").map((f) => f.message);
   if (ctx.asker.interactive) {
     await ctx.asker.note(`The wrong-tool gate blocked cycle ${run.state.current_cycle}`, findings);
     const answer = await ctx.asker.select(

@@ -25,7 +25,6 @@ import { renderContext } from "../report/context-md.ts";
 import type { Run } from "../runtime/store.ts";
 import { writeSummary } from "../runtime/summary.ts";
 import { CANCELLED } from "./decisions.ts";
-import type { GateFinding } from "./gate.ts";
 import { completedCycles, cycleBase, payloadOf, profileDigestOf, slugDir, type LoopContext } from "./loop-context.ts";
 import { describeMetric, parseMetric, type MetricSpec } from "../model/metric-spec.ts";
 import { storedMetric } from "../model/metric-spec-schema.ts";
@@ -51,7 +50,7 @@ function triedEarlier(run: Run): { kept: Set<string>; removed: Map<string, strin
 /** The context an agent researches from: this cycle's problem and map, without hypotheses. */
 export function contextInput(ctx: LoopContext, run: Run, hypotheses: readonly Hypothesis[] | null) {
   const cycle = run.state.current_cycle;
-  const gate = payloadOf(run, "PHASE_3_WRONG_TOOL_GATE") ?? {};
+  const gate = payloadOf(run, "PHASE_3_WRONG_TOOL_GATE");
   const target = payloadOf(run, "PHASE_5_SET_TARGET");
   return {
     slug: ctx.slug,
@@ -60,13 +59,13 @@ export function contextInput(ctx: LoopContext, run: Run, hypotheses: readonly Hy
     target: ctx.options.target,
     observed: ctx.observed,
     targetMetric: storedMetric(target?.target_metric) ?? ctx.userTarget,
-    targetSource: typeof target?.target_source === "string" ? target.target_source : ctx.userTarget ? "--target" : null,
+    targetSource: target?.target_source ?? (ctx.userTarget ? "--target" : null),
     testCommand: ctx.options.test.command,
     e2e: ctx.options.e2e,
     stack: ctx.options.stack,
     base: cycleBase(run, ctx.options, cycle),
     digest: profileDigestOf(run, cycle),
-    gate: { verdict: String(gate.gate_verdict ?? "?"), findings: ((gate.gate as { findings?: GateFinding[] } | undefined)?.findings ?? []) },
+    gate: { verdict: gate?.gate_verdict ?? "?", findings: gate?.gate?.findings ?? [] },
     hypotheses,
     origins: hypotheses ? researchOrigins(run) : undefined,
     ruleSilences: hypotheses ? ruleSilencesOf(run) : undefined,
@@ -76,16 +75,11 @@ export function contextInput(ctx: LoopContext, run: Run, hypotheses: readonly Hy
 }
 
 function setAsideOf(run: Run): { id: string; reason: string }[] {
-  const list = (payloadOf(run, "PHASE_4_RESEARCH") ?? {}).skipped;
-  if (!Array.isArray(list)) return [];
-  return list.filter((q): q is { id: string; reason: string } => typeof q === "object" && q !== null && typeof q.id === "string" && typeof q.reason === "string");
+  return (payloadOf(run, "PHASE_4_RESEARCH")?.skipped ?? []).map(({ id, reason }) => ({ id, reason }));
 }
 
 function ruleSilencesOf(run: Run): { rule: string; path: string; line: number; function: string; reason: string }[] {
-  const list = (payloadOf(run, "PHASE_4_RESEARCH") ?? {}).rule_silences;
-  if (!Array.isArray(list)) return [];
-  return list.filter((q): q is { rule: string; path: string; line: number; function: string; reason: string } =>
-    typeof q === "object" && q !== null && typeof q.rule === "string" && typeof q.path === "string" && typeof q.line === "number" && typeof q.function === "string" && typeof q.reason === "string");
+  return (payloadOf(run, "PHASE_4_RESEARCH")?.rule_silences ?? []).map(({ rule, path, line, function: fn, reason }) => ({ rule, path, line, function: fn, reason }));
 }
 
 /**
@@ -209,16 +203,14 @@ function inlineChange(change: Hypothesis["change"]): Hypothesis["change"] {
 
 /** Where each of this cycle's hypotheses came from (empty for checkpoints written before origins existed). */
 export function researchOrigins(run: Run): Record<string, string> {
-  const origins = (payloadOf(run, "PHASE_4_RESEARCH") ?? {}).origins;
-  if (typeof origins !== "object" || origins === null || Array.isArray(origins)) return {};
-  return Object.fromEntries(Object.entries(origins as Record<string, unknown>).filter((entry): entry is [string, string] => typeof entry[1] === "string"));
+  return { ...(payloadOf(run, "PHASE_4_RESEARCH")?.origins ?? {}) };
 }
 
 /** The hypotheses research stored for this cycle, validated again. */
 export function researchedHypotheses(run: Run): Hypothesis[] {
-  const payload = payloadOf(run, "PHASE_4_RESEARCH") ?? {};
+  const payload = payloadOf(run, "PHASE_4_RESEARCH");
   try {
-    return parseHypotheses({ version: 1, hypotheses: payload.hypotheses ?? [] }, "the research checkpoint");
+    return parseHypotheses({ version: 1, hypotheses: payload?.hypotheses ?? [] }, "the research checkpoint");
   } catch (error) {
     if (error instanceof UsageError) throw new UsageError(`${error.message}`, "the run's research checkpoint was changed; start a new run");
     throw error;
