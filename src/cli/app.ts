@@ -4,6 +4,7 @@
 import { cac, type CAC } from "cac";
 import type { Platform } from "../platform/index.ts";
 import { NAME, VERSION } from "../version.ts";
+import { registerBisect } from "./bisect.ts";
 import { registerCompare } from "./compare.ts";
 import { registerDemo } from "./demo.ts";
 import { registerExecute } from "./execute.ts";
@@ -58,6 +59,7 @@ export function buildApp(platform: Platform): App {
   registerProfile(cli, platform);
   registerResearch(cli, platform);
   registerCompare(cli, platform);
+  registerBisect(cli, platform, setExit);
   registerExecute(cli, platform);
   registerStatus(cli, platform);
   registerRuntime(cli, platform, setExit);
