@@ -2,8 +2,11 @@
  * The measurements of a bisect (docs/bisect.md), each one interleaved session in side trees
  * (trees.ts): the ends against each other (confirm), a probed commit against both ends of its
  * range (probe), and a commit against its parent (step). Rounds are added while judge.ts says
- * "more", as `perfloop compare` does (src/measure/adaptive.ts): INITIAL_RUNS rounds first (fewer
- * when the cap is lower), then doubling, at least MIN_EXTRA_RUNS at a time, up to the cap.
+ * "more", as `perfloop compare` does (src/measure/adaptive.ts): a first batch, then doubling, at
+ * least MIN_EXTRA_RUNS at a time, up to the cap. The confirm starts with compare's INITIAL_RUNS;
+ * probes and steps with PROBE_INITIAL_ROUNDS, the fewest with which the paired test can decide
+ * (6 rounds all one way: exact two-sided p = 2/64): a bisect's slowdown is usually large, and a
+ * probe that is not decided at once gets more rounds like any other comparison.
  *
  * Each round runs every arm once, in an order that changes from round to round so that no arm
  * always runs first, last or in the middle: for two arms A B then B A (ABBA), for three arms the
@@ -18,6 +21,9 @@ import { commandArm, type Arm } from "../profile/ab-sampler.ts";
 import { abortText, DEFAULT_MAX_OUTPUT_BYTES, type RunLimits } from "../profile/command-target.ts";
 import { type ConfirmJudgement, type Judged, judgeConfirm, judgeProbe, judgeStep, type ProbeJudgement, type StepJudgement } from "./judge.ts";
 import type { BisectTrees, PreparedTree } from "./trees.ts";
+
+/** First batch of a probe or a step (see the module comment). */
+export const PROBE_INITIAL_ROUNDS = 6;
 
 /** The orders of one round, cycled: ABBA for two arms, a Williams design for three. */
 const ROUND_ORDERS: Readonly<Record<number, readonly (readonly number[])[]>> = {
@@ -45,6 +51,8 @@ export function roundOrder(arms: number, round: number): readonly number[] {
 export interface SessionSettings {
   /** The cap on measured rounds. Default MAX_AB_RUNS. */
   maxRounds?: number;
+  /** The first batch (at most the cap). Default INITIAL_RUNS. */
+  initialRounds?: number;
   /** Default DEFAULT_WARMUP_RUNS. */
   warmupRounds?: number;
   /** One run's time limit. */
@@ -81,7 +89,7 @@ export async function runSession<T>(arms: readonly Arm[], judge: (values: number
       if (ended) return ended;
     }
   }
-  let batch = Math.min(INITIAL_RUNS, cap);
+  let batch = Math.min(settings.initialRounds ?? INITIAL_RUNS, cap);
   for (;;) {
     const planned = rounds + batch;
     for (let i = 0; i < batch; i++) {
@@ -133,14 +141,14 @@ async function endTree(ctx: MeasureContext, which: string, commit: string, keep:
   return tree;
 }
 
-const sessionSettings = (ctx: MeasureContext): SessionSettings => ({ maxRounds: ctx.maxRounds, warmupRounds: ctx.warmupRounds, timeoutMs: ctx.timeoutMs, signal: ctx.signal, onRun: ctx.onRun });
+const sessionSettings = (ctx: MeasureContext, initialRounds = PROBE_INITIAL_ROUNDS): SessionSettings => ({ maxRounds: ctx.maxRounds, initialRounds, warmupRounds: ctx.warmupRounds, timeoutMs: ctx.timeoutMs, signal: ctx.signal, onRun: ctx.onRun });
 
 /** Bad against good. Either end failing ends the bisect. */
 export async function measureConfirm(ctx: MeasureContext, good: string, bad: string): Promise<ConfirmJudgement & { rounds: number }> {
   const keep = [good, bad];
   const goodTree = await endTree(ctx, "good", good, keep);
   const badTree = await endTree(ctx, "bad", bad, keep);
-  const end = await runSession<ConfirmJudgement>([armIn(ctx, goodTree), armIn(ctx, badTree)], ([g, b], atCap) => judgeConfirm(g as number[], b as number[], ctx.threshold, atCap), sessionSettings(ctx));
+  const end = await runSession<ConfirmJudgement>([armIn(ctx, goodTree), armIn(ctx, badTree)], ([g, b], atCap) => judgeConfirm(g as number[], b as number[], ctx.threshold, atCap), sessionSettings(ctx, INITIAL_RUNS));
   if (end.status === "failed") throw new EndFailedError(end.arm === 0 ? "good" : "bad", end.arm === 0 ? good : bad, end.message);
   return { ...end.judgement, rounds: end.rounds };
 }

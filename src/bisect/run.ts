@@ -191,7 +191,10 @@ async function drive(platform: Platform, repo: GitRepo, path: string, state: Bis
     if (answer?.kind === "refused") throw error;
     progress.fail("bisect stopped");
     const kept = `${state.events.length} measurement(s) are kept`;
-    if (error instanceof CancelledError || signal.aborted) throw new CancelledError(`bisect stopped; ${kept}: perfloop resume --slug ${slug} carries on`);
+    if (error instanceof CancelledError || signal.aborted) {
+      const why = signal.aborted && signal.reason instanceof Error ? ` (${signal.reason.message})` : "";
+      throw new CancelledError(`bisect stopped${why}; ${kept}: perfloop resume --slug ${slug} carries on`);
+    }
     const io = ioErrorOf(error, { cwd: repo.dir });
     if (io) throw io.withNext(`continue with perfloop resume --slug ${slug}`);
     if (error instanceof PerfloopError && error.code !== "corrupt_state") {
