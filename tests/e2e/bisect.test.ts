@@ -27,8 +27,8 @@ interface Result extends CliResult {
   ms: number;
 }
 
-/** Runs perfloop; `killWhen` is polled and the process SIGKILLed once it holds. */
-function perfloop(args: string[], cwd: string, killWhen?: () => boolean): Promise<Result & { killed: boolean }> {
+/** Runs perfloop; `stop.when` is polled and `stop.signal` sent once it holds. */
+function perfloop(args: string[], cwd: string, stop?: { when: () => boolean; signal: "SIGKILL" | "SIGINT" }): Promise<Result & { killed: boolean }> {
   const [command, ...prefix] = perfloopArgv();
   const started = Date.now();
   return new Promise((resolve, reject) => {
@@ -39,11 +39,11 @@ function perfloop(args: string[], cwd: string, killWhen?: () => boolean): Promis
     child.stdout.on("data", (chunk) => (stdout += chunk));
     child.stderr.on("data", (chunk) => (stderr += chunk));
     const limit = setTimeout(() => child.kill("SIGKILL"), 180_000);
-    const poll = killWhen
+    const poll = stop
       ? setInterval(() => {
-          if (!killWhen()) return;
+          if (!stop.when()) return;
           killed = true;
-          child.kill("SIGKILL");
+          child.kill(stop.signal);
           clearInterval(poll!);
         }, 25)
       : null;
@@ -107,10 +107,14 @@ const eventsOf = (dir: string): unknown[] => {
 };
 
 type Case = { dir: string; commits: string[]; before: Record<string, string>; result: Promise<Result> };
+type Stopped = { stopped: Result & { killed: boolean }; eventsAtStop: unknown[]; resumed: Result };
 const cases: Record<string, Case> = {};
 /** The two drives of the killed case: the one killed, then the resume. */
 let killedDrive: Promise<{ killed: Result & { killed: boolean }; eventsAtKill: unknown[]; resumed: Result }> | null = null;
 let killedCase: { dir: string; commits: string[]; before: Record<string, string> } | null = null;
+/** The same with Ctrl-C (SIGINT) once a probe is in, without --json: the stop is said on stderr. */
+let interrupted: Promise<Stopped> | null = null;
+let interruptedCase: { dir: string; commits: string[]; before: Record<string, string> } | null = null;
 
 function start(name: string, repo: { dir: string; commits: string[] }, args: string[]): void {
   const before = personState(repo.dir);
@@ -142,14 +146,29 @@ function startAll(): void {
   killedCase = { ...killed, before: personState(killed.dir) };
   killedDrive = (async () => {
     let eventsAtKill: unknown[] = [];
-    const first = await perfloop(["bisect", "--good", "HEAD~24", "sh work.sh", ...FAST, "--json"], killed.dir, () => {
+    const when = () => {
       const events = eventsOf(killed.dir);
       if (events.length < 3) return false;
       eventsAtKill = events;
       return true;
-    });
+    };
+    const first = await perfloop(["bisect", "--good", "HEAD~24", "sh work.sh", ...FAST, "--json"], killed.dir, { when, signal: "SIGKILL" });
     const resumed = await perfloop(["resume", "--json"], killed.dir);
     return { killed: first, eventsAtKill, resumed };
+  })();
+  const stopped = history(Array.from({ length: 13 }, (_, i) => (i >= 9 ? SLOW_MS : FAST_MS)));
+  interruptedCase = { ...stopped, before: personState(stopped.dir) };
+  interrupted = (async () => {
+    let eventsAtStop: unknown[] = [];
+    const when = () => {
+      const events = eventsOf(stopped.dir);
+      if (events.length < 2) return false;
+      eventsAtStop = events;
+      return true;
+    };
+    const first = await perfloop(["bisect", "--good", "HEAD~12", "sh work.sh", ...FAST], stopped.dir, { when, signal: "SIGINT" });
+    const resumed = await perfloop(["resume", "--json"], stopped.dir);
+    return { stopped: first, eventsAtStop, resumed };
   })();
 }
 after(() => dirs.forEach(removeDir));
@@ -271,6 +290,22 @@ describe("perfloop bisect (binary)", { skip }, () => {
     assert.equal(new Set(probed).size, probed.length);
     // The killed drive's lock (its holder gone) was taken over, and released at the end.
     assert.equal(existsSync(join(dir, ".hex-skills", "optimization", "bisect", "run.lock")), false);
+    assert.deepEqual(personState(dir), before);
+  });
+
+  test("Ctrl-C in the middle: exit 130 with the resume command, the measurements made kept; perfloop resume finishes", { timeout: LIMIT_MS }, async () => {
+    startAll();
+    const { stopped, eventsAtStop, resumed } = await interrupted!;
+    const { dir, commits, before } = interruptedCase!;
+    assert.equal(stopped.code, 130, stopped.stderr);
+    assert.match(stopped.stderr, /perfloop: bisect stopped \(interrupted \(SIGINT\)\); \d+ measurement\(s\) are kept: perfloop resume --slug bisect carries on/);
+    // Nothing of the drive is left running: its lock released, its side trees removed.
+    assert.equal(existsSync(join(dir, ".hex-skills", "optimization", "bisect", "run.lock")), false);
+    assert.equal(existsSync(join(dir, ".hex-skills", "optimization", "bisect", "worktree")), false);
+    assert.equal(resumed.code, 0, resumed.stderr);
+    const answer = resumed.json as Record<string, any>;
+    assert.equal(answer.first_slow_commit, commits[9], probesText(answer, commits));
+    assert.deepEqual(stateOf(dir).events.slice(0, eventsAtStop.length), eventsAtStop);
     assert.deepEqual(personState(dir), before);
   });
 
