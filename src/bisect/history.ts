@@ -50,7 +50,7 @@ export async function firstParentHistory(repo: GitRepo, goodRef: string, badRef:
   if (await git.isDescendent({ ...gitArgs(repo), oid: bad, ancestor: good, depth: -1 })) {
     throw new UsageError(
       `--good ${goodRef} is an ancestor of --bad ${badRef}, but not on its first-parent line (it came in through a merge)`,
-      "perfloop bisects the first-parent line: give as --good a commit that `git log --first-parent --bad` lists, e.g. the merge's first parent",
+      `perfloop bisects the first-parent line: give as --good a commit that \`git log --first-parent ${badRef}\` lists, e.g. the first parent of the merge that brought it in`,
     );
   }
   throw new UsageError(`--good ${goodRef} is not an ancestor of --bad ${badRef}`, "give as --good an older commit of the same history (git log --first-parent <bad> lists them)");
@@ -70,6 +70,14 @@ export async function commitFacts(repo: GitRepo, sha: string): Promise<CommitFac
 }
 
 const MERGE_SUBJECTS = [/^Merge (?:remote-tracking )?branch '([^']+)'/, /^Merge pull request #\d+ from (\S+)/, /^Merged? (?:in )?'?([^'\s]+)'? into /];
+
+/** Where the branch a merge brought in started: the merge base of its two parents; null for a commit that is not a merge. */
+export async function forkPoint(repo: GitRepo, merge: CommitFacts): Promise<string | null> {
+  if (merge.parents.length < 2) return null;
+  const git = await loadGit();
+  const bases: string[] = await git.findMergeBase({ ...gitArgs(repo), oids: merge.parents.slice(0, 2) });
+  return bases[0] ?? null;
+}
 
 /** The branch a merge commit brought in: a branch whose tip is its second parent, else the one its subject names; null when neither says. */
 export async function mergedBranch(repo: GitRepo, merge: CommitFacts): Promise<string | null> {

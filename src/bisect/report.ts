@@ -4,7 +4,7 @@
  * and authors, every measurement with its numbers, and what it cost.
  */
 import type { GitRepo } from "../git/index.ts";
-import { type CommitFacts, commitFacts, mergedBranch } from "./history.ts";
+import { type CommitFacts, commitFacts, forkPoint, mergedBranch } from "./history.ts";
 import type { Comparison } from "./judge.ts";
 import type { Answer, AnswerKind, FoundStep } from "./search.ts";
 import type { BisectState } from "./state.ts";
@@ -58,8 +58,8 @@ export interface BisectReport {
   /** beyond or within the threshold. */
   step_outcome: string | null;
   share_of_regression: number | null;
-  /** Set when first_slow_commit is a merge: its second parent and the branch it merged. */
-  merge: { merged_parent: string; branch: string | null } | null;
+  /** Set when first_slow_commit is a merge: its second parent, the branch it merged and where that branch started (to bisect inside it). */
+  merge: { merged_parent: string; branch: string | null; fork_point: string | null } | null;
   /** Where the slowdown can be when no single commit is named (several_steps, ambiguous). */
   candidates: CommitRef[];
   /** Every boundary found, in history order (several for a regression in steps). */
@@ -135,7 +135,7 @@ export async function buildReport(repo: GitRepo, state: BisectState, answer: Ans
   }
   const culprit = answer.culprit === null ? null : await factsOf(at(answer.culprit));
   const culpritStep = answer.culprit === null ? undefined : steps.find((step) => step.commit === at(answer.culprit as number));
-  const merge = culprit && culprit.parents.length > 1 ? { merged_parent: culprit.parents[1] as string, branch: await mergedBranch(repo, culprit) } : null;
+  const merge = culprit && culprit.parents.length > 1 ? { merged_parent: culprit.parents[1] as string, branch: await mergedBranch(repo, culprit), fork_point: await forkPoint(repo, culprit) } : null;
   return {
     slug: state.slug,
     answer: answer.kind,

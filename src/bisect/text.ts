@@ -65,7 +65,10 @@ export function renderBisect(report: BisectReport): string[] {
       const outcome = report.step_outcome === "within" ? `, below the ${report.threshold_pct}% threshold on its own` : "";
       lines.push(`  ${comparisonText(report.vs_parent)} against its parent ${short(report.parent)}${outcome}`);
     }
-    if (report.merge) lines.push(`  a merge: it brought in ${report.merge.branch ? `branch ${report.merge.branch}` : "a branch"} (second parent ${short(report.merge.merged_parent)})`);
+    if (report.merge) {
+      lines.push(`  a merge: it brought in ${report.merge.branch ? `branch ${report.merge.branch}` : "a branch"} (second parent ${short(report.merge.merged_parent)})`);
+      if (report.merge.fork_point) lines.push(`  to find the commit inside it: perfloop bisect --good ${short(report.merge.fork_point)} --bad ${short(report.merge.merged_parent)} ${JSON.stringify(report.command)}`);
+    }
     if (report.share_of_regression !== null && report.share_of_regression < 0.8) {
       lines.push(`  it makes ${pct(report.share_of_regression)} of the slowdown; the rest came from other commits`);
     }

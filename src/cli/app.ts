@@ -17,7 +17,7 @@ import { registerStatus } from "./status.ts";
 
 const EXIT_CODES_HELP = [
   "  0    done (run/resume: the run is DONE; its final_result says how it went)",
-  "  1    a failure (run/resume: a phase failed, the run is kept: perfloop resume retries it; runtime verbs: a guard refused)",
+  "  1    a failure (run/resume: a phase failed, the run is kept: perfloop resume retries it; runtime verbs: a guard refused; bisect: bad is not slower than good)",
   "  2    bad input or usage (one line on stderr names the problem and the fix)",
   "  3    paused, awaiting a decision (perfloop status shows the question and its choices)",
   "  130  cancelled (Ctrl-C)",
