@@ -20,6 +20,7 @@ import { MIN_EFFECT_FLOOR } from "../measure/index.ts";
 import type { Platform } from "../platform/index.ts";
 import { DEFAULT_RUN_TIMEOUT_MS } from "../profile/command-target.ts";
 import { runLockPath, runtimePaths, safe, sideTreesDir } from "../runtime/paths.ts";
+import { removeStateFile } from "../runtime/atomic-fs.ts";
 import { displayPath, ioErrorOf } from "../runtime/write-error.ts";
 import type { Progress } from "../ui/progress.ts";
 import { firstParentHistory } from "./history.ts";
@@ -197,6 +198,11 @@ async function drive(platform: Platform, repo: GitRepo, path: string, state: Bis
     }
     const io = ioErrorOf(error, { cwd: repo.dir });
     if (io) throw io.withNext(`continue with perfloop resume --slug ${slug}`);
+    // Nothing measured yet (an end that cannot be measured, say): nothing to resume either.
+    if (state.events.length === 0 && error instanceof PerfloopError && error.code !== "corrupt_state") {
+      removeStateFile(path);
+      throw new PerfloopError(error.code, error.message, { exitCode: error.exitCode, data: error.data, hint: `${error.hint ? `${error.hint}; ` : ""}then run the command again` });
+    }
     if (error instanceof PerfloopError && error.code !== "corrupt_state") {
       throw new PerfloopError(error.code, error.message, { exitCode: error.exitCode, data: error.data, hint: `${error.hint ? `${error.hint}; ` : ""}${kept}: perfloop resume --slug ${slug} retries` });
     }

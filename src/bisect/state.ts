@@ -128,16 +128,29 @@ export interface FoundBisect {
   state: BisectState;
 }
 
-/** Every bisect checkpoint of the project whose status is "running" (damaged ones throw). */
-export function unfinishedBisects(projectRoot: string): FoundBisect[] {
-  if (!stateDirExists(projectRoot, ".hex-skills/optimization")) return [];
+export interface ScannedBisects {
+  /** The checkpoints whose status is "running", by slug. */
+  unfinished: FoundBisect[];
+  /** Checkpoints that do not parse: their errors, to report when nothing else is there to resume. */
+  damaged: CorruptStateError[];
+}
+
+/** Every bisect checkpoint of the project: the unfinished ones, and the damaged ones apart (a damaged bisect never blocks a run's resume). */
+export function scanBisects(projectRoot: string): ScannedBisects {
+  const out: ScannedBisects = { unfinished: [], damaged: [] };
+  if (!stateDirExists(projectRoot, ".hex-skills/optimization")) return out;
   const root = runtimePaths(projectRoot).optimizationRoot;
-  const found: FoundBisect[] = [];
   for (const entry of readdirSync(root, { withFileTypes: true })) {
     if (!entry.isDirectory() || entry.name === "runtime") continue;
     const path = join(root, entry.name, STATE_FILE);
-    const state = readBisectState(path);
-    if (state && state.status === "running") found.push({ slug: entry.name, path, state });
+    try {
+      const state = readBisectState(path);
+      if (state && state.status === "running") out.unfinished.push({ slug: entry.name, path, state });
+    } catch (error) {
+      if (!(error instanceof CorruptStateError)) throw error;
+      out.damaged.push(error);
+    }
   }
-  return found.sort((a, b) => a.slug.localeCompare(b.slug));
+  out.unfinished.sort((a, b) => a.slug.localeCompare(b.slug));
+  return out;
 }

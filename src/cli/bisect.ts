@@ -101,18 +101,23 @@ async function printReport(ctx: CommandContext, report: import("../bisect/report
  * bisect; without, the only unfinished bisect when no run is unfinished.
  */
 export async function resumeBisectIfAny(platform: Platform, ctx: CommandContext, repo: GitRepo, keepTrees: boolean): Promise<boolean> {
-  const { unfinishedBisects } = await import("../bisect/state.ts");
-  const bisects = unfinishedBisects(repo.dir);
-  if (bisects.length === 0) return false;
-  let found = bisects[0]!;
+  const { bisectStatePath, readBisectState, scanBisects } = await import("../bisect/state.ts");
+  let found;
   if (ctx.slug) {
-    const mine = bisects.find((bisect) => bisect.slug === ctx.slug);
-    if (!mine) return false;
-    found = mine;
+    const path = bisectStatePath(repo.dir, ctx.slug);
+    const state = readBisectState(path);
+    if (!state || state.status !== "running") return false;
+    found = { slug: ctx.slug, path, state };
   } else {
+    const { unfinished, damaged } = scanBisects(repo.dir);
     const runs = activeRuns(new RuntimeService({ projectRoot: repo.dir, cwd: platform.cwd, resolve: false }, lockDeps(platform)).store);
-    const names = [...bisects.map((bisect) => `bisect ${bisect.slug}`), ...runs.map((run) => `run ${run.state.identifier}`)];
+    if (unfinished.length === 0) {
+      if (runs.length === 0 && damaged[0]) throw damaged[0];
+      return false;
+    }
+    const names = [...unfinished.map((bisect) => `bisect ${bisect.slug}`), ...runs.map((run) => `run ${run.state.identifier}`)];
     if (names.length > 1) throw new UsageError(`${names.length} unfinished: ${names.join(", ")}`, "pick one with --slug");
+    found = unfinished[0]!;
   }
   restartQuietly(platform);
   const { resumeBisect } = await import("../bisect/run.ts");
