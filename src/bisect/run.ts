@@ -24,6 +24,7 @@ import { removeStateFile } from "../runtime/atomic-fs.ts";
 import { displayPath, ioErrorOf } from "../runtime/write-error.ts";
 import type { Progress } from "../ui/progress.ts";
 import { firstParentHistory } from "./history.ts";
+import { describeComparison } from "./judge.ts";
 import { type MeasureContext, measureConfirm, measureProbe, measureStep } from "./measure.ts";
 import { buildReport, type BisectReport } from "./report.ts";
 import { type Action, type Answer, nextStep } from "./search.ts";
@@ -248,8 +249,12 @@ async function measure(ctx: MeasureContext, action: Action, commits: readonly st
 function refusal(state: BisectState, report: BisectReport): PerfloopError {
   const confirm = state.events.find((event) => event.kind === "confirm");
   const below = confirm?.outcome === "below_threshold";
-  const ends = `bad (${state.options.bad_ref}, ${report.bad.commit.slice(0, 12)}) ${below ? "is slower than" : "is not slower than"} good (${state.options.good_ref}, ${report.good.commit.slice(0, 12)})`;
-  return new PerfloopError("not_a_regression", `${ends}${below ? ` by less than the ${Number((state.options.threshold * 100).toFixed(1))}% threshold` : ""}: ${report.refused}; nothing to bisect`, {
+  const limit = `the ${Number((state.options.threshold * 100).toFixed(1))}% threshold`;
+  const bad = `bad (${state.options.bad_ref}, ${report.bad.commit.slice(0, 12)})`;
+  const good = `good (${state.options.good_ref}, ${report.good.commit.slice(0, 12)})`;
+  const how = below ? `is slower than ${good}, but by less than ${limit}` : `is not slower than ${good} by ${limit} or more`;
+  const evidence = confirm ? `: ${describeComparison(confirm.vs)}` : "";
+  return new PerfloopError("not_a_regression", `${bad} ${how}${evidence}; nothing to bisect`, {
     hint: below ? "lower --threshold to bisect a smaller slowdown" : "check --good and --bad: good is the older, fast commit and bad the newer, slow one",
     data: { report },
   });

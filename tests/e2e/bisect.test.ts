@@ -264,7 +264,7 @@ describe("perfloop bisect (binary)", { skip }, () => {
     assert.equal(result.stdout, "");
     const error = JSON.parse(result.stderr.trim());
     assert.equal(error.ok, false);
-    assert.match(error.error, /^bad \(HEAD, [0-9a-f]{12}\) is not slower than good \(HEAD~3, [0-9a-f]{12}\): .*nothing to bisect$/);
+    assert.match(error.error, /^bad \(HEAD, [0-9a-f]{12}\) is not slower than good \(HEAD~3, [0-9a-f]{12}\) by the 2% threshold or more: ratio 0\.\d+ \(95% CI .*, p = .*, n = \d+\); nothing to bisect$/);
     assert.deepEqual(personState(c.dir), c.before);
     // Without --json: the same, as one line on stderr.
     const plain = await perfloop(["bisect", "--good", "HEAD~3", "sh work.sh", ...FAST], c.dir);
