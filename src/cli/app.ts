@@ -4,6 +4,7 @@
 import { cac, type CAC } from "cac";
 import type { Platform } from "../platform/index.ts";
 import { NAME, VERSION } from "../version.ts";
+import { registerBisect } from "./bisect.ts";
 import { registerCompare } from "./compare.ts";
 import { registerDemo } from "./demo.ts";
 import { registerExecute } from "./execute.ts";
@@ -16,7 +17,7 @@ import { registerStatus } from "./status.ts";
 
 const EXIT_CODES_HELP = [
   "  0    done (run/resume: the run is DONE; its final_result says how it went)",
-  "  1    a failure (run/resume: a phase failed, the run is kept: perfloop resume retries it; runtime verbs: a guard refused)",
+  "  1    a failure (run/resume: a phase failed, the run is kept: perfloop resume retries it; runtime verbs: a guard refused; bisect: bad is not slower than good)",
   "  2    bad input or usage (one line on stderr names the problem and the fix)",
   "  3    paused, awaiting a decision (perfloop status shows the question and its choices)",
   "  130  cancelled (Ctrl-C)",
@@ -58,6 +59,7 @@ export function buildApp(platform: Platform): App {
   registerProfile(cli, platform);
   registerResearch(cli, platform);
   registerCompare(cli, platform);
+  registerBisect(cli, platform, setExit);
   registerExecute(cli, platform);
   registerStatus(cli, platform);
   registerRuntime(cli, platform, setExit);

@@ -1,6 +1,7 @@
 /**
  * `perfloop resume [--slug S] [--decide CHOICE]`: carries an unfinished run on from its last
- * checkpoint, with the options it was started with; `--decide` answers its pending decision.
+ * checkpoint, with the options it was started with; `--decide` answers its pending decision. An
+ * unfinished bisect (`perfloop bisect`) is carried on the same way (src/cli/bisect.ts).
  * `perfloop report [--slug S] [--format md|json]`: the report of a run (finished or not).
  */
 import * as fs from "node:fs";
@@ -52,7 +53,7 @@ function latestRun(ctx: CommandContext, root: string): Run {
 
 export function registerResume(cli: CAC, platform: Platform, setExit: (code: number) => void): void {
   cli
-    .command("resume", "Carry an unfinished run on from its last checkpoint; --decide answers its pending decision")
+    .command("resume", "Carry an unfinished run (or bisect) on from its last checkpoint; --decide answers a run's pending decision")
     .option("--decide <choice>", "The answer to the run's pending decision (perfloop status shows the question and its choices)")
     .option("--keep-trees", "Keep the side work trees when this drive ends (for debugging), whatever the run was started with")
     .example("perfloop resume --slug sum --decide waive")
@@ -63,6 +64,9 @@ export function registerResume(cli: CAC, platform: Platform, setExit: (code: num
       const repo = await repoOf(ctx);
       const { refuseUnsafeStateDir } = await import("../git/state-guard.ts");
       await refuseUnsafeStateDir(repo);
+      // An unfinished bisect (perfloop bisect) is carried on by its own code (src/cli/bisect.ts).
+      const { resumeBisectIfAny } = await import("./bisect.ts");
+      if (decide === undefined && (await resumeBisectIfAny(platform, ctx, repo, options.keepTrees === true))) return;
       const run = activeRun(ctx, repo.dir);
       const { readRunOptions } = await import("../coordinator/run-options.ts");
       const { storedMetric } = await import("../model/metric-spec-schema.ts");
