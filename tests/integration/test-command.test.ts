@@ -134,7 +134,8 @@ async function failure(command: string, cwd: string, timeoutMs = 30_000): Promis
 
 test("a failing test command is the blocking error: exit 2, the command, the exit code, the last lines, the fix", async () => {
   const cwd = projectWith({});
-  const error = await failure("for i in $(seq 1 30); do echo \"line $i\"; done; echo 'expected 2, got 3' >&2; exit 3", cwd);
+  // stdout and stderr are two pipes, read as they arrive: the pause keeps the stderr line last on a loaded machine.
+  const error = await failure("for i in $(seq 1 30); do echo \"line $i\"; done; sleep 0.2; echo 'expected 2, got 3' >&2; exit 3", cwd);
   assert.ok(error instanceof PerfloopError);
   assert.equal(error.code, "test_command_failed");
   assert.equal(error.exitCode, ExitCode.usage);
