@@ -11,7 +11,7 @@
  *   agent_failures            agent calls failed
  *   max_cycles_still_gaining  the last cycle still gained above the plateau when the cycles ran out
  *   no_gain_from_source       none of one source's measured hypotheses gained (2 or more)
- *   optimistic_estimates      one source's hypotheses measured far below what they expected
+ *   optimistic_estimates      most of one source's hypotheses measured under half what they expected (2 or more)
  *
  * Pure: the review and its input in, advice out.
  */
@@ -23,7 +23,7 @@ import type { ReviewAdvice, ReviewHypothesis, ReviewSource, RunReview, SourceKin
 const MANY_TEST_BREAKERS = 2;
 /** A source "gains nothing" when at least this many of its hypotheses were measured and none gained. */
 const MANY_NO_GAIN = 2;
-/** Estimates are optimistic when at least this many were measured, at under this share of the expected gain, and this many points short. */
+/** Estimates are optimistic when most of a source's, and at least this many, measured under this share of the expected gain and this many points short. */
 const ESTIMATES_SEEN = 2;
 const ESTIMATE_SHARE = 0.5;
 const ESTIMATE_POINTS = 10;
@@ -135,12 +135,11 @@ function optimisticEstimates(review: Review): ReviewAdvice[] {
   const bySource = new Map<string, ReviewHypothesis[]>();
   for (const h of review.hypotheses) if (h.expected_pct !== null && h.measured_pct !== null && h.measured !== "with_others") bySource.set(h.origin ?? "unknown", [...(bySource.get(h.origin ?? "unknown") ?? []), h]);
   return [...bySource].flatMap(([origin, list]) => {
-    if (list.length < ESTIMATES_SEEN) return [];
-    const expected = mean(list.map((h) => h.expected_pct!));
-    const measured = mean(list.map((h) => h.measured_pct!));
-    if (measured >= expected * ESTIMATE_SHARE || expected - measured < ESTIMATE_POINTS) return [];
-    const counted = `the hypotheses from ${origin} expected ${pct(expected)} on average and measured ${pct(measured)}`;
-    return [{ rule: "optimistic_estimates", fact: `${counted} (${ids(list)})`, advice: "take its expected_impact as optimistic: it decides what is tried first (docs/hypotheses.md)", headline: `${counted}: its estimates are optimistic` }];
+    const short = list.filter((h) => h.measured_pct! < h.expected_pct! * ESTIMATE_SHARE && h.expected_pct! - h.measured_pct! >= ESTIMATE_POINTS);
+    if (short.length < ESTIMATES_SEEN || short.length * 2 <= list.length) return [];
+    const counted = `${short.length} of the ${list.length} measured hypotheses from ${origin} that stated an expected impact measured under half of it`;
+    const each = short.map((h) => `${h.id}: expected ${pct(h.expected_pct!)}, measured ${pct(h.measured_pct!)}`).join("; ");
+    return [{ rule: "optimistic_estimates", fact: `${counted} (${each})`, advice: "take its expected_impact as optimistic: it decides what is tried first (docs/hypotheses.md)", headline: `${counted}: its estimates are optimistic` }];
   });
 }
 
