@@ -16,12 +16,12 @@ import type { Run } from "../runtime/store.ts";
 import { payloadOf, type LoopContext } from "./loop-context.ts";
 import { endCycleEarly } from "./phase-close.ts";
 
-const FAILURE_WORKER = "perfloop-phase-failure";
+export const FAILURE_WORKER = "perfloop-phase-failure";
 /** The same failure this many times in a row, and the phase is not just done again. */
 const MAX_SAME_FAILURES = 2;
 export const PHASE_FAILED = "PHASE_FAILED";
 
-const FailureSchema = v.object({ cycle: v.number(), phase: v.string(), code: v.string(), message: v.string(), count: v.number() });
+export const FailureSchema = v.object({ cycle: v.number(), phase: v.string(), code: v.string(), message: v.string(), count: v.number() });
 export type PhaseFailure = v.InferOutput<typeof FailureSchema>;
 
 function failureOf(run: Run): PhaseFailure | null {

@@ -27,6 +27,9 @@ import { chainedChanges, change } from "./outcome.ts";
 import { aggregateOf, firstBaseline, type Aggregate } from "./phase-close.ts";
 import { readRunOptions, type RunOptions } from "./run-options.ts";
 import { reportPaths, writeReportFiles } from "./report-files.ts";
+import { buildReview } from "../report/review.ts";
+import { readTextIfExists } from "../runtime/atomic-fs.ts";
+import { reviewInput } from "./review-input.ts";
 
 function gapAnalysis(agg: Aggregate, cycles: readonly ReportCycle[], spec: MetricSpec | null): string | null {
   if (agg.target.met !== false || !spec) return null;
@@ -155,6 +158,7 @@ export function buildReport(run: Run, projectRoot: string, merged: RunReport["me
       executions: records.map((r) => (payloadOf(run, "PHASE_8_EXECUTE", r.cycle)?.execution_result as { time?: unknown } | undefined)?.time),
     }),
   };
+  report.review = buildReview(reviewInput(run, options, report, readTextIfExists(log)));
   return v.parse(RunReportSchema, report);
 }
 

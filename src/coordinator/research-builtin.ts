@@ -22,8 +22,8 @@ import { tryRefHypotheses } from "./try-refs.ts";
 
 /** The names the built-in sources go by in sources, origins and reports. */
 export const RULES_SOURCE = "built-in rules";
-const KNOBS_SOURCE = "knobs";
-const OWN_SOURCE = "--try-branch/--try-commit";
+export const KNOBS_SOURCE = "knobs";
+export const OWN_SOURCE = "--try-branch/--try-commit";
 
 function knobRuntime(runtime: string | null | undefined): "node" | "deno" | "bun" | null {
   return runtime === "node" || runtime === "deno" || runtime === "bun" ? runtime : null;

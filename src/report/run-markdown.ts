@@ -2,7 +2,8 @@
  * report.md: the run report as a self-contained Markdown page. The headline, a summary (target,
  * stop, branch and merge, how it was measured), the before/after table of every metric, one
  * section per cycle (gate, validation, kept and removed hypotheses, the measured ratio, the
- * cycle's metrics), the gate's diagnosis, the gap to the target, decisions, warnings and files.
+ * cycle's metrics), the gate's diagnosis, the gap to the target, decisions, where the time went,
+ * the run review (review-render.ts), warnings and files.
  * Pure: the report in, Markdown out. The phrases are shared with the text summary (run-text.ts).
  */
 import type { ReportCycle, RunReport } from "./run-report.ts";
@@ -11,6 +12,7 @@ import { cycleLine, describeMerge, describeRatio, describeResult, describeStop, 
 import { formatRatioPct } from "../ui/table.ts";
 import { executeRows, phaseRows, timeLine } from "./run-time.ts";
 import { describeGuardrail } from "../execute/guardrails.ts";
+import { reviewSection } from "./review-render.ts";
 
 /** Shown length of a commit id. */
 const SHORT_COMMIT = 12;
@@ -143,6 +145,7 @@ export function renderReportMarkdown(report: RunReport): string {
     );
   }
   out.push(...timeSection(report));
+  if (report.review) out.push(...reviewSection(report.review));
   out.push(...listSection("Warnings", report.warnings));
   const f = report.files;
   const files = [`report: ${code(f.report_md)}`, `data: ${code(f.report_json)}`];

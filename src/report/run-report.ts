@@ -6,6 +6,7 @@
 import * as v from "valibot";
 import { RunTimeSchema } from "./run-time.ts";
 import { GuardrailRecordSchema } from "../execute/guardrails.ts";
+import { RunReviewSchema } from "./review-schema.ts";
 
 const nullableNumber = v.nullable(v.number());
 const nullableString = v.nullable(v.string());
@@ -102,6 +103,8 @@ export const RunReportSchema = v.object({
   finished_at: v.string(),
   /** Where the run's time went (run-time.ts); absent in older reports. */
   time: v.optional(v.nullable(RunTimeSchema), null),
+  /** The run review (review.ts, docs/report.md "The run review"); absent in older reports. */
+  review: v.optional(RunReviewSchema),
 });
 export type RunReport = v.InferOutput<typeof RunReportSchema>;
 export type ReportCycle = v.InferOutput<typeof ReportCycleSchema>;

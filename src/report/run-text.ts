@@ -1,7 +1,7 @@
 /**
  * The end of `perfloop run` (and `perfloop report` in text) for people: the headline, the
  * before/after table of every metric, one line per cycle, why the run stopped, the branch and how
- * to merge it, the gap to the target, and where report.md and report.json are. Also the phrases
+ * to merge it, the gap to the target, the run review's advice, and where report.md and report.json are. Also the phrases
  * both run renderers share (this file and run-markdown.ts): the headline, the stop reason in
  * words, a signed change and a multiplier in the metric's terms. Pure: the report in, lines out.
  */
@@ -9,6 +9,7 @@ import { directionWords, formatMetricValue, isHigherBetter, isTargetKind, judged
 import type { ReportCycle, RunReport } from "./run-report.ts";
 import { formatP, formatRatioPct, renderTable } from "../ui/table.ts";
 import { timeLine } from "./run-time.ts";
+import { reviewHeadlines } from "./review-render.ts";
 
 export type Style = "bold" | "green" | "red" | "yellow" | "dim";
 export type Colorize = (style: Style, text: string) => string;
@@ -204,6 +205,7 @@ export function renderRunSummary(report: RunReport, options: { color?: Colorize 
   else lines.push(`${label("branch")} none: nothing was kept`);
   if (report.merge_hint && !report.merged) lines.push(`${label("merge")} ${color("bold", report.merge_hint)}`);
   for (const warning of report.warnings) lines.push(`${label("warning")} ${color("yellow", warning)}`);
+  if (report.review) for (const headline of reviewHeadlines(report.review)) lines.push(`${label("review")} ${headline}`);
   // An unfinished run has no report files yet (they are written at its end).
   if (report.final_result !== "UNFINISHED") {
     lines.push(`${label("report")} ${report.files.report_md}`);
