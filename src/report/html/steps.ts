@@ -1,11 +1,12 @@
 /**
  * A cycle's strike and bisection as a tree (report.html, docs/report-html.md): the planned set at
- * the root; each comparison of the execution (execute/comparisons.ts) under the latest step before
- * it whose set holds its own (the strike holds the halves the bisection measured; a confirmation of
- * what was kept sits beside them); hypotheses removed without being measured (not applying to the
- * base, the tests failing with the rest, a conflict) as leaves of the root with their reason. A
- * report written before comparisons were kept gets the root, what was kept and what was removed.
- * Pure.
+ * the root; each strike or bisection step of the execution (execute/comparisons.ts) under the
+ * latest such step before it whose set holds its own (the strike holds the halves the bisection
+ * measured; a confirmation of what was kept sits beside them); the steps on top of what was kept
+ * (contested, rebased) and the final one from the root; hypotheses removed without being measured
+ * (not applying to the base, the tests failing with the rest, a conflict) as leaves of the root
+ * with their reason. A report written before comparisons were kept gets the root, what was kept
+ * and what was removed. Pure.
  */
 import type { Comparison } from "../../execute/comparisons.ts";
 import type { ReportCycle } from "../run-report.ts";
@@ -47,17 +48,19 @@ const holds = (outer: readonly string[], inner: readonly string[]) => outer.leng
 /** The tree's nodes in drawing order: the root first, every node after its parent. */
 export function cycleTree(cycle: Pick<ReportCycle, "cycle" | "planned" | "kept" | "removed" | "comparisons">): TreeNode[] {
   const nodes: TreeNode[] = [{ depth: 0, parent: null, label: `planned ${cycle.planned.join(", ") || "(nothing)"}`, detail: `cycle ${cycle.cycle}`, tone: "neutral" }];
-  const sets: string[][] = [[...new Set([...cycle.planned, ...cycle.comparisons.flatMap((c) => c.hypotheses)])]];
+  // The sets of the strike and bisection steps, by node; null for a node that holds no other.
+  const sets: (string[] | null)[] = [null];
   for (const c of cycle.comparisons) {
+    const splits = c.phase === "strike" || c.phase === "bisect";
     let parent = 0;
-    for (let i = sets.length - 1; i > 0; i--) {
-      if (holds(sets[i]!, c.hypotheses)) {
+    for (let i = sets.length - 1; splits && i > 0; i--) {
+      if (sets[i] && holds(sets[i]!, c.hypotheses)) {
         parent = i;
         break;
       }
     }
     nodes.push({ depth: nodes[parent]!.depth + 1, parent, label: stepLabel(c), detail: `${measuredText(c)}; ${c.status.replace("_", " ")}`, tone: comparisonTone(c) });
-    sets.push([...c.hypotheses]);
+    sets.push(splits ? [...c.hypotheses] : null);
   }
   const measured = new Set(cycle.comparisons.flatMap((c) => c.hypotheses));
   for (const k of cycle.kept) {
