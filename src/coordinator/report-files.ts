@@ -75,3 +75,11 @@ export function reportFileOf(projectRoot: string, slug: string, runId: string): 
   const current = reportPaths(projectRoot, slug).json;
   return runIdOf(readTextIfExists(current)) === runId ? current : null;
 }
+
+/** The report.html written for this run: at the usual place when that one is this run's, else its kept copy; null when there is none. */
+export function reportHtmlOf(projectRoot: string, slug: string, runId: string): string | null {
+  const current = reportPaths(projectRoot, slug);
+  if (existsSync(current.html) && runIdOf(readTextIfExists(current.json)) === runId) return current.html;
+  const kept = archivedReportPaths(projectRoot, slug, runId).html;
+  return existsSync(kept) ? kept : null;
+}
