@@ -111,7 +111,8 @@ export function beforeAfterChart(rows: readonly BeforeAfterRow[], options: { id:
     }
   });
   const bottom = top + rows.length * group;
-  parts.push(axis(niceTicks(0, max, 4), x, [left, right], top, bottom, (t) => (t === 0 ? "0" : options.format(t)), options.caption));
+  // The grid first, so that the bars are drawn over it.
+  parts.unshift(axis(niceTicks(0, max, 4), x, [left, right], top, bottom, (t) => (t === 0 ? "0" : options.format(t)), options.caption));
   const description = rows.map((r) => `${r.label}: before ${r.before === null ? "not measured" : options.format(r.before)}, after ${r.after === null ? (r.note ?? "not measured") : options.format(r.after)}`).join("; ");
   return frame(options.id, options.title, description, bottom + 38, join(parts));
 }
@@ -247,7 +248,7 @@ export function shareBars(rows: readonly ShareRow[], options: { id: string; titl
     parts.push(text(right + 6, barY + bar - 2, `${row.value.toFixed(1)}%`, "value"));
   });
   const bottom = top + rows.length * group;
-  parts.push(axis(niceTicks(0, max, 4), x, [left, right], top, bottom, (t) => `${t}%`, options.caption));
+  parts.unshift(axis(niceTicks(0, max, 4), x, [left, right], top, bottom, (t) => `${t}%`, options.caption));
   const description = rows.map((r) => `${r.label}: ${r.value.toFixed(1)}%${r.outline === undefined ? "" : ` (total ${r.outline.toFixed(1)}%)`}`).join("; ");
   return frame(options.id, options.title, description, bottom + 38, join(parts));
 }

@@ -108,7 +108,7 @@ function mainChart(report: RunReport): Html | null {
   const range = (interval: readonly [number, number] | null | undefined) => (interval ? `${format(interval[0])} to ${format(interval[1])}` : "-");
   const chart = beforeAfterChart(rows, { id: "chart-before-after", title: `${metricLabel(key)} before and after, per cycle`, format, caption: metricLabel(key) });
   const numbers = table(
-    ["", "before", "after", "95% CI", "change"],
+    ["", "before", "after", "after's 95% CI", "change"],
     rows.map((r) => [
       r.label.split(":")[0]!,
       r.before === null ? "-" : html`${format(r.before)}${r.beforeInterval ? html`<br><span class="muted">${range(r.beforeInterval)}</span>` : null}`,
