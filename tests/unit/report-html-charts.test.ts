@@ -201,6 +201,10 @@ describe("a cycle's strike and bisection tree", () => {
     assert.match(nodes[1]!.detail, /^breaks the tests; removed$/);
     assert.match(nodes[3]!.detail, /^faster: ratio 0\.500 \(95% CI 0\.480-0\.520\), 6 rounds; applied$/);
     assert.match(nodes.at(-1)!.detail, /does not apply to the base/);
+    assert.equal(nodes[3]!.brief, "faster, ratio 0.500; applied", "the chart's shorter line");
+    const svg = treeChart(nodes, { id: "t", title: "steps" }).text;
+    assert.match(svg, /<tspan class="strong">bisect H1<\/tspan><tspan class="muted"> faster, ratio 0\.500; applied<\/tspan>/);
+    assert.match(svg, /<title>bisect H1: faster: ratio 0\.500 \(95% CI 0\.480-0\.520\), 6 rounds; applied<\/title>/, "the full detail as the tooltip");
   });
 
   test("a report without comparisons (older): the root, what was kept and what was removed", () => {

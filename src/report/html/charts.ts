@@ -178,6 +178,8 @@ export interface TreeNode {
   parent: number | null;
   label: string;
   detail: string;
+  /** A shorter detail for the chart's line (the table beside it and the node's tooltip have `detail`). */
+  brief?: string;
   tone: Tone;
 }
 
@@ -203,7 +205,8 @@ export function treeChart(nodes: readonly TreeNode[], options: { id: string; tit
     const room = CHART_WIDTH - PAD - (x + 10);
     const label = fitText(node.label, room);
     const rest = room - label.length * CHAR_WIDTH - CHAR_WIDTH * 2;
-    const detail = rest > CHAR_WIDTH * 4 && node.detail ? html`<tspan class="muted"> ${fitText(node.detail, rest)}</tspan>` : null;
+    const said = node.brief ?? node.detail;
+    const detail = rest > CHAR_WIDTH * 4 && said ? html`<tspan class="muted"> ${fitText(said, rest)}</tspan>` : null;
     parts.push(html`<text x="${coord(x + 10)}" y="${coord(y + 4)}" class="label"><tspan class="strong">${label}</tspan>${detail}</text>`);
   });
   const description = nodes.map((n) => `${"  ".repeat(n.depth)}${n.label}: ${n.detail}`).join("; ");

@@ -59,7 +59,9 @@ export function cycleTree(cycle: Pick<ReportCycle, "cycle" | "planned" | "kept" 
         break;
       }
     }
-    nodes.push({ depth: nodes[parent]!.depth + 1, parent, label: stepLabel(c), detail: `${measuredText(c)}; ${c.status.replace("_", " ")}`, tone: comparisonTone(c) });
+    const status = c.status.replace("_", " ");
+    const brief = c.ratio === null ? `${c.outcome}; ${status}` : `${c.outcome}, ratio ${c.ratio.toFixed(3)}; ${status}`;
+    nodes.push({ depth: nodes[parent]!.depth + 1, parent, label: stepLabel(c), detail: `${measuredText(c)}; ${status}`, brief, tone: comparisonTone(c) });
     sets.push(splits ? [...c.hypotheses] : null);
   }
   const measured = new Set(cycle.comparisons.flatMap((c) => c.hypotheses));

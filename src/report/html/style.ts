@@ -53,7 +53,11 @@ td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-sp
 .tone-bad { color: var(--bad); }
 .tone-neutral { color: var(--neutral); }
 figure.figure { margin: 1rem 0 1.5rem; display: grid; gap: 0.5rem 1.5rem; grid-template-columns: minmax(0, 1fr); break-inside: avoid; page-break-inside: avoid; }
-@media (min-width: ${WIDE_MIN}) { figure.figure { grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); align-items: start; } figure.figure .numbers table { font-size: 0.85rem; } }
+@media (min-width: ${WIDE_MIN}) {
+  main { max-width: 84rem; }
+  figure.figure { grid-template-columns: minmax(0, 32rem) minmax(0, 1fr); align-items: start; }
+  figure.figure .numbers table { font-size: 0.85rem; }
+}
 figure.figure figcaption { grid-column: 1 / -1; color: var(--muted); font-size: 0.9rem; }
 figure.figure .numbers .table-wrap { margin-top: 0; }
 svg.chart { display: block; width: 100%; max-width: 40rem; height: auto; font: 12px system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; }
