@@ -179,6 +179,7 @@ describe("report.html of real runs", { skip }, () => {
     assert.ok(!existsSync(join(dir, ".hex-skills/optimization/nogo/report.html")), "a paused run has no page yet");
     const done = await runPerfloop(["resume", "--slug", "nogo", "--decide", "waive"], { cwd: dir });
     assert.equal(done.code, 0, done.stderr);
+    assert.match(done.stdout, /^html +\.hex-skills\/optimization\/nogo\/report\.html$/m, "resume's summary names the page");
     const page = await checkedPage(dir, "nogo");
     assert.match(page.html, /<section id="decisions"><h2>Decisions<\/h2>[\s\S]*<td>validation_no_go<\/td><td>waive<\/td>/);
     assert.match(page.html, /<dt>Validation<\/dt><dd>WAIVED<\/dd>/);

@@ -201,7 +201,7 @@ function filesSection(report: RunReport): Html {
 
 export function renderReportHtml(report: RunReport): string {
   const head = describeResult(report);
-  // The run review comes from another part of perfloop (src/report/review.ts): read as unknown.
+  // REVIEW SLOT: the run review comes from another part of perfloop (src/report/review.ts), read as unknown (review-slot.ts).
   const review = reviewSection((report as { review?: unknown }).review);
   const decisions = report.decisions.length > 0 ? section("decisions", "Decisions", table(["kind", "choice", "when"], report.decisions.map((d) => [d.kind, d.selected_choice, d.answered_at]))) : null;
   const body = html`<main>
