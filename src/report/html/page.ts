@@ -218,7 +218,7 @@ ${agentCalls(report)}
 ${timeSection(report)}
 ${listSection("warnings", "Warnings", report.warnings)}
 ${filesSection(report)}
-<footer>Written by perfloop ${VERSION} from ${code(report.files.report_json)}: one file, no script, nothing loaded from the network.</footer>
+<footer>Written by perfloop ${VERSION}: one file, no script, nothing loaded from the network. The same report as data: ${code(report.files.report_json)}.</footer>
 </main>`;
   const page = html`<!doctype html>
 <html lang="en">
