@@ -75,6 +75,7 @@ export function registerDemo(cli: CAC, platform: Platform, setExit: (code: numbe
         ctx.output.line(`The demo project is at ${dir}; your own repositories were not touched.`);
         ctx.output.line(`  see what was kept:   git -C ${shellQuote(dir)} log --stat -1 perfloop/demo`);
         ctx.output.line(`  read the report:     ${reportPaths(dir, "demo").md}`);
+        ctx.output.line(`  open it as a page:   ${reportPaths(dir, "demo").html}`);
         ctx.output.line(`  remove it:           rm -rf ${shellQuote(dir)}`);
       }
       setExit(result.code);

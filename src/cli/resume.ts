@@ -2,7 +2,8 @@
  * `perfloop resume [--slug S] [--decide CHOICE]`: carries an unfinished run on from its last
  * checkpoint, with the options it was started with; `--decide` answers its pending decision. An
  * unfinished bisect (`perfloop bisect`) is carried on the same way (src/cli/bisect.ts).
- * `perfloop report [--slug S] [--format md|json]`: the report of a run (finished or not).
+ * `perfloop report [--slug S] [--format md|json|html|text]`: the report of a run (finished or not);
+ * html is report.html's page (docs/report-html.md).
  */
 import * as fs from "node:fs";
 import { readFileSync } from "node:fs";
@@ -100,13 +101,14 @@ export function registerResume(cli: CAC, platform: Platform, setExit: (code: num
     });
 }
 
-const ReportFlags = v.object({ format: v.optional(v.picklist(["md", "json", "text"], "--format must be md, json or text")) });
+const ReportFlags = v.object({ format: v.optional(v.picklist(["md", "json", "html", "text"], "--format must be md, json, html or text")) });
 
 export function registerReport(cli: CAC, platform: Platform): void {
   cli
     .command("report", "The report of a run: every metric before and after, every cycle, the stop reason and the branch")
-    .option("--format <format>", "md (report.md), json (report.json) or text (the summary; the default)")
+    .option("--format <format>", "md (report.md), json (report.json), html (report.html: one page, charts inline) or text (the summary; the default)")
     .example("perfloop report --slug sum --format md")
+    .example("perfloop report --slug sum --format html > sum.html")
     .action(async (options: Record<string, unknown>) => {
       const ctx = commandContext(platform, options);
       const flags = v.safeParse(ReportFlags, { format: options.format === undefined ? undefined : rawOption(platform.args, "format") });
@@ -133,6 +135,9 @@ export function registerReport(cli: CAC, platform: Platform): void {
       else if (format === "md") {
         const { renderReportMarkdown } = await import("../report/run-markdown.ts");
         platform.writeStdout(renderReportMarkdown(report));
+      } else if (format === "html") {
+        const { renderReportHtml } = await import("../report/html/page.ts");
+        platform.writeStdout(renderReportHtml(report));
       } else {
         const { renderRunSummary } = await import("../report/run-text.ts");
         for (const line of renderRunSummary(report, { color: (style: Parameters<typeof ctx.output.style>[0], text: string) => ctx.output.style(style, text) })) ctx.output.line(line);

@@ -4,6 +4,8 @@
  * process is running (its pid, phase and since when): only a run nobody drives is to be resumed.
  */
 import type { CAC } from "cac";
+import { pathToFileURL } from "node:url";
+import { reportHtmlOf } from "../coordinator/report-files.ts";
 import { describeLive, liveDriver, phaseSince } from "../coordinator/live-run.ts";
 import { latestCheckpoint } from "../runtime/checkpoints.ts";
 import { RuntimeService } from "../runtime/commands.ts";
@@ -30,6 +32,8 @@ export interface RunSummary {
   updated_at: string;
   /** The live process driving the run now (its run lock), else null. */
   running: Running | null;
+  /** A finished run's report.html (absolute path), when it was written (docs/report-html.md). */
+  report_html: string | null;
   next_step: string;
 }
 
@@ -85,6 +89,7 @@ function summarize(ctx: CommandContext, service: RuntimeService, run: Run): RunS
     final_result: run.state.final_result,
     updated_at: run.state.updated_at,
     running,
+    report_html: run.state.complete ? reportHtmlOf(ctx.projectRoot, run.state.identifier, run.runId) : null,
     next_step: nextStep(service, run, running),
   };
 }
@@ -127,6 +132,8 @@ export function renderRun(ctx: CommandContext, run: RunSummary): void {
     output.line(`           choices: ${(decision.choices ?? []).join(", ")}`);
   }
   if (run.stop_reason) output.line(`  stopping ${run.stop_reason}`);
+  // A file:// URL: terminals make it a link that opens the page.
+  if (run.report_html) output.line(`  report   ${pathToFileURL(run.report_html).href}`);
   output.line(`  next     ${run.next_step}`);
   output.line(`  updated  ${run.updated_at}`);
 }

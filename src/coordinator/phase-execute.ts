@@ -195,6 +195,7 @@ export async function executePhase(ctx: LoopContext, run: Run): Promise<void> {
     warnings: report.warnings,
     time: report.time,
     guardrails: report.guardrails,
+    comparisons: report.comparisons,
   };
   ctx.client.recordWorker("ln-814", {
     branch: report.branch ?? "",

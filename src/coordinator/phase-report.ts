@@ -1,5 +1,5 @@
 /**
- * Phase 11: the merge question (or --merge), then report.json and report.md under
+ * Phase 11: the merge question (or --merge), then report.json, report.md and report.html under
  * `.hex-skills/optimization/<slug>/` (and kept by run id in `runs/<run_id>/`, report-files.ts),
  * the REPORT checkpoint and `complete`. The report is built from the run on disk alone
  * (buildReport), so `perfloop report` can render any run, finished or not.
@@ -15,7 +15,9 @@ import { describeMetric, type MetricSpec } from "../model/metric-spec.ts";
 import { formatMetricValue, metricLabel } from "../model/metrics.ts";
 import { storedMetric } from "../model/metric-spec-schema.ts";
 import { renderReportMarkdown } from "../report/run-markdown.ts";
-import { RunReportSchema, type ReportCycle, type RunReport } from "../report/run-report.ts";
+import { RunReportSchema, type ReportCycle, type ReportProfile, type RunReport } from "../report/run-report.ts";
+import { renderReportHtml } from "../report/html/page.ts";
+import { ComparisonSchema, type Comparison } from "../execute/comparisons.ts";
 import { runTime } from "../report/run-time.ts";
 import { GuardrailRecordSchema, type GuardrailRecord } from "../execute/guardrails.ts";
 import { PHASES, phaseLabel } from "../runtime/phases.ts";
@@ -46,6 +48,26 @@ function cycleGuardrails(execute: Record<string, unknown> | null, kept: readonly
   if (!parsed.success) return [];
   const same = (ids: readonly string[]) => ids.length === kept.length && ids.every((id) => kept.includes(id));
   return parsed.output.filter((g) => g.verdict === "regressed" || (same(g.hypotheses) && g.against.length === 0));
+}
+
+/** A cycle's comparisons as its execution recorded them (execute/comparisons.ts); [] for an execution that recorded none. */
+function cycleComparisons(execute: Record<string, unknown> | null): Comparison[] {
+  const parsed = v.safeParse(v.array(ComparisonSchema), (execute?.execution_result as { comparisons?: unknown } | undefined)?.comparisons);
+  return parsed.success ? parsed.output : [];
+}
+
+/** Each profiled cycle's top functions (the digest's, coordinator/digest.ts). */
+function reportProfiles(run: Run): ReportProfile[] {
+  const out: ReportProfile[] = [];
+  for (let cycle = 1; cycle <= run.state.current_cycle; cycle++) {
+    if (!hasProfile(run, cycle)) continue;
+    const digest = profileDigestOf(run, cycle);
+    const cpu = digest.cpu_profile;
+    const note = cpu.ok ? `CPU profile by ${cpu.runtime ?? "the JS runtime"}` : cpu.attempted ? `no CPU profile: ${cpu.reason ?? "it failed"}` : null;
+    const metrics = Object.fromEntries(Object.entries(digest.metrics).map(([key, m]) => [key, { median: m.median, ci: [m.ci[0], m.ci[1]] as [number, number] }]));
+    out.push({ cycle, commit: digest.commit, classification: digest.classification, cpu_profile: note, metrics, hot_functions: digest.hot_functions.map((h) => ({ ...h })) });
+  }
+  return out;
 }
 
 /** The report of a run from what is on disk (partial for an unfinished run). */
@@ -86,6 +108,7 @@ export function buildReport(run: Run, projectRoot: string, merged: RunReport["me
     metrics: Object.keys(r.baseline).map((m) => change(m, r.baseline[m] ?? null, r.final[m] ?? null)),
     stop_reason: r.stop_reason ?? null,
     guardrails: cycleGuardrails(payloadOf(run, "PHASE_8_EXECUTE", r.cycle), r.kept),
+    comparisons: cycleComparisons(payloadOf(run, "PHASE_8_EXECUTE", r.cycle)),
   }));
   const changes = agg?.changes ?? (profiled ? chainedChanges(first, records.map((r) => ({ ratio: r.ratio, baseline: r.baseline, final: r.final, kept: r.commit !== null }))) : []);
   const blockCycle = records.find((r) => r.stop_reason === "WRONG_TOOL_BLOCK")?.cycle;
@@ -146,9 +169,11 @@ export function buildReport(run: Run, projectRoot: string, merged: RunReport["me
     files: {
       report_md: relative(projectRoot, paths.md),
       report_json: relative(projectRoot, paths.json),
+      report_html: relative(projectRoot, paths.html),
       context_md: existsSync(context) ? relative(projectRoot, context) : null,
       experiment_log: existsSync(log) ? relative(projectRoot, log) : null,
     },
+    profiles: profiled ? reportProfiles(run) : [],
     started_at: run.state.created_at,
     finished_at: run.state.updated_at,
     time: runTime({
@@ -195,8 +220,8 @@ export async function reportPhase(ctx: LoopContext, run: Run): Promise<RunReport
   const { merged, problem } = await maybeMerge(ctx, ctx.repo, agg?.branch ?? null);
   const report = buildReport(ctx.client.load(), ctx.repo.dir, merged);
   if (problem) report.warnings.unshift(problem);
-  writeReportFiles(ctx.repo.dir, report, renderReportMarkdown(report), ctx.platform.pid);
-  ctx.client.checkpoint("PHASE_11_REPORT", { report_ready: true, final_result: report.final_result, report_json: report.files.report_json, report_md: report.files.report_md, merged });
+  writeReportFiles(ctx.repo.dir, report, renderReportMarkdown(report), ctx.platform.pid, renderReportHtml(report));
+  ctx.client.checkpoint("PHASE_11_REPORT", { report_ready: true, final_result: report.final_result, report_json: report.files.report_json, report_md: report.files.report_md, report_html: report.files.report_html, merged });
   return report;
 }
 

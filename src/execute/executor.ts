@@ -28,6 +28,7 @@ import { resolveAllowWrite } from "../confine/allow-write.ts";
 import { confinementHint } from "../confine/hint.ts";
 import type { Removed } from "./bisect.ts";
 import { appendLog } from "./experiment-log.ts";
+import type { Comparison } from "./comparisons.ts";
 import { failureGist } from "./failure-gist.ts";
 import { candidateLimitMs, describeLimit, describeVerdict, Rounds } from "./rounds.ts";
 import { strikeAndBisect } from "./strike.ts";
@@ -144,6 +145,8 @@ export interface ExecuteReport {
   time: ExecuteTime;
   /** Every guardrail judged on a faster set (docs/run.md, "Guardrails"). */
   guardrails: GuardrailRecord[];
+  /** Every comparison of the experiment log, in order, with its per-round ratios (comparisons.ts). */
+  comparisons: Comparison[];
 }
 
 export async function runExecute(platform: Platform, options: ExecuteOptions, onEvent: (event: ExecuteEvent) => void = () => {}, signal?: AbortSignal): Promise<ExecuteReport> {
@@ -355,6 +358,7 @@ async function executeIn(x: Execution): Promise<ExecuteReport> {
     warnings: x.warnings,
     time: timeOf(performance.now() - started, baselineMs, rounds, workspace),
     guardrails: rounds.guardrailRecords(),
+    comparisons: outcome.comparisons,
   };
   const nowMs = platform.now();
   const runId = options.runId ?? standaloneRunId("ln-814", nowMs, `${slug}:${repo.dir}`);

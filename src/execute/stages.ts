@@ -9,6 +9,7 @@ import type { ContestedGroup } from "../research/hypotheses-contested.ts";
 import type { Removed } from "./bisect.ts";
 import type { E2eStatus, LogRow } from "./experiment-log.ts";
 import type { Measurer } from "./measurer.ts";
+import { comparisonOf, type Comparison } from "./comparisons.ts";
 
 /** An uncontested hypothesis that overlaps an earlier one in a file: judged after the strike, rebased. */
 export interface Deferred {
@@ -42,6 +43,8 @@ export interface Stages {
   measurer: Measurer;
   removed: Removed[];
   rows: LogRow[];
+  /** Each row's comparison as the report keeps it (comparisons.ts), by row. */
+  comparisons: Map<LogRow, Comparison>;
   say(stage: string, message: string): void;
   /** A log row of one comparison (or of a set that could not be measured, with why). */
   row(phase: LogRow["phase"], ids: readonly string[], status: LogRow["status"], result: AbCompared | null, e2e: E2eStatus, why?: string): LogRow;
@@ -51,15 +54,17 @@ export interface Stages {
 export const familyAlpha = (size: number) => SIGNIFICANCE_LEVEL / Math.max(1, size);
 
 export function stagesOf(input: StrikeInput): Stages {
+  const comparisons = new Map<LogRow, Comparison>();
   return {
     input,
     measurer: input.measurer,
     removed: [],
     rows: [],
+    comparisons,
     say: input.say,
     row: (phase, ids, status, result, e2e, why = "not measured") => {
       const verdict = result?.verdict ?? null;
-      return {
+      const row: LogRow = {
         timestamp: input.now(),
         phase,
         hypotheses: [...ids],
@@ -75,6 +80,8 @@ export function stagesOf(input: StrikeInput): Stages {
         rounds: result?.rounds ?? null,
         outcome: verdict ? describeOutcome(verdict) : why,
       };
+      comparisons.set(row, comparisonOf(row, result));
+      return row;
     },
   };
 }

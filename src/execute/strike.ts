@@ -19,6 +19,7 @@ import { describeOutcome } from "../measure/index.ts";
 import type { AbCompared } from "../profile/ab-sampler.ts";
 import { findUseful, isolateBreaking, type GroupVerdict, type Removed } from "./bisect.ts";
 import type { LogRow } from "./experiment-log.ts";
+import { comparisonOf, type Comparison } from "./comparisons.ts";
 import type { Measurer } from "./measurer.ts";
 import { contestedStage, deferredStage, finalStage, type ContestedResult } from "./on-top.ts";
 import { describeVerdict, failedVerdict, groupVerdict } from "./rounds.ts";
@@ -32,6 +33,8 @@ export interface StrikeOutcome {
   strikeResult: "clean" | "bisected" | "failed";
   contested: ContestedResult[];
   rows: LogRow[];
+  /** Every row's comparison as the report keeps it, in the rows' order (comparisons.ts). */
+  comparisons: Comparison[];
 }
 
 export async function strikeAndBisect(input: StrikeInput): Promise<StrikeOutcome> {
@@ -44,7 +47,8 @@ export async function strikeAndBisect(input: StrikeInput): Promise<StrikeOutcome
   const rebased = await deferredStage(x, contested.kept);
   const changed = useful.final === null || contested.results.some((r) => r.winner !== null) || rebased.added;
   const final = await finalStage(x, rebased.kept, changed ? null : useful.final);
-  return { kept: final.kept, removed: x.removed, final: final.figure, strikeResult, contested: contested.results, rows: x.rows };
+  const comparisons = x.rows.map((row) => x.comparisons.get(row) ?? comparisonOf(row, null));
+  return { kept: final.kept, removed: x.removed, final: final.figure, strikeResult, contested: contested.results, rows: x.rows, comparisons };
 }
 
 type Measured = Awaited<ReturnType<Measurer["measure"]>>;

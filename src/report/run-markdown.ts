@@ -148,7 +148,7 @@ export function renderReportMarkdown(report: RunReport): string {
   if (report.review) out.push(...reviewSection(report.review));
   out.push(...listSection("Warnings", report.warnings));
   const f = report.files;
-  const files = [`report: ${code(f.report_md)}`, `data: ${code(f.report_json)}`];
+  const files = [`report: ${code(f.report_md)}`, ...(f.report_html ? [`page: ${code(f.report_html)}`] : []), `data: ${code(f.report_json)}`];
   if (f.context_md) files.push(`context: ${code(f.context_md)}`);
   if (f.experiment_log) files.push(`experiment log: ${code(f.experiment_log)}`);
   out.push(...listSection("Files", files));

@@ -7,6 +7,7 @@ import * as v from "valibot";
 import { RunTimeSchema } from "./run-time.ts";
 import { GuardrailRecordSchema } from "../execute/guardrails.ts";
 import { RunReviewSchema } from "./review-schema.ts";
+import { ComparisonSchema } from "../execute/comparisons.ts";
 
 const nullableNumber = v.nullable(v.number());
 const nullableString = v.nullable(v.string());
@@ -40,6 +41,21 @@ export const ReportCycleSchema = v.object({
   stop_reason: nullableString,
   /** The guardrails judged on the kept set and on every set that regressed (docs/run.md, "Guardrails"); absent in older reports. */
   guardrails: v.optional(v.array(GuardrailRecordSchema), []),
+  /** Every comparison of the cycle's execution, in order, with its per-round ratios (execute/comparisons.ts); absent in older reports. */
+  comparisons: v.optional(v.array(ComparisonSchema), []),
+});
+
+/** A cycle's profile, as much of it as the report shows: its top functions by self time (coordinator/digest.ts). */
+export const ReportProfileSchema = v.object({
+  cycle: v.number(),
+  /** The commit profiled: the cycle's base. */
+  commit: v.string(),
+  classification: v.string(),
+  /** The CPU profile's runtime, or why there is none (not a JS target, it failed). */
+  cpu_profile: nullableString,
+  /** The profile's measurement of the base: each metric's median and its 95% interval. */
+  metrics: v.record(v.string(), v.object({ median: v.number(), ci: v.tuple([v.number(), v.number()]) })),
+  hot_functions: v.array(v.object({ function: v.string(), location: v.string(), self_pct: v.number(), total_pct: v.number() })),
 });
 
 export const RunReportSchema = v.object({
@@ -98,7 +114,10 @@ export const RunReportSchema = v.object({
     ),
     [],
   ),
-  files: v.object({ report_md: v.string(), report_json: v.string(), context_md: nullableString, experiment_log: nullableString }),
+  /** report_html: absent in older reports. */
+  files: v.object({ report_md: v.string(), report_json: v.string(), report_html: v.optional(nullableString, null), context_md: nullableString, experiment_log: nullableString }),
+  /** Each cycle's profile (its top functions); absent in older reports. */
+  profiles: v.optional(v.array(ReportProfileSchema), []),
   started_at: v.string(),
   finished_at: v.string(),
   /** Where the run's time went (run-time.ts); absent in older reports. */
@@ -108,3 +127,4 @@ export const RunReportSchema = v.object({
 });
 export type RunReport = v.InferOutput<typeof RunReportSchema>;
 export type ReportCycle = v.InferOutput<typeof ReportCycleSchema>;
+export type ReportProfile = v.InferOutput<typeof ReportProfileSchema>;

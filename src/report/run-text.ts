@@ -209,6 +209,7 @@ export function renderRunSummary(report: RunReport, options: { color?: Colorize 
   // An unfinished run has no report files yet (they are written at its end).
   if (report.final_result !== "UNFINISHED") {
     lines.push(`${label("report")} ${report.files.report_md}`);
+    if (report.files.report_html) lines.push(`${label("html")} ${report.files.report_html}`);
     lines.push(`${label("json")} ${report.files.report_json}`);
   }
   return lines.map((line) => line.trimEnd());

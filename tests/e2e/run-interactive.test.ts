@@ -83,6 +83,9 @@ describe("perfloop demo", { skip: bin ? false : "set PERFLOOP_BIN to the compile
     assert.match(removed.H3, /^(no difference|unknown|no gain|slower)/);
     // The slowness is findable: the profile's source scan confirms the search in a loop.
     assert.match(readFileSync(join(dir, ".hex-skills/optimization/demo/context.md"), "utf8"), /words\.js:6 \(distinctWords\), quadratic_search/);
+    // The page beside report.md, with the profile's top functions: Array#includes first (docs/report-html.md).
+    assert.equal(report.files.report_html, ".hex-skills/optimization/demo/report.html");
+    assert.match(readFileSync(join(dir, report.files.report_html), "utf8"), /<section id="profile">[\s\S]*<td><code>includes<\/code><\/td>/);
     assert.ok(report.timing.total_ms > report.timing.commands_ms, JSON.stringify(report.timing));
     assert.match(git(dir, "log", "-1", "--format=%s", "perfloop/demo"), /^perfloop: set-membership-words-distinctWords: wall time -\d/);
     assert.equal(git(dir, "status", "--porcelain"), "");

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, test } from "node:test";
-import { archivedReportPaths, reportFileOf, reportPaths, writeReportFiles } from "../../src/coordinator/report-files.ts";
+import { archivedReportPaths, reportFileOf, reportHtmlOf, reportPaths, writeReportFiles } from "../../src/coordinator/report-files.ts";
 import { removeDir, tempDir } from "../helpers/cli.ts";
 
 const dirs: string[] = [];
@@ -67,4 +67,35 @@ test("a damaged report at the usual place, or one naming an unsafe run id, is re
     assert.equal(existsSync(join(dir, ".hex-skills/optimization/escape")), false);
     assert.equal(existsSync(join(dir, ".hex-skills/escape")), false);
   }
+});
+
+test("report.html beside report.md, kept by run id too; reportHtmlOf names the usual place while it is the run's, then the kept copy", () => {
+  const dir = root();
+  writeReportFiles(dir, report(FIRST), "# first\n", 7, "<p>first</p>");
+  const usual = reportPaths(dir, SLUG);
+  assert.equal(usual.html, join(dir, ".hex-skills/optimization/sum/report.html"));
+  assert.equal(readFileSync(usual.html, "utf8"), "<p>first</p>");
+  assert.equal(reportHtmlOf(dir, SLUG, FIRST), usual.html);
+  writeReportFiles(dir, report(SECOND), "# second\n", 7, "<p>second</p>");
+  assert.equal(readFileSync(usual.html, "utf8"), "<p>second</p>");
+  assert.equal(reportHtmlOf(dir, SLUG, SECOND), usual.html);
+  const kept = archivedReportPaths(dir, SLUG, FIRST).html;
+  assert.equal(readFileSync(kept, "utf8"), "<p>first</p>");
+  assert.equal(reportHtmlOf(dir, SLUG, FIRST), kept);
+  assert.equal(reportHtmlOf(dir, SLUG, "ln-810-sum-3000-cccccccc"), null);
+  // A report written before report.html: no page, and none is made up.
+  const older = root();
+  writeReportFiles(older, report(FIRST), "# first\n", 7);
+  assert.equal(existsSync(reportPaths(older, SLUG).html), false);
+  assert.equal(reportHtmlOf(older, SLUG, FIRST), null);
+});
+
+test("a report at the usual place only, with its page, keeps the page under its run id before the next run replaces it", () => {
+  const dir = root();
+  const usual = reportPaths(dir, SLUG);
+  mkdirSync(join(usual.json, ".."), { recursive: true });
+  writeFileSync(usual.json, `${JSON.stringify(report(FIRST))}\n`);
+  writeFileSync(usual.html, "<p>old</p>");
+  writeReportFiles(dir, report(SECOND), "# second\n", 7, "<p>second</p>");
+  assert.equal(readFileSync(archivedReportPaths(dir, SLUG, FIRST).html, "utf8"), "<p>old</p>");
 });

@@ -59,7 +59,7 @@ const CASES: Case[] = [
   { name: "resume with no run", args: ["resume"], error: /no unfinished run in this project/ },
   { name: "resume --decide with no run", args: ["resume", "--slug", "nothing", "--decide", "waive"], error: /no unfinished run for slug nothing/ },
   { name: "report with no run", args: ["report"], error: /no run in this project/ },
-  { name: "report in an unknown format", args: ["report", "--format", "pdf"], error: /--format must be md, json or text/ },
+  { name: "report in an unknown format", args: ["report", "--format", "pdf"], error: /--format must be md, json, html or text/ },
   { name: "demo into a directory that is not empty", args: ["demo", "--dir", "."], error: /is not empty/ },
 ];
 

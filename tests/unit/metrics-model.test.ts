@@ -113,6 +113,7 @@ describe("every renderer prints the model's label and format", () => {
       total_improvement_pct: 50, target_met: null, gap_analysis: null, files_modified: [], e2e_test: null, ledger: [], merged: null, log_path: "/tmp/log", summary_path: "/tmp/summary.json", warnings: [],
       time: { total_ms: 1000, baseline_ms: 100, tests_ms: 100, test_runs: 1, tests_cached: 0, measured_ms: 700, measured_runs: 10, side_trees_ms: 50, other_ms: 50 },
       guardrails: [],
+      comparisons: [],
     };
     const lines = renderExecute(report);
     for (const m of command) {

@@ -19,7 +19,7 @@ const T0 = Date.parse("2025-03-01T10:00:00.000Z");
 const t = (s: number) => new Date(T0 + s * 1000).toISOString();
 
 function cycle(overrides: Partial<ReportCycle> & Pick<ReportCycle, "cycle">): ReportCycle {
-  return { base_commit: BASE, commit: null, gate: "PROCEED", validation: "GO", planned: [], kept: [], removed: [], ratio: null, ratio_ci: null, p_value: null, runs: null, improvement_pct: 0, baseline: {}, final: {}, metrics: [], stop_reason: null, guardrails: [], ...overrides };
+  return { base_commit: BASE, commit: null, gate: "PROCEED", validation: "GO", planned: [], kept: [], removed: [], ratio: null, ratio_ci: null, p_value: null, runs: null, improvement_pct: 0, baseline: {}, final: {}, metrics: [], stop_reason: null, guardrails: [], comparisons: [], ...overrides };
 }
 
 function row(at: number, hypotheses: string[], ratio: number | null, rounds: number | null, outcome: string, phase = "bisect"): LogEntry {
@@ -389,7 +389,7 @@ test("report.json: the review is read back with the report, and a report without
     version: 1, slug: "sum", run_id: "run-sum", target: "sh work.sh", target_kind: "command", mode: "execute", project_root: "/tmp/p", stop_reason: "TARGET_MET", final_result: "TARGET_MET",
     target_metric: null, target_description: null, target_source: null, observed_metric: null, target_met: true, target_value: null, baseline: {}, final: {}, metrics: [], improvement_pct: null, multiplier: null,
     measurement: "m", confirmation: null, base: "main", branch: null, commit: null, merged: null, merge_hint: null, cycles: [], diagnosis: [], gap_analysis: null, decisions: [], warnings: [], agent_calls: [],
-    files: { report_md: "r.md", report_json: "r.json", context_md: null, experiment_log: null }, started_at: t(0), finished_at: t(20), time: null,
+    files: { report_md: "r.md", report_json: "r.json", report_html: null, context_md: null, experiment_log: null }, started_at: t(0), finished_at: t(20), time: null, profiles: [],
   };
   assert.equal(v.parse(RunReportSchema, report).review, undefined);
   const withReview = v.parse(RunReportSchema, JSON.parse(JSON.stringify({ ...report, review })));

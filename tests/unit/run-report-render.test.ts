@@ -12,7 +12,7 @@ const MERGED = "4444444444444444444444444444444444444444";
 
 function files(slug: string): RunReport["files"] {
   const dir = `.hex-skills/optimization/${slug}`;
-  return { report_md: `${dir}/report.md`, report_json: `${dir}/report.json`, context_md: `${dir}/context.md`, experiment_log: `${dir}/ln-814-log.tsv` };
+  return { report_md: `${dir}/report.md`, report_json: `${dir}/report.json`, report_html: `${dir}/report.html`, context_md: `${dir}/context.md`, experiment_log: `${dir}/ln-814-log.tsv` };
 }
 
 function cycle(overrides: Partial<ReportCycle> & Pick<ReportCycle, "cycle">): ReportCycle {
@@ -34,6 +34,7 @@ function cycle(overrides: Partial<ReportCycle> & Pick<ReportCycle, "cycle">): Re
     metrics: [],
     stop_reason: null,
     guardrails: [],
+    comparisons: [],
     ...overrides,
   };
 }
@@ -45,6 +46,7 @@ function report(overrides: Partial<RunReport> & Pick<RunReport, "slug" | "stop_r
     target: "bun scripts/sum.ts data.csv",
     target_kind: "command",
     agent_calls: [],
+    profiles: [],
     mode: "execute",
     project_root: "/tmp/project",
     target_metric: null,
