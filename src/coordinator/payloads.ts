@@ -13,6 +13,8 @@
  */
 import * as v from "valibot";
 import type { Phase } from "../runtime/phases.ts";
+import { ComparisonSchema } from "../execute/comparisons.ts";
+import { GuardrailRecordSchema } from "../execute/guardrails.ts";
 
 const Text = v.optional(v.string());
 const Flag = v.optional(v.boolean());
@@ -64,7 +66,16 @@ const SCHEMAS = {
     ...COMMON,
     reason: Text,
     /** Read through ExecutionResultSchema where a cycle's record is made (phase-close.ts). */
-    execution_result: v.optional(v.looseObject({ status: Text, time: v.optional(v.unknown()), warnings: v.optional(v.array(v.string())), guardrails: v.optional(v.array(v.unknown())) })),
+    execution_result: v.optional(
+      v.looseObject({
+        status: Text,
+        time: v.optional(v.unknown()),
+        warnings: v.optional(v.array(v.string()), []),
+        guardrails: v.optional(v.array(GuardrailRecordSchema), []),
+        /** Each comparison with its per-round ratios (report.html's strip plots). */
+        comparisons: v.optional(v.array(ComparisonSchema), []),
+      }),
+    ),
   }),
   PHASE_10_AGGREGATE: v.looseObject({ ...COMMON, aggregate: v.optional(v.unknown()), final_result: Text }),
   PHASE_11_REPORT: v.looseObject({ ...COMMON, final_result: Text, merged: v.optional(v.unknown()) }),

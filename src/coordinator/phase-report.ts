@@ -17,13 +17,11 @@ import { storedMetric } from "../model/metric-spec-schema.ts";
 import { renderReportMarkdown } from "../report/run-markdown.ts";
 import { RunReportSchema, type ReportCycle, type ReportProfile, type RunReport } from "../report/run-report.ts";
 import { renderReportHtml } from "../report/html/page.ts";
-import { ComparisonSchema, type Comparison } from "../execute/comparisons.ts";
 import { runTime } from "../report/run-time.ts";
-import { GuardrailRecordSchema, type GuardrailRecord } from "../execute/guardrails.ts";
+import type { GuardrailRecord } from "../execute/guardrails.ts";
 import { PHASES, phaseLabel } from "../runtime/phases.ts";
 import type { Run } from "../runtime/store.ts";
 import { CANCELLED } from "./decisions.ts";
-import type { GateFinding } from "./gate.ts";
 import { completedCycles, hasProfile, payloadOf, profileDigestOf, type LoopContext } from "./loop-context.ts";
 import { chainedChanges, change } from "./outcome.ts";
 import { aggregateOf, firstBaseline, type Aggregate } from "./phase-close.ts";
@@ -43,17 +41,9 @@ function gapAnalysis(agg: Aggregate, cycles: readonly ReportCycle[], spec: Metri
 }
 
 /** The guardrails of a cycle's execution that the report shows: every regression, and the kept set's own. */
-function cycleGuardrails(execute: Record<string, unknown> | null, kept: readonly string[]): GuardrailRecord[] {
-  const parsed = v.safeParse(v.array(GuardrailRecordSchema), (execute?.execution_result as { guardrails?: unknown } | undefined)?.guardrails);
-  if (!parsed.success) return [];
+function cycleGuardrails(run: Run, cycle: number, kept: readonly string[]): GuardrailRecord[] {
   const same = (ids: readonly string[]) => ids.length === kept.length && ids.every((id) => kept.includes(id));
-  return parsed.output.filter((g) => g.verdict === "regressed" || (same(g.hypotheses) && g.against.length === 0));
-}
-
-/** A cycle's comparisons as its execution recorded them (execute/comparisons.ts); [] for an execution that recorded none. */
-function cycleComparisons(execute: Record<string, unknown> | null): Comparison[] {
-  const parsed = v.safeParse(v.array(ComparisonSchema), (execute?.execution_result as { comparisons?: unknown } | undefined)?.comparisons);
-  return parsed.success ? parsed.output : [];
+  return (payloadOf(run, "PHASE_8_EXECUTE", cycle)?.execution_result?.guardrails ?? []).filter((g) => g.verdict === "regressed" || (same(g.hypotheses) && g.against.length === 0));
 }
 
 /** Each profiled cycle's top functions (the digest's, coordinator/digest.ts). */
@@ -83,9 +73,8 @@ export function buildReport(run: Run, projectRoot: string, merged: RunReport["me
   const origins = new Map<string, string>();
   for (let c = 1; c <= run.state.current_cycle; c++) {
     const research = payloadOf(run, "PHASE_4_RESEARCH", c);
-    for (const h of (research?.hypotheses as { id: string; description: string }[] | undefined) ?? []) descriptions.set(h.id, h.description);
-    const from = research?.origins;
-    if (from && typeof from === "object" && !Array.isArray(from)) for (const [id, origin] of Object.entries(from)) if (typeof origin === "string") origins.set(id, origin);
+    for (const h of research?.hypotheses ?? []) descriptions.set(h.id, h.description ?? "");
+    for (const [id, origin] of Object.entries(research?.origins ?? {})) origins.set(id, origin);
   }
   const profiled = hasProfile(run, 1);
   const first = profiled ? firstBaseline(run, records, options.target_spec.kind) : {};
@@ -93,8 +82,8 @@ export function buildReport(run: Run, projectRoot: string, merged: RunReport["me
     cycle: r.cycle,
     base_commit: r.base_commit,
     commit: r.commit,
-    gate: String(payloadOf(run, "PHASE_3_WRONG_TOOL_GATE", r.cycle)?.gate_verdict ?? "") || null,
-    validation: String(payloadOf(run, "PHASE_7_VALIDATE_PLAN", r.cycle)?.validation_verdict ?? "") || null,
+    gate: payloadOf(run, "PHASE_3_WRONG_TOOL_GATE", r.cycle)?.gate_verdict || null,
+    validation: payloadOf(run, "PHASE_7_VALIDATE_PLAN", r.cycle)?.validation_verdict || null,
     planned: r.planned,
     kept: r.kept.map((id) => ({ id, description: descriptions.get(id) ?? "", origin: origins.get(id) ?? null })),
     removed: r.removed.map((x) => ({ ...x, origin: origins.get(x.id) ?? null })),
@@ -107,12 +96,12 @@ export function buildReport(run: Run, projectRoot: string, merged: RunReport["me
     final: r.final,
     metrics: Object.keys(r.baseline).map((m) => change(m, r.baseline[m] ?? null, r.final[m] ?? null)),
     stop_reason: r.stop_reason ?? null,
-    guardrails: cycleGuardrails(payloadOf(run, "PHASE_8_EXECUTE", r.cycle), r.kept),
-    comparisons: cycleComparisons(payloadOf(run, "PHASE_8_EXECUTE", r.cycle)),
+    guardrails: cycleGuardrails(run, r.cycle, r.kept),
+    comparisons: payloadOf(run, "PHASE_8_EXECUTE", r.cycle)?.execution_result?.comparisons ?? [],
   }));
   const changes = agg?.changes ?? (profiled ? chainedChanges(first, records.map((r) => ({ ratio: r.ratio, baseline: r.baseline, final: r.final, kept: r.commit !== null }))) : []);
   const blockCycle = records.find((r) => r.stop_reason === "WRONG_TOOL_BLOCK")?.cycle;
-  const gateFindings = blockCycle ? (((payloadOf(run, "PHASE_3_WRONG_TOOL_GATE", blockCycle)?.gate as { findings?: GateFinding[] } | undefined)?.findings ?? []).map((f) => `${f.rule}: ${f.message}`)) : [];
+  const gateFindings = blockCycle ? (payloadOf(run, "PHASE_3_WRONG_TOOL_GATE", blockCycle)?.gate?.findings ?? []).map((f) => `${f.rule}: ${f.message}`) : [];
   const paths = reportPaths(projectRoot, run.state.identifier);
   const dir = slugDir(runtimePaths(projectRoot), run.state.identifier);
   const context = join(dir, "context.md");
@@ -180,7 +169,7 @@ export function buildReport(run: Run, projectRoot: string, merged: RunReport["me
       startedAt: run.state.created_at,
       finishedAt: run.state.updated_at,
       history: run.checkpoints._history,
-      executions: records.map((r) => (payloadOf(run, "PHASE_8_EXECUTE", r.cycle)?.execution_result as { time?: unknown } | undefined)?.time),
+      executions: records.map((r) => payloadOf(run, "PHASE_8_EXECUTE", r.cycle)?.execution_result?.time),
     }),
   };
   report.review = buildReview(reviewInput(run, options, report, readTextIfExists(log)));
@@ -241,8 +230,7 @@ export { RunReportSchema };
 function cycleWarnings(run: Run): string[] {
   const out: string[] = [];
   for (let cycle = 1; cycle <= run.state.current_cycle; cycle++) {
-    const result = payloadOf(run, "PHASE_8_EXECUTE", cycle)?.execution_result as { warnings?: unknown } | undefined;
-    if (Array.isArray(result?.warnings)) for (const warning of result.warnings) out.push(`cycle ${cycle}: ${String(warning)}`);
+    for (const warning of payloadOf(run, "PHASE_8_EXECUTE", cycle)?.execution_result?.warnings ?? []) out.push(`cycle ${cycle}: ${warning}`);
     for (const phase of PHASES) {
       const payload = payloadOf(run, phase, cycle);
       if (payload?.phase_failed === true) out.push(`cycle ${cycle}: ${phaseLabel(phase)} failed ${String(payload.failures ?? "")} times with: ${String(payload.error ?? "")}; the run was ended there`);
