@@ -1,14 +1,17 @@
 /**
  * The run review for people: report.md's "Run review" section (run-markdown.ts places it) and
- * the terminal summary's headline lines (run-text.ts). Pure: the review in, lines out.
+ * the terminal summary's headline lines (run-text.ts). Its words (the tally, the headings, the
+ * tables' headers and cells, the sentences for nothing to show, the noise) are exported here and
+ * read by report.html's section too (html/review-html.ts), so the two say the same. Pure: the
+ * review in, lines out.
  */
 import { formatMs } from "../ui/table.ts";
-import type { HypothesisOutcome, ReviewHypothesis, ReviewNoise, RunReview } from "./review-schema.ts";
+import type { HypothesisOutcome, ReviewFailure, ReviewHypothesis, ReviewNoise, ReviewPhase, ReviewSource, ReviewWorker, RunReview } from "./review-schema.ts";
 
 /** Advice lines shown in the terminal; the rest are counted and left to report.md. */
 const HEADLINE_ADVICE = 3;
 
-const OUTCOME_WORDS: Record<HypothesisOutcome, string> = {
+export const OUTCOME_WORDS: Record<HypothesisOutcome, string> = {
   kept: "kept",
   removed_tests: "removed: broke the tests",
   removed_no_gain: "removed: no gain",
@@ -29,6 +32,35 @@ function table(headers: readonly string[], rows: readonly (readonly string[])[])
 /** A phase's or worker's time; under a millisecond (a phase recorded with the one before it) as "-". */
 const time = (ms: number) => (ms < 1 ? "-" : formatMs(ms));
 const signed = (pct: number) => `${pct > 0 ? "+" : ""}${pct.toFixed(1)}%`;
+
+/** The section's headings and the sentences it says when a part has nothing to show. */
+export const REVIEW_WORDS = {
+  title: "Run review",
+  next: "Next run",
+  noAdvice: "Nothing in this run calls for different settings next time.",
+  phases: "Phases and workers",
+  failures: "Failure points",
+  noFailures: "None: no phase failed or was done again, nothing was stopped at a time limit, the run never paused.",
+  hypotheses: "Hypotheses: expected against measured",
+  noHypotheses: "No hypothesis was tried.",
+  hypothesesKey: "Expected: as the hypothesis states it (in brackets as a share saved); measured: the gain on the main metric, positive = better.",
+  noise: "Noise",
+} as const;
+
+export const PHASE_HEADERS = ["cycle", "phase", "time", "waited", "attempts", "status"] as const;
+export const phaseCells = (p: ReviewPhase): string[] => [String(p.cycle), p.label, time(p.ms), p.waited_ms > 0 ? formatMs(p.waited_ms) : "-", String(p.attempts), p.status];
+
+export const WORKER_HEADERS = ["cycle", "worker", "role", "time", "status", "note"] as const;
+export const workerCells = (w: ReviewWorker): string[] => [String(w.cycle), w.worker, w.role, w.ms === null ? "-" : time(w.ms), w.status, w.note ?? "-"];
+
+export const HYPOTHESIS_HEADERS = ["cycle", "hypothesis", "from", "expected", "measured", "outcome"] as const;
+export const hypothesisCells = (h: ReviewHypothesis): string[] => [String(h.cycle), h.id, h.origin ?? "-", expectedText(h), measuredText(h), OUTCOME_WORDS[h.outcome]];
+
+export const SOURCE_HEADERS = ["source", "kind", "hypotheses", "kept", "broke the tests", "no gain", "other", "not tried"] as const;
+export const sourceCells = (s: ReviewSource): string[] => [s.origin, s.source, String(s.hypotheses), String(s.kept), String(s.removed_tests), String(s.removed_no_gain), String(s.removed_other), String(s.not_tried)];
+
+/** Where a failure happened, before its detail: "timeout, cycle 1, H2". */
+export const failurePlace = (f: ReviewFailure): string => `${f.kind}${f.cycle === null ? "" : `, cycle ${f.cycle}`}, ${f.where}`;
 
 function expectedText(h: ReviewHypothesis): string {
   if (h.expected === null) return "not stated";
@@ -55,40 +87,40 @@ export function reviewTally(review: RunReview): string {
   return `${n} ${n === 1 ? "hypothesis" : "hypotheses"} from ${plural(review.sources.length, "source")}: ${parts.join(", ")}`;
 }
 
-function noiseLines(noise: ReviewNoise): string[] {
+/** The noise of the run, one fact a line. */
+export function noiseLines(noise: ReviewNoise): string[] {
   const cap = `${noise.cap} rounds${noise.cap_from_flag ? " (--max-runs)" : " (the default cap)"}`;
-  const lines = [`- Comparisons: ${noise.comparisons}; unknown: ${noise.unknown}, of them ${noise.unknown_at_cap} at the cap of ${cap}`];
-  lines.push(`- Smallest gain that counts: ${noise.min_effect_pct}%`);
+  const lines = [`Comparisons: ${noise.comparisons}; unknown: ${noise.unknown}, of them ${noise.unknown_at_cap} at the cap of ${cap}`];
+  lines.push(`Smallest gain that counts: ${noise.min_effect_pct}%`);
   if (noise.base_spread_pct !== null) {
     const ci = noise.base_ci_pct === null ? "" : `; its median's 95% interval spans ${noise.base_ci_pct.toFixed(1)}% of it`;
-    lines.push(`- The base's run-to-run spread in the first profile (MAD / median): ${noise.base_spread_pct.toFixed(1)}%${ci}. A run measures no A/A calibration; this spread stands in for it.`);
+    lines.push(`The base's run-to-run spread in the first profile (MAD / median): ${noise.base_spread_pct.toFixed(1)}%${ci}. A run measures no A/A calibration; this spread stands in for it.`);
   }
-  if (noise.host_busy_pct !== null) lines.push(`- The base waited for a CPU ${noise.host_busy_pct.toFixed(1)}% of its wall time (the host was busy with other work)`);
+  if (noise.host_busy_pct !== null) lines.push(`The base waited for a CPU ${noise.host_busy_pct.toFixed(1)}% of its wall time (the host was busy with other work)`);
   return lines;
 }
 
 /** report.md's section. */
 export function reviewSection(review: RunReview): string[] {
-  const out = ["## Run review", "", `${reviewTally(review)}.`, ""];
-  out.push("### Next run", "");
-  if (review.advice.length === 0) out.push("Nothing in this run calls for different settings next time.", "");
+  const w = REVIEW_WORDS;
+  const out = [`## ${w.title}`, "", `${reviewTally(review)}.`, ""];
+  out.push(`### ${w.next}`, "");
+  if (review.advice.length === 0) out.push(w.noAdvice, "");
   else out.push(...review.advice.map((a) => `- ${cell(a.fact)}: ${cell(a.advice)}`), "");
-  out.push("### Phases and workers", "");
-  out.push(...table(["cycle", "phase", "time", "waited", "attempts", "status"], review.phases.map((p) => [String(p.cycle), p.label, time(p.ms), p.waited_ms > 0 ? formatMs(p.waited_ms) : "-", String(p.attempts), p.status])), "");
-  if (review.workers.length > 0) {
-    out.push(...table(["cycle", "worker", "role", "time", "status", "note"], review.workers.map((w) => [String(w.cycle), w.worker, w.role, w.ms === null ? "-" : time(w.ms), w.status, w.note ?? "-"])), "");
-  }
-  out.push("### Failure points", "");
-  if (review.failures.length === 0) out.push("None: no phase failed or was done again, nothing was stopped at a time limit, the run never paused.", "");
-  else out.push(...review.failures.map((f) => `- ${f.kind}${f.cycle === null ? "" : `, cycle ${f.cycle}`}, ${cell(f.where)}: ${cell(f.detail)}`), "");
-  out.push("### Hypotheses: expected against measured", "");
-  if (review.hypotheses.length === 0) out.push("No hypothesis was tried.", "");
+  out.push(`### ${w.phases}`, "");
+  out.push(...table(PHASE_HEADERS, review.phases.map(phaseCells)), "");
+  if (review.workers.length > 0) out.push(...table(WORKER_HEADERS, review.workers.map(workerCells)), "");
+  out.push(`### ${w.failures}`, "");
+  if (review.failures.length === 0) out.push(w.noFailures, "");
+  else out.push(...review.failures.map((f) => `- ${cell(failurePlace(f))}: ${cell(f.detail)}`), "");
+  out.push(`### ${w.hypotheses}`, "");
+  if (review.hypotheses.length === 0) out.push(w.noHypotheses, "");
   else {
-    out.push("Expected: as the hypothesis states it (in brackets as a share saved); measured: the gain on the main metric, positive = better.", "");
-    out.push(...table(["cycle", "hypothesis", "from", "expected", "measured", "outcome"], review.hypotheses.map((h) => [String(h.cycle), h.id, h.origin ?? "-", expectedText(h), measuredText(h), OUTCOME_WORDS[h.outcome]])), "");
-    out.push(...table(["source", "kind", "hypotheses", "kept", "broke the tests", "no gain", "other", "not tried"], review.sources.map((s) => [s.origin, s.source, String(s.hypotheses), String(s.kept), String(s.removed_tests), String(s.removed_no_gain), String(s.removed_other), String(s.not_tried)])), "");
+    out.push(w.hypothesesKey, "");
+    out.push(...table(HYPOTHESIS_HEADERS, review.hypotheses.map(hypothesisCells)), "");
+    out.push(...table(SOURCE_HEADERS, review.sources.map(sourceCells)), "");
   }
-  out.push("### Noise", "", ...noiseLines(review.noise), "");
+  out.push(`### ${w.noise}`, "", ...noiseLines(review.noise).map((line) => `- ${line}`), "");
   return out;
 }
 

@@ -91,6 +91,12 @@ async function checkedPage(dir: string, slug: string): Promise<Page> {
   for (const c of measured) assert.ok(c.round_ratios.length > 0 && c.round_ratios.every((r: number) => r > 0), JSON.stringify(c));
   for (const c of report.cycles) assert.match(html, new RegExp(`<svg class="chart" id="chart-steps-${c.cycle}"`));
   assert.match(html, new RegExp(`<p class="headline tone-(good|neutral|bad)"><strong>`));
+  // The run review, drawn from its schema: its parts, each phase by its label, no raw phase name or key.
+  const review = html.match(/<section id="review">[\s\S]*?<\/section>/)?.[0];
+  assert.ok(report.review && review, "a run writes its review, and the page shows it");
+  for (const heading of ["Next run", "Phases and workers", "Failure points", "Hypotheses: expected against measured", "Noise"]) assert.ok(review.includes(`<h3>${heading}</h3>`), heading);
+  for (const p of report.review.phases) assert.ok(review.includes(`<td>${p.label}</td>`), p.label);
+  assert.ok(!/PHASE_|waited ms|could not be read/.test(review), review);
   const printed = await runPerfloop(["report", "--slug", slug, "--format", "html"], { cwd: dir });
   assert.equal(printed.code, 0, printed.stderr);
   assert.equal(printed.stdout, html, "perfloop report --format html prints the same page");

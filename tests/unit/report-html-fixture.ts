@@ -1,10 +1,13 @@
 /**
  * Run reports for the report.html unit tests: a two-cycle run with comparisons (a strike that
- * breaks the tests, a bisection, a contested alternative, the final pooled row), a profile and a
- * run review; each part overridable. Not a test file itself.
+ * breaks the tests, a bisection, a contested alternative, the final pooled row) and a profile, and
+ * apart from it (a report without one is an older report's shape) the same run's review; each
+ * part overridable. Not a test file itself.
  */
 import type { Comparison } from "../../src/execute/comparisons.ts";
+import type { ReviewHypothesis, RunReview } from "../../src/report/review-schema.ts";
 import type { ReportCycle, RunReport } from "../../src/report/run-report.ts";
+import { phaseLabel } from "../../src/runtime/phases.ts";
 
 export const BASE = "1111111111111111111111111111111111111111";
 export const C1 = "2222222222222222222222222222222222222222";
@@ -134,6 +137,48 @@ export function report(overrides: Partial<RunReport> = {}): RunReport {
     started_at: "2025-03-01T10:00:00.000Z",
     finished_at: "2025-03-01T10:20:00.000Z",
     time: null,
+    ...overrides,
+  };
+}
+
+const phase = (cycle: number, name: string, ms: number, more: Partial<RunReview["phases"][number]> = {}): RunReview["phases"][number] => ({ cycle, phase: name, label: phaseLabel(name), ms, waited_ms: 0, attempts: 1, status: "ok", ...more });
+
+const hypothesis = (cycle: number, id: string, more: Partial<ReviewHypothesis>): ReviewHypothesis => ({ cycle, id, origin: "hypotheses.json", source: "file", expected: null, expected_pct: null, measured_pct: null, measured: "not_measured", outcome: "removed_other", reason: null, ...more });
+
+/** The review of report()'s run, as src/report/review.ts writes it (report.json's `review`). */
+export function runReview(overrides: Partial<RunReview> = {}): RunReview {
+  return {
+    phases: [
+      phase(1, "PHASE_0_PREFLIGHT", 0.4),
+      phase(1, "PHASE_2_PROFILE", 4_200),
+      phase(1, "PHASE_6_VALIDATE_PLAN", 65_000, { waited_ms: 61_000, status: "ok" }),
+      phase(1, "PHASE_8_EXECUTE", 95_000, { attempts: 2 }),
+      phase(2, "PHASE_8_EXECUTE", 12_300, { status: "unfinished" }),
+    ],
+    workers: [
+      { cycle: 1, worker: "ln-811", role: "profiler", ms: 4_150, status: "ok", note: null },
+      { cycle: 1, worker: "ln-814", role: "executor", ms: 94_900, status: "ok", note: null },
+      { cycle: 2, worker: "ln-812", role: "researcher", ms: null, status: "skipped", note: "its phase recorded no result (plan only, or nothing to do)" },
+    ],
+    failures: [
+      { kind: "retry", cycle: 1, where: phaseLabel("PHASE_8_EXECUTE"), detail: "done 2 times; then it passed" },
+      { kind: "pause", cycle: 1, where: phaseLabel("PHASE_6_VALIDATE_PLAN"), detail: "validation said NO_GO; answered after 1.0 min" },
+    ],
+    hypotheses: [
+      hypothesis(1, "H1", { expected: "-40%", expected_pct: 40, measured_pct: 50, measured: "alone", outcome: "kept" }),
+      hypothesis(1, "H2", { expected: 5, expected_pct: 5, measured_pct: -0.1, measured: "alone", outcome: "removed_no_gain", reason: "no difference: median ratio 1.001" }),
+      hypothesis(1, "H3", { origin: "built-in rules", source: "rules", outcome: "removed_tests", reason: "breaks the tests" }),
+      hypothesis(2, "H5", { outcome: "not_tried" }),
+    ],
+    sources: [
+      { origin: "hypotheses.json", source: "file", hypotheses: 3, kept: 1, removed_tests: 0, removed_no_gain: 1, removed_other: 0, not_tried: 1 },
+      { origin: "built-in rules", source: "rules", hypotheses: 1, kept: 0, removed_tests: 1, removed_no_gain: 0, removed_other: 0, not_tried: 0 },
+    ],
+    noise: { comparisons: 6, unknown: 1, unknown_at_cap: 1, cap: 100, cap_from_flag: false, min_effect_pct: 2, base_spread_pct: 1.84, base_ci_pct: 2.3, host_busy_pct: 12.5 },
+    advice: [
+      { rule: "unknown_at_cap", fact: "1 of 6 comparisons ended unknown at the cap of 100 rounds", advice: "--max-runs 200, a quieter machine or --threshold", headline: "1 of 6 comparisons ended unknown at the cap of 100 rounds: --max-runs 200, a quieter machine or --threshold" },
+      { rule: "host_busy", fact: "the base waited for a CPU 12.5% of its wall time", advice: "run on a quieter machine", headline: "the base waited for a CPU 12.5%: run on a quieter machine" },
+    ],
     ...overrides,
   };
 }

@@ -1,16 +1,16 @@
 // report.html as a whole: escaping (a hostile run cannot inject markup), the page's structure and
-// section order (report.md's), one chart and one table per figure, the run review's slot, and
-// older reports (no comparisons, profiles or report_html) still parsing and rendering.
+// section order (report.md's), one chart and one table per figure, and older reports (no
+// comparisons, profiles or report_html) still parsing and rendering. The run review's section:
+// report-html-review.test.ts.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import * as v from "valibot";
 import { escapeHtml, html, raw } from "../../src/report/html/escape.ts";
 import { renderReportHtml } from "../../src/report/html/page.ts";
-import { reviewSection } from "../../src/report/html/review-slot.ts";
 import { STYLE } from "../../src/report/html/style.ts";
 import { RunReportSchema } from "../../src/report/run-report.ts";
 import { htmlStructure } from "../helpers/html-structure.ts";
-import { comparison, cycle, report } from "./report-html-fixture.ts";
+import { comparison, cycle, report, runReview } from "./report-html-fixture.ts";
 
 const HOSTILE = `"><script>alert(1)</script><img src=x onerror=alert(2)>'&</style><!--`;
 
@@ -67,7 +67,7 @@ describe("escaping", () => {
         }),
       ],
     });
-    (evil as Record<string, unknown>).review = { [HOSTILE]: [{ [HOSTILE]: HOSTILE }], note: HOSTILE, nested: { [HOSTILE]: [HOSTILE] } };
+    evil.review = runReview({ hypotheses: [{ ...runReview().hypotheses[0]!, id: HOSTILE, origin: HOSTILE }], sources: [{ ...runReview().sources[0]!, origin: HOSTILE }], advice: [{ rule: HOSTILE, fact: HOSTILE, advice: HOSTILE, headline: HOSTILE }] });
     const page = renderReportHtml(evil);
     const structure = htmlStructure(page);
     assert.deepEqual(structure.problems, []);
@@ -97,7 +97,7 @@ describe("the page", () => {
     const topLevel = structure.sections.filter((id) => !id.startsWith("cycle-"));
     assert.deepEqual(topLevel, ["summary", "before-after", "profile", "cycles", "gap", "decisions", "warnings", "files"]);
     assert.deepEqual(structure.sections.filter((id) => id.startsWith("cycle-")), ["cycle-1", "cycle-2"]);
-    const withReview = htmlStructure(renderReportHtml({ ...report(), review: { advice: [{ rule: "r", fact: "f", advice: "a" }] } } as never)).sections;
+    const withReview = htmlStructure(renderReportHtml({ ...report(), review: runReview() })).sections;
     assert.deepEqual(withReview.slice(withReview.indexOf("gap"), withReview.indexOf("gap") + 3), ["gap", "review", "decisions"]);
   });
 
@@ -148,20 +148,5 @@ describe("the page", () => {
     assert.equal(s.counts.get("svg") ?? 0, 0);
     assert.match(empty, /No metric was measured yet/);
     assert.match(empty, /No cycle was completed/);
-  });
-});
-
-describe("the run review's slot", () => {
-  test("absent: nothing; any shape: drawn generically, every list of records a table", () => {
-    assert.equal(reviewSection(undefined), null);
-    assert.equal(reviewSection(null), null);
-    const section = reviewSection({ noise: { comparisons: 4, min_effect_pct: 2 }, advice: [{ rule: "cap", fact: "2 unknown", advice: "raise --max-runs" }], phases: [], verdict: "ok" })!.text;
-    assert.deepEqual(htmlStructure(`<!doctype html>\n<html><body>${section}</body></html>`).problems, []);
-    assert.match(section, /<section id="review"><h2>Run review<\/h2>/);
-    assert.match(section, /<dt>min effect pct<\/dt><dd>2<\/dd>/);
-    assert.match(section, /<th scope="col">rule<\/th><th scope="col">fact<\/th><th scope="col">advice<\/th>/);
-    assert.match(section, /<td>raise --max-runs<\/td>/);
-    assert.match(section, /<p><strong>verdict:<\/strong> ok<\/p>/);
-    assert.match(reviewSection(["a", "b"])!.text, /<li>a<\/li><li>b<\/li>/);
   });
 });

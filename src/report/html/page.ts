@@ -3,7 +3,7 @@
  * and in report.md's order: the headline, the summary, every metric before and after with a chart
  * of the main metric per cycle and for the whole run (each with its 95% interval), the profile's
  * top functions, one section per cycle (cycle-html.ts: the comparisons' per-round ratios, the
- * strike and bisection tree), the diagnosis, the gap to the target, the run review (review-slot.ts),
+ * strike and bisection tree), the diagnosis, the gap to the target, the run review (review-html.ts),
  * decisions, agent calls, where the time went, warnings and files. The style sheet and the charts
  * are inline; no script, nothing loaded from anywhere (a Content-Security-Policy says so to the
  * browser too). Every chart has its numbers in a table beside it. Pure: the report in, HTML out.
@@ -18,7 +18,7 @@ import { beforeAfterChart, shareBars, type BeforeAfterRow } from "./charts.ts";
 import { cycleSection } from "./cycle-html.ts";
 import { html, type Html, raw } from "./escape.ts";
 import { bullets, code, facts, figure, section, short, table } from "./parts.ts";
-import { reviewSection } from "./review-slot.ts";
+import { reviewSection } from "./review-html.ts";
 import { STYLE } from "./style.ts";
 
 /** No script, no request: styles inline, images (none yet) only as data: URLs. */
@@ -201,8 +201,8 @@ function filesSection(report: RunReport): Html {
 
 export function renderReportHtml(report: RunReport): string {
   const head = describeResult(report);
-  // REVIEW SLOT: the run review comes from another part of perfloop (src/report/review.ts), read as unknown (review-slot.ts).
-  const review = reviewSection((report as { review?: unknown }).review);
+  // Parsed again there: a report given to the page unparsed (or with a review of another version) shows a note, not raw data.
+  const review = reviewSection(report.review);
   const decisions = report.decisions.length > 0 ? section("decisions", "Decisions", table(["kind", "choice", "when"], report.decisions.map((d) => [d.kind, d.selected_choice, d.answered_at]))) : null;
   const body = html`<main>
 <header><h1>perfloop run: ${code(report.slug)}</h1><p class="headline tone-${head.tone}"><strong>${head.label}:</strong> ${head.detail}.</p></header>

@@ -82,7 +82,6 @@ svg.chart .edge { fill: none; stroke: var(--line); stroke-width: 1.5; }
 svg.chart .node { fill: currentColor; stroke: var(--bg); stroke-width: 1.5; }
 svg.chart .bar.share { fill: var(--accent); }
 svg.chart .bar.outline { fill: none; stroke: var(--accent); stroke-width: 1; stroke-dasharray: 3 2; }
-.slot { border: 1px dashed var(--line); border-radius: 6px; padding: 0.5rem 1rem; }
 footer { margin-top: 3rem; color: var(--muted); font-size: 0.85rem; }
 @media print {
   :root {${LIGHT} }
