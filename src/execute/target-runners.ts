@@ -16,7 +16,7 @@ import { join } from "node:path";
 import * as v from "valibot";
 import type { Platform } from "../platform/index.ts";
 import { commandArm, type Arm } from "../profile/ab-sampler.ts";
-import { outputTail, type CommandRun, type RunLimits, type RunOutcome } from "../profile/command-target.ts";
+import { outputTail, runSample, type RunLimits, type RunOutcome } from "../profile/command-target.ts";
 import { createStepMarkerCollector } from "../profile/step-markers.ts";
 import { reportedMetricsOf } from "../model/metrics.ts";
 import { BENCH_FN_COMMAND, type BenchFnRequest, BenchFnResultSchema } from "../profile/bench-fn.ts";
@@ -77,23 +77,7 @@ export function functionRunner(spec: FunctionTargetSpec, roundMs = FUNCTION_ROUN
 
 async function functionRound(platform: Platform, argv: readonly string[], cwd: string, env: Readonly<Record<string, string | undefined>>, run: number, warmup: boolean, limits: RunLimits): Promise<RunOutcome> {
   const result = await platform.spawn({ argv, cwd, env, timeoutMs: limits.timeoutMs, maxOutputBytes: limits.maxOutputBytes, exactPeakMemory: true });
-  const cpu = result.cpuUserMs !== null && result.cpuSystemMs !== null ? result.cpuUserMs + result.cpuSystemMs : null;
-  const sample: CommandRun = {
-    run,
-    warmup,
-    wall_ms: result.wallMs,
-    cpu_ms: cpu,
-    cpu_user_ms: result.cpuUserMs,
-    cpu_system_ms: result.cpuSystemMs,
-    memory_peak_mb: result.maxRssBytes === null ? null : result.maxRssBytes / (1024 * 1024),
-    io_read_bytes: result.ioReadBytes,
-    io_write_bytes: result.ioWriteBytes,
-    cpu_wait_ms: result.cpuWaitMs,
-    cpu_wait_source: result.cpuWaitSource,
-    exit_code: result.exitCode,
-    markers: createStepMarkerCollector().result(),
-    leftover_processes: result.leftoverProcesses,
-  };
+  const sample = runSample(result, run, warmup, createStepMarkerCollector().result());
   const last = result.stdout.trimEnd().split("\n").at(-1) ?? "";
   const parsed = result.exitCode === 0 && !result.timedOut ? v.safeParse(BenchFnResultSchema, safeJson(last)) : null;
   if (parsed?.success && parsed.output.ok) {

@@ -31,7 +31,7 @@ import {
 } from "../measure/index.ts";
 import { UsageError } from "../errors.ts";
 import { betterOf, metricUnit } from "../model/metrics.ts";
-import type { Platform } from "../platform/types.ts";
+import type { Platform, SpawnResult } from "../platform/types.ts";
 import { aggregateStepMarkers, createStepMarkerCollector, type RunStepMarkers, type StepMarkerSummary } from "./step-markers.ts";
 import type { MetricSummary, Step } from "./types.ts";
 
@@ -147,23 +147,7 @@ export async function runCommandOnce(
     onOutputLine: (_stream, line) => markers.push(line),
     exactPeakMemory: true,
   });
-  const cpu = result.cpuUserMs !== null && result.cpuSystemMs !== null ? result.cpuUserMs + result.cpuSystemMs : null;
-  const sample: CommandRun = {
-    run,
-    warmup,
-    wall_ms: result.wallMs,
-    cpu_ms: cpu,
-    cpu_user_ms: result.cpuUserMs,
-    cpu_system_ms: result.cpuSystemMs,
-    memory_peak_mb: result.maxRssBytes === null ? null : result.maxRssBytes / BYTES_PER_MB,
-    io_read_bytes: result.ioReadBytes,
-    io_write_bytes: result.ioWriteBytes,
-    cpu_wait_ms: result.cpuWaitMs,
-    cpu_wait_source: result.cpuWaitSource,
-    exit_code: result.exitCode,
-    markers: markers.result(),
-    leftover_processes: result.leftoverProcesses,
-  };
+  const sample = runSample(result, run, warmup, markers.result());
   if (result.exitCode === 0 && !result.timedOut && result.spawnError === null) return { ok: true, sample };
 
   const cause =
@@ -191,6 +175,26 @@ export async function runCommandOnce(
       stdout_tail: stdoutTail,
       message: `command failed on run ${run}${warmup ? " (a warm-up run)" : ""}: ${cause}${quoted}`,
     },
+  };
+}
+
+/** One run's figures from its process's result (a function's round is a process too: execute/target-runners.ts). */
+export function runSample(result: SpawnResult, run: number, warmup: boolean, markers: CommandRun["markers"]): CommandRun {
+  return {
+    run,
+    warmup,
+    wall_ms: result.wallMs,
+    cpu_ms: result.cpuUserMs !== null && result.cpuSystemMs !== null ? result.cpuUserMs + result.cpuSystemMs : null,
+    cpu_user_ms: result.cpuUserMs,
+    cpu_system_ms: result.cpuSystemMs,
+    memory_peak_mb: result.maxRssBytes === null ? null : result.maxRssBytes / BYTES_PER_MB,
+    io_read_bytes: result.ioReadBytes,
+    io_write_bytes: result.ioWriteBytes,
+    cpu_wait_ms: result.cpuWaitMs,
+    cpu_wait_source: result.cpuWaitSource,
+    exit_code: result.exitCode,
+    markers,
+    leftover_processes: result.leftoverProcesses,
   };
 }
 
