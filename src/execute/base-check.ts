@@ -9,7 +9,7 @@ import { UsageError } from "../errors.ts";
 import { confinementHint } from "../confine/hint.ts";
 import { DEFAULT_MAX_OUTPUT_BYTES } from "../profile/command-target.ts";
 import { failureGist } from "./failure-gist.ts";
-import type { Execution } from "./executor.ts";
+import type { Workspace } from "./workspace.ts";
 import type { TargetRunner } from "./target-runners.ts";
 import type { Platform } from "../platform/index.ts";
 
@@ -23,8 +23,17 @@ export interface BaseCheck {
   e2e: boolean | null;
 }
 
+/** What the base check reads of an execution (executor.ts Execution). */
+export interface BaseCheckInput {
+  /** The execution's options it needs (executor.ts ExecuteOptions). */
+  options: { subdir?: string; timeoutMs?: number; baseChecked?: { testsMs: number; targetMs: number }; e2e?: string; test: string; target: string };
+  workspace: Workspace;
+  warnings: string[];
+  say(stage: string, message: string): void;
+}
+
 /** The base's tests, e2e check and one round of the target (a command when `runner` is null): they must pass. */
-export async function checkBase(x: Execution, runner: TargetRunner | null): Promise<BaseCheck> {
+export async function checkBase(x: BaseCheckInput, runner: TargetRunner | null): Promise<BaseCheck> {
   const { options, workspace } = x;
   const cwd = join(workspace.dir("base"), options.subdir ?? "");
   const limit = options.timeoutMs ?? BASE_TIMEOUT_MS;

@@ -15,7 +15,7 @@
  *
  * Pure: the review and its input in, advice out.
  */
-import type { ReviewInput } from "./review.ts";
+import type { ReviewInput } from "./review-facts.ts";
 import { TIMEOUT, undecided } from "./review-reasons.ts";
 import type { ReviewAdvice, ReviewHypothesis, ReviewSource, RunReview, SourceKind } from "./review-schema.ts";
 
