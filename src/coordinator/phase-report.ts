@@ -12,7 +12,7 @@ import * as v from "valibot";
 import { CancelledError, PerfloopError } from "../errors.ts";
 import { currentBranch, mergeIntoCurrent, type GitRepo } from "../git/index.ts";
 import { describeMetric, type MetricSpec } from "../model/metric-spec.ts";
-import { formatMetricValue, metricLabel } from "../model/metrics.ts";
+import { formatMetricValue, isHigherBetter, judgedMetricOf, metricLabel, targetFigureOf, type TargetKind } from "../model/metrics.ts";
 import { storedMetric } from "../model/metric-spec-schema.ts";
 import { renderReportMarkdown } from "../report/run-markdown.ts";
 import { RunReportSchema, type ReportCycle, type ReportProfile, type RunReport } from "../report/run-report.ts";
@@ -31,11 +31,16 @@ import { buildReview } from "../report/review.ts";
 import { readTextIfExists } from "../runtime/atomic-fs.ts";
 import { reviewInput } from "./review-input.ts";
 
-function gapAnalysis(agg: Aggregate, cycles: readonly ReportCycle[], spec: MetricSpec | null): string | null {
+function gapAnalysis(agg: Aggregate, cycles: readonly ReportCycle[], spec: MetricSpec | null, kind: TargetKind): string | null {
   if (agg.target.met !== false || !spec) return null;
-  const reached = agg.improvement_pct === null ? "an unknown change" : `${agg.improvement_pct.toFixed(1)}% less wall time (${agg.multiplier?.toFixed(2) ?? "?"}x)`;
+  // The run's change is on the metric its verdicts judged; the target's figure is in the target's own unit (a function's time: its time per call).
+  const judged = judgedMetricOf(kind, spec.metric);
+  const less = (agg.improvement_pct ?? 0) >= 0 !== isHigherBetter(judged);
+  const reached = agg.improvement_pct === null ? "an unknown change" : `${Math.abs(agg.improvement_pct).toFixed(1)}% ${less ? "less" : "more"} ${metricLabel(judged)} (${agg.multiplier?.toFixed(2) ?? "?"}x)`;
   const removed = cycles.flatMap((c) => c.removed.map((r) => `${r.id} (${r.reason.split(":")[0]})`));
-  const wanted = agg.target.wanted === null ? "" : `; ${metricLabel(spec.metric)} should be ${formatMetricValue(spec.metric, agg.target.wanted)} and is ${formatMetricValue(spec.metric, agg.target.after)}`;
+  const figure = targetFigureOf(spec.metric, kind);
+  const shown = (value: number | null) => formatMetricValue(figure.key, value === null ? null : value / figure.scale);
+  const wanted = agg.target.wanted === null ? "" : `; ${metricLabel(figure.key)} should be ${shown(agg.target.wanted)} and is ${shown(agg.target.after)}`;
   const next = agg.branch ? `profile the result (check out ${agg.branch}, perfloop profile) and add hypotheses for its top bottleneck` : "add hypotheses that address the profile's top bottleneck";
   return `target ${spec.text} not met: reached ${reached}${wanted}; stopped: ${agg.stop_reason}; removed: ${removed.join(", ") || "none"}. Next: ${next}`;
 }
@@ -138,7 +143,7 @@ export function buildReport(run: Run, projectRoot: string, merged: RunReport["me
     merge_hint: branch && !merged ? `git merge ${branch}` : null,
     cycles,
     diagnosis: gateFindings,
-    gap_analysis: agg ? gapAnalysis(agg, cycles, spec) : null,
+    gap_analysis: agg ? gapAnalysis(agg, cycles, spec, options.target_spec.kind) : null,
     decisions: run.state.decisions.map((d) => ({ ...d })),
     warnings,
     agent_calls: listCalls(dir, run.runId).calls.map((c) => ({

@@ -267,7 +267,7 @@ export async function preflight(platform: Platform, request: RunRequest, watch: 
   // Untracked files do not refuse: the side trees start from the base commit and never see them.
   const untracked = withoutInputs(status.untracked, inputs);
   const warnings: string[] = [];
-  if (runnerChoice?.kind === "unservable") warnings.push(`${UNSERVED_ENDPOINT.split(":")[0]}: the run measures ${targetSpec.kind === "endpoint" ? targetSpec.url : request.target} as it runs and changes nothing (${UNSERVED_HINT})`);
+  if (runnerChoice?.kind === "unservable") warnings.push(`${UNSERVED_ENDPOINT.split(":")[0]}: the run measures ${targetSpec.kind === "endpoint" ? targetSpec.url : request.target} as it runs, plans, and changes nothing (as --mode plan_only; ${UNSERVED_HINT})`);
   if (blocking.length > 0) warnings.push(`the run starts from HEAD (${base.slice(0, 7)}); uncommitted changes are not included`);
   const notice = untrackedNotice(untracked);
   if (notice) warnings.push(notice);
@@ -349,7 +349,8 @@ export async function preflight(platform: Platform, request: RunRequest, watch: 
     target_text: request.targetMetric ?? null,
     max_cycles: maxCycles,
     plateau_pct: plateau,
-    mode,
+    // An endpoint perfloop does not start cannot be changed: the run profiles and plans it.
+    mode: runnerChoice?.kind === "unservable" ? "plan_only" : mode,
     test: { command: testCommand, source: testSource },
     e2e: request.e2e ?? null,
     hypotheses_file: hypothesesFile,

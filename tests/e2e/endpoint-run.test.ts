@@ -110,6 +110,33 @@ describe("perfloop run on an endpoint target with --serve", { skip }, () => {
     assert.match(readFileSync(join(dir, report.files.report_md), "utf8"), /p99 latency/);
   });
 
+  test("without --serve, a running endpoint is measured and planned, never changed, and the run says why", { timeout: 120_000 }, async () => {
+    const dir = repo();
+    const port = 20_000 + (process.pid % 20_000);
+    const server = spawn("node", ["server.mjs"], { cwd: dir, env: { ...process.env, PORT: String(port) }, stdio: "ignore" });
+    try {
+      const url = `http://127.0.0.1:${port}/count`;
+      for (let i = 0; i < 100; i++) {
+        const up = await fetch(`http://127.0.0.1:${port}/health`).then(() => true, () => false);
+        if (up) break;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      const before = personState(dir);
+      const result = await runPerfloop(["run", url, "--requests", "40", "--test", "sh test.sh", "--hypotheses", "hypotheses.json", "--slug", "unserved", "--yes", "--json"], { cwd: dir });
+      assert.equal(result.code, 0, result.stderr);
+      const r = result.json as Record<string, any>;
+      assert.equal(r.stop_reason, "PLAN_ONLY");
+      assert.equal(r.branch, null);
+      assert.ok(r.warnings.some((w: string) => /cannot apply changes to a server it did not start/.test(w) && /--serve/.test(w)), JSON.stringify(r.warnings));
+      assert.deepEqual(personState(dir), before);
+      assert.throws(() => git(dir, "rev-parse", "--verify", "perfloop/unserved"));
+    } finally {
+      // The server this test started, and the helper it started in a session of its own.
+      server.kill("SIGKILL");
+      for (const found of processesIn([dir])) process.kill(Number(found.split(" ")[0]), "SIGKILL");
+    }
+  });
+
   test("a SIGKILL of perfloop while it executes ends the servers; perfloop resume reaches the same answer", { timeout: 300_000 }, async () => {
     const dir = repo();
     const [command, ...prefix] = perfloopArgv();
