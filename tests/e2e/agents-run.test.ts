@@ -129,7 +129,8 @@ describe("coding agents", { skip }, () => {
       ["nothing", /changed nothing/],
       ["victim", /.*/],
     ];
-    for (const cli of CLIS) {
+    // The presets run side by side (each its own slug, the cases of one preset in turn): most of the time is spent waiting.
+    await Promise.all(CLIS.map(async (cli) => {
       for (const [mode, pattern] of cases) {
         const slug = `${cli}-${mode}`;
         const result = await runPerfloop(["run", TARGET, "--test", TEST, "--agent", cli, "--agent-timeout", "2", "--slug", slug, "--mode", "plan_only", ...ONE_CYCLE], { cwd: dir, env: { ...env, STANDIN_MODE: mode, STANDIN_VICTIM: join(dir, "work.sh") } });
@@ -145,7 +146,7 @@ describe("coding agents", { skip }, () => {
         assert.ok(!(failed.error ?? "").includes("\n"), slug);
         assert.ok(failed.error!.startsWith(`agent ${cli} `), `${slug}: ${failed.error}`);
       }
-    }
+    }));
   });
 
   test("reviewers: a high finding makes the plan NO_GO with the reviewer named; a failing reviewer is a warning", { timeout: 240_000 }, async () => {
