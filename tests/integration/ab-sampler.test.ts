@@ -46,7 +46,8 @@ test("runs under Bun or Deno", () => {
 });
 
 test("a command against itself is not faster (nor slower)", async () => {
-  const result = ok(await compareCommands(platform, side("sleep 0.02"), side("sleep 0.02"), { minEffect: 0.1, maxRuns: 20, timeoutMs: TIMEOUT_MS }));
+  // At alpha 0.05 one A/A comparison in 40 would read slower by chance; at 0.001 one in 2,000.
+  const result = ok(await compareCommands(platform, side("sleep 0.02"), side("sleep 0.02"), { minEffect: 0.1, maxRuns: 20, timeoutMs: TIMEOUT_MS, alpha: 0.001 }));
   assert.ok(["no_difference", "unknown"].includes(result.verdict.outcome), result.verdict.reason);
   assert.ok(result.verdict.ratio_ci[0] < 1.1 && result.verdict.ratio_ci[1] > 0.9, result.verdict.reason);
   assert.equal(result.min_effect, 0.1);
