@@ -53,10 +53,8 @@ deno_suite() {
 # The whole suite must stay under 15 minutes on 2 cores (CI's limit): the runs that judge timings
 # go one at a time, the others two at a time (--parallel: a file per worker process).
 #
-# e2e files whose verdicts a loaded core can move (small effects, no-ops that must read as no
-# difference, a guardrail within a few percent): run alone, in order. The function and endpoint
-# loops judge 10x effects and run two at a time.
-E2E_TIMED=(execute run rules-run target-metric guardrails one-figure report-html)
+# e2e files that measure and judge speed (a loaded core moves their verdicts): run alone, in order.
+E2E_TIMED=(execute run rules-run function-run endpoint-run target-metric guardrails one-figure report-html)
 timed=()
 others=()
 for file in tests/e2e/*.test.ts; do
