@@ -19,9 +19,21 @@ export function unmount(dir: string): void {
   spawnSync("umount", ["-l", dir], { stdio: "ignore" });
 }
 
-/** Makes the mount read-only (or writable again); false when not permitted. */
-export function remount(dir: string, mode: "ro" | "rw"): boolean {
-  return spawnSync("mount", ["-o", `remount,${mode}`, dir], { stdio: "ignore" }).status === 0;
+/**
+ * Makes the mount read-only (or writable again). A remount read-only is refused (EBUSY) while a
+ * file on it is open for writing, as it is for a moment when a child forked elsewhere in this
+ * process still holds a copy of a descriptor: it is tried again for up to a second. Returns
+ * mount's last error, or null on success.
+ */
+export function remount(dir: string, mode: "ro" | "rw"): string | null {
+  let error = "";
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const result = spawnSync("mount", ["-o", `remount,${mode}`, dir], { encoding: "utf8" });
+    if (result.status === 0) return null;
+    error = `${result.stderr ?? ""}`.trim() || `mount exited with ${result.status}`;
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);
+  }
+  return error;
 }
 
 /** Bytes free on the file system holding `dir` (df). */
