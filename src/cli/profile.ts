@@ -5,15 +5,22 @@
  */
 import type { CAC } from "cac";
 import * as v from "valibot";
-import { UsageError } from "../errors.ts";
+import { PerfloopError, UsageError } from "../errors.ts";
+import type { ServeOptions } from "../coordinator/run-options.ts";
+import type { TargetSpec } from "../profile/types.ts";
 import type { Platform } from "../platform/index.ts";
 import { commandContext } from "./context.ts";
 import { longTask } from "./long-task.ts";
 import { NUMBER_FLAGS, numberFlag } from "./number-flags.ts";
 import { rawOption } from "./raw-args.ts";
 
+type EndpointTarget = Extract<TargetSpec, { kind: "endpoint" }>;
+
 const ProfileFlagsSchema = v.object({
   method: v.optional(v.string()),
+  serve: v.optional(v.pipe(v.string(), v.trim(), v.minLength(1, "--serve needs the command that starts your server"))),
+  readyPath: v.optional(v.pipe(v.string(), v.trim(), v.regex(/^\/[^\s]*$/, "--ready-path must be a path starting with /, e.g. /health"))),
+  body: v.optional(v.string()),
   args: v.optional(v.string()),
   test: v.optional(v.pipe(v.string("--test needs a command"), v.minLength(1, "--test needs a command"))),
   skipTests: v.optional(v.boolean(), false),
@@ -28,9 +35,13 @@ function flags(options: Record<string, unknown>, args: readonly string[]) {
     maxRuns: numberFlag(args, NUMBER_FLAGS.maxRuns),
     requests: numberFlag(args, NUMBER_FLAGS.requests),
     concurrency: numberFlag(args, NUMBER_FLAGS.concurrency),
+    readyTimeoutS: numberFlag(args, NUMBER_FLAGS.readyTimeout),
   };
   const parsed = v.safeParse(ProfileFlagsSchema, {
     method: rawOption(args, "method"),
+    serve: options.serve === undefined ? undefined : rawOption(args, "serve") ?? "",
+    readyPath: options.readyPath === undefined ? undefined : rawOption(args, "ready-path") ?? "",
+    body: options.body === undefined ? undefined : rawOption(args, "body") ?? "",
     args: rawOption(args, "args"),
     test: options.test === undefined ? undefined : rawOption(args, "test") ?? "",
     skipTests: options.skipTests === true,
@@ -53,18 +64,28 @@ export function registerProfile(cli: CAC, platform: Platform): void {
     .option("--requests <n>", "Endpoints: measured requests, 1 to 100000 (default 200)")
     .option("--concurrency <n>", "Endpoints: requests in flight at once, 1 to 1000 (default 4)")
     .option("--method <method>", "Endpoints: HTTP method (default GET)")
+    .option("--body <text>", "Endpoints: the request body (with --method POST etc.)")
+    .option("--serve <cmd>", "Endpoints: the command that starts your server in the project root, listening on $PORT; perfloop picks the port, measures, and stops it")
+    .option("--ready-path <path>", "Endpoints with --serve: the path polled until the server answers (default: the target's own)")
+    .option("--ready-timeout <seconds>", "Endpoints with --serve: how long the server may take to answer (default 30)")
     .example(`perfloop profile "npm run build"`)
     .example(`perfloop profile fn:src/parse.ts#parse --args '["big.csv"]'`)
     .example(`perfloop profile http://127.0.0.1:3000/health --requests 500 --concurrency 8`)
+    .example(`perfloop profile http://127.0.0.1:3000/search --serve "node server.js" --ready-path /health`)
     .action(async (target: string, options: Record<string, unknown>) => {
       const ctx = commandContext(platform, options);
-      const f = flags(options, platform.args);
+      const { serve: serveCommand, readyPath, readyTimeoutS, ...f } = flags(options, platform.args);
+      // The target and its flags are checked before anything starts: bad input is one line.
+      const { parseTarget } = await import("../profile/target.ts");
+      const spec = parseTarget(String(target), { ...f, projectRoot: ctx.projectRoot });
+      const { serveOptions } = await import("../coordinator/preflight.ts");
+      const serve = serveOptions({ serve: serveCommand, readyPath, readyTimeoutS, body: f.body }, spec);
       const { runProfile } = await import("../profile/profile.ts");
       const { renderProfile } = await import("../report/profile-text.ts");
       const report = await longTask(platform, ctx, "profile", `profiling ${target}`, (progress, signal) =>
         runProfile(
           platform,
-          { target: String(target), projectRoot: ctx.projectRoot, slug: ctx.slug, ...f },
+          { target: String(target), projectRoot: ctx.projectRoot, slug: ctx.slug, ...f, ...(serve ? { serve: (endpoint) => startServer(platform, endpoint, serve, ctx.projectRoot) } : {}) },
           (event) => {
             if (event.kind === "tests") progress.update(`running the tests on the unmodified code: ${event.command}`);
             else if (event.kind === "cpu-profile") progress.update("one more run with a CPU profile");
@@ -76,4 +97,13 @@ export function registerProfile(cli: CAC, platform: Platform): void {
       if (ctx.json) ctx.output.json({ ok: true, ...report });
       else for (const line of renderProfile(report)) ctx.output.line(line);
     });
+}
+
+/** The person's server started in the project root on a port perfloop picks (src/execute/endpoint-runner.ts), or why it did not answer. */
+async function startServer(platform: Platform, endpoint: EndpointTarget, serve: ServeOptions, projectRoot: string): Promise<{ command: string; url: string; stop(): Promise<void> }> {
+  const { endpointSpecOf } = await import("../coordinator/target-runner.ts");
+  const { serveEndpoint } = await import("../execute/endpoint-runner.ts");
+  const started = await serveEndpoint(platform, endpointSpecOf({ target_spec: endpoint, serve })!, projectRoot, platform.env);
+  if (!started.ok) throw new PerfloopError("command_failed", `the server could not be started: ${started.reason}`, { hint: "check --serve: the server must listen on $PORT and answer the URL (docs/run.md)" });
+  return { command: serve.command, url: started.url, stop: started.stop };
 }

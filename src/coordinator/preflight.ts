@@ -177,9 +177,10 @@ async function resolveTryRefs(repo: GitRepo, branches: readonly string[], commit
 
 /**
  * `--serve`, `--ready-path`, `--ready-timeout` and `--body`, checked against the target: the
- * server flags belong to an endpoint, the readiness ones to --serve, a body to a method that has one.
+ * server flags belong to an endpoint, the readiness ones to --serve, a body to a method that has
+ * one. `perfloop run` and `perfloop profile` alike.
  */
-function serveOptions(request: RunRequest, spec: TargetSpec): ServeOptions | null {
+export function serveOptions(request: Pick<RunRequest, "serve" | "readyPath" | "readyTimeoutS" | "body">, spec: Pick<TargetSpec, "kind">): ServeOptions | null {
   if (spec.kind !== "endpoint") {
     const stray = request.serve !== undefined ? "--serve" : request.readyPath !== undefined ? "--ready-path" : request.readyTimeoutS !== undefined ? "--ready-timeout" : request.body !== undefined ? "--body" : null;
     if (stray) throw new UsageError(`${stray} applies to endpoint targets (http:// or https:// URLs) only`, `remove ${stray}, or target an endpoint`);

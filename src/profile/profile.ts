@@ -22,6 +22,14 @@ import { parseTarget, slugFromTarget } from "./target.ts";
 import { checkTestCommand, discoverTestCommand, type TestCommandCheck } from "./test-command.ts";
 import type { Baseline, TargetSpec } from "./types.ts";
 
+type EndpointTarget = Extract<TargetSpec, { kind: "endpoint" }>;
+
+/** The server perfloop started for an endpoint (`--serve`): its command and the URL it was measured at. */
+export interface Served {
+  command: string;
+  url: string;
+}
+
 /** A test command gets this long on the unmodified code before it counts as failed. */
 export const TEST_TIMEOUT_MS = 20 * 60_000;
 /** The CPU-profiled extra run gets this long. */
@@ -63,6 +71,12 @@ export interface ProfileOptions {
   checkedTest?: { command: string; source: string };
   /** The person's absolute target, for the `already_optimized` indicator. */
   targetMetric?: { metric: string; value: number; better?: "lower" | "higher" } | null;
+  /**
+   * Endpoints: starts the person's server once the tests have passed (`perfloop profile --serve`,
+   * src/cli/profile.ts); the endpoint is measured at the URL it answers on, then `stop` ends it
+   * and everything it started, also when the measuring fails or is stopped.
+   */
+  serve?: (target: EndpointTarget) => Promise<Served & { stop(): Promise<void> }>;
   /** Run id to file the summary under; a standalone id when absent. */
   runId?: string;
   timeoutMs?: number;
@@ -87,6 +101,8 @@ export interface ProfileReport {
   tests: TestReport;
   measurement: (CommandMeasured & { kind: "command" }) | FunctionProfile | EndpointProfile;
   cpu_profile: CpuProfileRun | null;
+  /** The server perfloop started and stopped for an endpoint (`--serve`); null otherwise. */
+  served: Served | null;
   result: ProfileResult;
   machine: MachineFingerprint;
   warnings: string[];
@@ -215,6 +231,7 @@ export async function runProfile(platform: Platform, options: ProfileOptions, on
   let cpuWaitSource: CpuWaitSource | null = null;
   let cpu: CpuProfileRun | null = null;
   let markerSteps: CommandMeasured["steps"] = [];
+  let servedBy: Served | null = null;
   const progress = (message: string) => onEvent({ kind: "measure", message });
   if (target.kind === "command") {
     const result = await measureCommand(platform, {
@@ -252,15 +269,23 @@ export async function runProfile(platform: Platform, options: ProfileOptions, on
     measurement = await measureFunction({ file: target.file, exportName: target.export_name, args: target.args, projectRoot: workDir });
     baseline = functionBaseline(measurement);
   } else {
-    measurement = await measureEndpoint({
-      url: target.url,
-      method: target.method,
-      ...(target.body === undefined ? {} : { body: target.body }),
-      requests: target.requests,
-      concurrency: target.concurrency,
-      signal,
-      onProgress: (event) => progress(`${event.phase === "warmup" ? "warm-up" : "requests"} ${event.done} of ${event.total}`),
-    });
+    if (options.serve) progress("starting the server (--serve)");
+    const served = options.serve ? await options.serve(target) : null;
+    if (served) servedBy = { command: served.command, url: served.url };
+    try {
+      if (signal?.aborted) throw new CancelledError("profile stopped before it finished; nothing was written");
+      measurement = await measureEndpoint({
+        url: served?.url ?? target.url,
+        method: target.method,
+        ...(target.body === undefined ? {} : { body: target.body }),
+        requests: target.requests,
+        concurrency: target.concurrency,
+        signal,
+        onProgress: (event) => progress(`${event.phase === "warmup" ? "warm-up" : "requests"} ${event.done} of ${event.total}`),
+      });
+    } finally {
+      await served?.stop();
+    }
     baseline = endpointBaseline(measurement);
     if (measurement.succeeded === 0) warnings.push(`no request succeeded (${measurement.errors.total} errors): the latency is unknown`);
   }
@@ -287,9 +312,10 @@ export async function runProfile(platform: Platform, options: ProfileOptions, on
     tests,
     measurement,
     cpu_profile: cpu,
+    served: servedBy,
     machine,
     warnings,
   } as unknown as Record<string, unknown>;
   const { path } = writeSummary({ projectRoot: options.projectRoot, runId, slug, kind: "optimization-profile", payload, nowMs, pid: platform.pid });
-  return { slug, run_id: runId, target, project_root: options.projectRoot, tests, measurement, cpu_profile: cpu, result, machine, warnings, summary_path: path };
+  return { slug, run_id: runId, target, project_root: options.projectRoot, tests, measurement, cpu_profile: cpu, served: servedBy, result, machine, warnings, summary_path: path };
 }

@@ -62,6 +62,7 @@ export function renderProfile(report: ProfileReport): string[] {
   const m = report.measurement;
   const tests = report.tests;
   lines.push(`target     ${describe(report)}`);
+  if (report.served) lines.push(`server     ${report.served.command}: started by perfloop, measured at ${report.served.url}, stopped`);
   if (tests.check) lines.push(`tests      ${tests.command} (${tests.source}): passed in ${formatMs(tests.check.wall_ms)}`);
   else lines.push(`tests      ${tests.source === "none found" ? "none found (pass --test \"<cmd>\")" : tests.source}`);
 

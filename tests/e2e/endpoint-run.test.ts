@@ -8,11 +8,12 @@
 // after a SIGKILL of perfloop in the middle of executing and `perfloop resume`.
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { readdirSync, readFileSync, readlinkSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import { perfloopArgv, removeDir } from "../helpers/cli.ts";
 import { fixtureRepo, git, personState } from "../helpers/repo.ts";
+import { leftAfter, processesIn } from "./processes.ts";
 import { reportOf, runPerfloop } from "./run-helpers.ts";
 
 const skip = !process.env.PERFLOOP_BIN ? "set PERFLOOP_BIN to the compiled binary (npm run build) to run the e2e tests" : process.platform !== "linux" ? "the leftover check reads /proc (Linux)" : false;
@@ -43,36 +44,6 @@ function repo(): string {
   return dir;
 }
 
-/** Processes whose working directory starts with one of `roots` (a server and what it started run in a side tree or the preflight copy). */
-function processesIn(roots: readonly string[]): string[] {
-  const found: string[] = [];
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
-    let cwd: string;
-    try {
-      cwd = readlinkSync(`/proc/${entry}/cwd`);
-    } catch {
-      continue; // gone, or not ours to read
-    }
-    if (!roots.some((root) => cwd.startsWith(root))) continue;
-    let command = "";
-    try {
-      command = readFileSync(`/proc/${entry}/cmdline`, "utf8").split("\0").join(" ").trim();
-    } catch {}
-    found.push(`${entry} (${command}) in ${cwd}`);
-  }
-  return found;
-}
-
-/** Waits up to `ms` for no process to be left in `roots`; the ones still there. */
-async function leftAfter(roots: readonly string[], ms: number): Promise<string[]> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const left = processesIn(roots);
-    if (left.length === 0 || Date.now() > until) return left;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 function keptH1Alone(dir: string, slug: string): void {
   const report = reportOf(dir, slug);
@@ -128,6 +99,9 @@ describe("perfloop run on an endpoint target with --serve", { skip }, () => {
       assert.equal(r.stop_reason, "PLAN_ONLY");
       assert.equal(r.branch, null);
       assert.ok(r.warnings.some((w: string) => /cannot apply changes to a server it did not start/.test(w) && /--serve/.test(w)), JSON.stringify(r.warnings));
+      // Nothing was tried, so the review does not send the person to an agent for more hypotheses.
+      assert.ok(r.review, "the summary carries the run review");
+      assert.ok(!r.review.advice.some((a: { advice: string }) => /--agent/.test(a.advice)), JSON.stringify(r.review.advice));
       assert.deepEqual(personState(dir), before);
       assert.throws(() => git(dir, "rev-parse", "--verify", "perfloop/unserved"));
     } finally {
