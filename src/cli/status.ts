@@ -1,12 +1,15 @@
 /**
  * `perfloop status`: the runs of this project in plain words: phase, cycle, what waits on a
- * decision, and the next step. `--json` gives the same as data. A run whose lock is held by a live
- * process is running (its pid, phase and since when): only a run nobody drives is to be resumed.
+ * decision, and the next step; and the unfinished bisects (`perfloop bisect`, docs/bisect.md):
+ * their history, how many commits are measured, and the next step. `--json` gives the same as
+ * data. A run or bisect whose lock is held by a live process is running (its pid and since when):
+ * only one nobody drives is to be resumed.
  */
 import type { CAC } from "cac";
 import { pathToFileURL } from "node:url";
 import { reportHtmlOf } from "../coordinator/report-files.ts";
-import { describeLive, liveDriver, phaseSince } from "../coordinator/live-run.ts";
+import { describeLive, formatMoment, formatSpan, liveDriver, phaseSince } from "../coordinator/live-run.ts";
+import { scanBisects, type FoundBisect } from "../bisect/state.ts";
 import { latestCheckpoint } from "../runtime/checkpoints.ts";
 import { RuntimeService } from "../runtime/commands.ts";
 import { lockDeps } from "../runtime/lock.ts";
@@ -117,6 +120,60 @@ export function collectRuns(ctx: CommandContext): RunSummary[] {
   return found.filter((run): run is Run => run !== null && !run.state.complete).map((run) => summarize(ctx, svc, run));
 }
 
+/** An unfinished `perfloop bisect` (its checkpoint, src/bisect/state.ts). */
+interface BisectSummary {
+  slug: string;
+  good: string;
+  bad: string;
+  command: string;
+  /** Commits after good, up to bad (first-parent). */
+  commits: number;
+  /** Commits between good and bad measured so far. */
+  measured_commits: number;
+  updated_at: string;
+  running: { pid: number; since: string; command: string | null; text: string } | null;
+  next_step: string;
+}
+
+function summarizeBisect(ctx: CommandContext, found: FoundBisect): BisectSummary {
+  const { state } = found;
+  const last = state.commits.length - 1;
+  const measured = new Set(state.events.flatMap((event) => (event.kind === "confirm" ? [] : [event.commit])).filter((at) => at > 0 && at < last));
+  const now = ctx.platform.now();
+  const driver = liveDriver(runLockPath(runtimePaths(ctx.projectRoot), found.slug), ctx.platform.pid, ctx.platform.processAlive, now);
+  const running = driver ? { ...driver, text: `pid ${driver.pid}, bisecting since ${formatMoment(driver.since, now)} (${formatSpan(now - Date.parse(driver.since))})` } : null;
+  const short = (at: number) => state.commits[at]!.slice(0, 7);
+  return {
+    slug: found.slug,
+    good: `${state.options.good_ref} (${short(0)})`,
+    bad: `${state.options.bad_ref} (${short(last)})`,
+    command: state.options.command,
+    commits: last,
+    measured_commits: measured.size,
+    updated_at: state.updated_at,
+    running,
+    next_step: running ? (running.command ? `nothing while it runs: wait for it to finish, or stop it with kill ${running.pid}` : `nothing while it runs: wait for pid ${running.pid} to finish`) : `perfloop resume --slug ${found.slug}`,
+  };
+}
+
+/** The project's unfinished bisects (of the slug, when given); a damaged checkpoint is left to `perfloop resume` to name. */
+function collectBisects(ctx: CommandContext): BisectSummary[] {
+  return scanBisects(ctx.projectRoot)
+    .unfinished.filter((found) => !ctx.slug || found.slug === ctx.slug)
+    .map((found) => summarizeBisect(ctx, found));
+}
+
+function renderBisect(ctx: CommandContext, bisect: BisectSummary): void {
+  const { output } = ctx;
+  output.line(`${output.style("bold", bisect.slug)}  ${output.style("dim", "bisect")}`);
+  output.line(`  command  ${bisect.command}`);
+  output.line(`  history  ${bisect.good} .. ${bisect.bad}, ${bisect.commits} commit${bisect.commits === 1 ? "" : "s"} after good`);
+  output.line(`  measured ${bisect.measured_commits} of them so far`);
+  if (bisect.running) output.line(`  running  ${bisect.running.text}`);
+  output.line(`  next     ${bisect.next_step}`);
+  output.line(`  updated  ${bisect.updated_at}`);
+}
+
 export function renderRun(ctx: CommandContext, run: RunSummary): void {
   const { output } = ctx;
   const phase = run.phase === "PAUSED" ? output.style("yellow", "paused") : phaseLabel(run.phase);
@@ -145,11 +202,13 @@ export function registerStatus(cli: CAC, platform: Platform): void {
     .action((options: Record<string, unknown>) => {
       const ctx = commandContext(platform, options);
       const runs = collectRuns(ctx);
+      const bisects = collectBisects(ctx);
       const last = runs.length === 0 ? lastFinishedRun(ctx) : null;
       if (ctx.json) {
-        ctx.output.json({ ok: true, project_root: ctx.projectRoot, runs, last_run: last });
+        ctx.output.json({ ok: true, project_root: ctx.projectRoot, runs, bisects, last_run: last });
         return;
       }
+      const shown: (() => void)[] = [...runs.map((run) => () => renderRun(ctx, run)), ...bisects.map((bisect) => () => renderBisect(ctx, bisect))];
       if (runs.length === 0) {
         const which = ctx.slug ? ` for slug ${ctx.slug}` : "";
         ctx.output.line(`No active perfloop run${which} in ${ctx.projectRoot}.`);
@@ -158,11 +217,10 @@ export function registerStatus(cli: CAC, platform: Platform): void {
           ctx.output.line("Last finished run:");
           renderRun(ctx, last);
         }
-        return;
       }
-      runs.forEach((run, index) => {
-        if (index > 0) ctx.output.line();
-        renderRun(ctx, run);
+      shown.forEach((render, index) => {
+        if (index > 0 || runs.length === 0) ctx.output.line();
+        render();
       });
     });
 }

@@ -110,7 +110,7 @@ type Case = { dir: string; commits: string[]; before: Record<string, string>; re
 type Stopped = { stopped: Result & { killed: boolean }; eventsAtStop: unknown[]; resumed: Result };
 const cases: Record<string, Case> = {};
 /** The two drives of the killed case: the one killed, then the resume. */
-let killedDrive: Promise<{ killed: Result & { killed: boolean }; eventsAtKill: unknown[]; resumed: Result }> | null = null;
+let killedDrive: Promise<{ killed: Result & { killed: boolean }; eventsAtKill: unknown[]; status: Result; statusText: Result; resumed: Result }> | null = null;
 let killedCase: { dir: string; commits: string[]; before: Record<string, string> } | null = null;
 /** The same with Ctrl-C (SIGINT) once a probe is in, without --json: the stop is said on stderr. */
 let interrupted: Promise<Stopped> | null = null;
@@ -153,8 +153,11 @@ function startAll(): void {
       return true;
     };
     const first = await perfloop(["bisect", "--good", "HEAD~24", "sh work.sh", ...FAST, "--json"], killed.dir, { when, signal: "SIGKILL" });
+    // perfloop status names the unfinished bisect and how to carry it on.
+    const status = await perfloop(["status", "--json"], killed.dir);
+    const statusText = await perfloop(["status"], killed.dir);
     const resumed = await perfloop(["resume", "--json"], killed.dir);
-    return { killed: first, eventsAtKill, resumed };
+    return { killed: first, eventsAtKill, status, statusText, resumed };
   })();
   const stopped = history(Array.from({ length: 13 }, (_, i) => (i >= 9 ? SLOW_MS : FAST_MS)));
   interruptedCase = { ...stopped, before: personState(stopped.dir) };
@@ -275,9 +278,22 @@ describe("perfloop bisect (binary)", { skip }, () => {
 
   test("a SIGKILL in the middle, then perfloop resume: the measurements made are kept and the answer is the same", { timeout: LIMIT_MS }, async () => {
     startAll();
-    const { killed, eventsAtKill, resumed } = await killedDrive!;
+    const { killed, eventsAtKill, status, statusText, resumed } = await killedDrive!;
     const { dir, commits, before } = killedCase!;
     assert.equal(killed.killed, true, `the first drive ended before it was killed: ${killed.stderr}`);
+    assert.equal(status.code, 0, status.stderr);
+    const [unfinished, ...others] = (status.json as Record<string, any>).bisects;
+    assert.deepEqual(others, []);
+    assert.equal(unfinished.slug, "bisect");
+    assert.equal(unfinished.command, "sh work.sh");
+    assert.equal(unfinished.commits, 24);
+    assert.equal(unfinished.good, `HEAD~24 (${commits[0]!.slice(0, 7)})`);
+    assert.equal(unfinished.running, null, "its driver was killed");
+    assert.equal(unfinished.next_step, "perfloop resume --slug bisect");
+    assert.ok(unfinished.measured_commits >= 1 && unfinished.measured_commits < 24, JSON.stringify(unfinished));
+    assert.match(statusText.stdout, /^bisect {2}bisect$/m);
+    assert.match(statusText.stdout, /^ {2}history {2}HEAD~24 \([0-9a-f]{7}\) \.\. HEAD \([0-9a-f]{7}\), 24 commits after good$/m);
+    assert.match(statusText.stdout, /^ {2}next {5}perfloop resume --slug bisect$/m);
     assert.equal(resumed.code, 0, resumed.stderr);
     const answer = resumed.json as Record<string, any>;
     assert.equal(answer.answer, "single", probesText(answer, commits));
