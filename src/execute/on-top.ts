@@ -67,13 +67,13 @@ export async function contestedStage(x: Stages, start: readonly string[]): Promi
       }
       const verdict = measured.result.verdict;
       x.rows.push(x.row("contested", ids, winner === null ? "alternative_a" : "alternative_b", measured.result, gate.e2e));
-      notes.push(`${id}: ${describeOutcome(verdict)} (${describeVerdict(verdict)})`);
+      notes.push(`${id}: ${describeOutcome(verdict)} (${describeVerdict(verdict, measured.result.metric)})`);
       if (verdict.outcome === "faster" && (!best || verdict.ratio < best.ratio)) {
         if (winner) x.removed.push({ id: winner, reason: `contested (${group.name}): ${id} did better` });
         winner = id;
         best = verdict;
       } else {
-        x.removed.push({ id, reason: `contested (${group.name}): ${describeOutcome(verdict)} on top of the strike: ${describeVerdict(verdict)}` });
+        x.removed.push({ id, reason: `contested (${group.name}): ${describeOutcome(verdict)} on top of the strike: ${describeVerdict(verdict, measured.result.metric)}` });
       }
     }
     results.push({ group: group.name, alternatives, winner, measurement: notes.join("; ") });
@@ -126,7 +126,7 @@ export async function deferredStage(x: Stages, start: readonly string[]): Promis
       kept = ids;
       added = true;
     } else {
-      x.removed.push({ id, reason: `${describeOutcome(verdict)} on top of ${onTop}: ${describeVerdict(verdict)}` });
+      x.removed.push({ id, reason: `${describeOutcome(verdict)} on top of ${onTop}: ${describeVerdict(verdict, measured.result.metric)}` });
     }
   }
   return { kept, added };
@@ -143,7 +143,7 @@ export async function finalStage(x: Stages, kept: string[], measured: AbCompared
     x.say("final", `measuring ${kept.join(", ")} against the base`);
     const again = await x.measurer.measure([], kept, "base", "candidate");
     if (!again.ok || again.result.verdict.outcome !== "faster") {
-      const how = again.ok ? describeVerdict(again.result.verdict) : again.reason;
+      const how = again.ok ? describeVerdict(again.result.verdict, again.result.metric) : again.reason;
       for (const id of kept) x.removed.push({ id, reason: `the final set is not faster than the base: ${how}` });
       return { kept: [], figure: null };
     }

@@ -27,6 +27,7 @@ import type { E2eStatus } from "./experiment-log.ts";
 import type { SideName, Workspace } from "./workspace.ts";
 import type { GateResult, MeasureResult, Measurer } from "./measurer.ts";
 import { judgeGuardrails, type GuardrailRecord, type RegressionName } from "./guardrails.ts";
+import { metricLabel } from "../model/metrics.ts";
 
 /** A candidate may take this many times as long as the base... */
 const TIMEOUT_FACTOR = 10;
@@ -65,9 +66,9 @@ export interface RoundSettings {
   say(stage: string, message: string): void;
 }
 
-/** A wall-time verdict as bisect.ts's group verdict (durations: lower is better). */
-export function groupVerdict(v: Verdict): GroupVerdict {
-  return { outcome: v.outcome, label: describeOutcome(v), summary: describeVerdict(v), looksSlower: v.ratio > 1 + v.min_effect };
+/** A verdict as bisect.ts's group verdict; `metric`: what it judged (named unless wall time). */
+export function groupVerdict(v: Verdict, metric?: string): GroupVerdict {
+  return { outcome: v.outcome, label: describeOutcome(v), summary: describeVerdict(v, metric), looksSlower: v.ratio > 1 + v.min_effect };
 }
 
 /** A set that could not be measured because of what it changes. */
@@ -75,8 +76,13 @@ export function failedVerdict(reason: string): GroupVerdict {
   return { outcome: "slower", label: "slower", summary: reason, looksSlower: true, failure: reason };
 }
 
-export function describeVerdict(v: Verdict): string {
-  return `median ratio ${v.ratio.toFixed(3)} (95% CI ${v.ratio_ci[0].toFixed(3)}-${v.ratio_ci[1].toFixed(3)}), p ${v.p_value < 0.0001 ? "< 0.0001" : `= ${v.p_value.toPrecision(2)}`}, n ${v.n_a}+${v.n_b}`;
+/**
+ * "median ratio 0.912 (95% CI ...)"; with the judged metric's name in front when it is not wall
+ * time ("peak memory median ratio 1.000 ..."), so that a reason says what did not change.
+ */
+export function describeVerdict(v: Verdict, metric?: string): string {
+  const of = metric !== undefined && metric !== "wall_time_ms" ? `${metricLabel(metric)} ` : "";
+  return `${of}median ratio ${v.ratio.toFixed(3)} (95% CI ${v.ratio_ci[0].toFixed(3)}-${v.ratio_ci[1].toFixed(3)}), p ${v.p_value < 0.0001 ? "< 0.0001" : `= ${v.p_value.toPrecision(2)}`}, n ${v.n_a}+${v.n_b}`;
 }
 
 /** A shell reports a command killed by signal N as exit 128 + N: name it (" (SIGSEGV)"). */

@@ -92,9 +92,9 @@ async function usefulStage(x: Stages, strike: string[], measured: Measured | nul
       return failedVerdict(group.reason);
     }
     x.rows.push(x.row("bisect", ids, group.result.verdict.outcome === "faster" ? "applied" : "removed", group.result, "skipped"));
-    return groupVerdict(group.result.verdict);
+    return groupVerdict(group.result.verdict, group.result.metric);
   };
-  const known = measured && measured.ok ? groupVerdict(measured.result.verdict) : failedVerdict(measured?.reason ?? "not measured");
+  const known = measured && measured.ok ? groupVerdict(measured.result.verdict, measured.result.metric) : failedVerdict(measured?.reason ?? "not measured");
   const useful = await findUseful(strike, verdictOf, known);
   x.removed.push(...useful.removed);
   if (useful.kept.length === strike.length && faster && measured.ok) return { kept: strike, final: measured.result };
@@ -105,7 +105,7 @@ async function usefulStage(x: Stages, strike: string[], measured: Measured | nul
   const confirmed = confirm.ok && confirm.result.verdict.outcome === "faster";
   x.rows.push(x.row("strike", kept, confirmed ? "applied" : "removed", confirm.ok ? confirm.result : null, "skipped"));
   if (confirmed && confirm.ok) return { kept, final: confirm.result };
-  const how = confirm.ok ? describeVerdict(confirm.result.verdict) : confirm.reason;
+  const how = confirm.ok ? describeVerdict(confirm.result.verdict, confirm.result.metric) : confirm.reason;
   for (const id of kept) x.removed.push({ id, reason: `the kept set did not confirm its gain together: ${how}` });
   return { kept: [], final: null };
 }
