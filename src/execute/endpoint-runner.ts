@@ -97,8 +97,24 @@ export function freePort(): Promise<number> {
 
 type Started = { ok: true; url: URL; server: Watched; service: Service } | { ok: false; reason: string };
 
+/**
+ * Starts on a port already taken: between perfloop's check that a port is free and the server's
+ * bind, another process may take it (two perfloops at once, say). Such a start is tried again on
+ * another port, up to PORT_ATTEMPTS times; any other failure is the server's own and is not.
+ */
+const ADDRESS_IN_USE = /EADDRINUSE|address already in use/i;
+const PORT_ATTEMPTS = 3;
+
 /** The server started in `cwd` on a free port and answering its ready path, or why not (nothing of it left running). */
 async function startServer(platform: Platform, spec: EndpointTargetSpec, cwd: string, env: Readonly<Record<string, string | undefined>>): Promise<Started> {
+  for (let attempt = 1; ; attempt++) {
+    const started = await startOnce(platform, spec, cwd, env);
+    if (started.ok || !started.portTaken) return started;
+    if (attempt === PORT_ATTEMPTS) return { ok: false, reason: `${started.reason} (its port was in use on each of ${PORT_ATTEMPTS} tries, each on a port free a moment before: does it listen on $PORT?)` };
+  }
+}
+
+async function startOnce(platform: Platform, spec: EndpointTargetSpec, cwd: string, env: Readonly<Record<string, string | undefined>>): Promise<Extract<Started, { ok: true }> | { ok: false; reason: string; portTaken: boolean }> {
   const port = await freePort();
   const url = new URL(spec.url);
   url.port = String(port);
@@ -109,11 +125,11 @@ async function startServer(platform: Platform, spec: EndpointTargetSpec, cwd: st
   if (ready === null) return { ok: true, url, server, service };
   if (server.exit) {
     await service.stop();
-    return { ok: false, reason: ready };
+    return { ok: false, reason: ready, portTaken: ADDRESS_IN_USE.test(server.exit.stderr) };
   }
   await service.stop();
   const said = failureGist(outputTail((await service.exited).stderr));
-  return { ok: false, reason: `${ready}${said ? `; its stderr: ${said}` : ""}` };
+  return { ok: false, reason: `${ready}${said ? `; its stderr: ${said}` : ""}`, portTaken: false };
 }
 
 /**

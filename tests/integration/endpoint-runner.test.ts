@@ -8,6 +8,7 @@
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { type AddressInfo, createServer } from "node:net";
 import { join } from "node:path";
 import process from "node:process";
 import { after, describe, test } from "node:test";
@@ -25,13 +26,20 @@ const skip = !existsSync(BUN) ? `no bun at ${BUN} to run the fixture server (npm
 const LIMITS = { timeoutMs: 60_000, maxOutputBytes: 64 * 1024 };
 
 /**
- * The fixture server. It writes its pid and its child's (a `sleep 300` it starts) to files in its
+ * The fixture server. With CLASH_PORT, its first CLASH_TIMES starts bind that port (held by the
+ * test) and fail with EADDRINUSE, counted in its file "starts". It writes its pid and its child's (a `sleep 300` it starts) to files in its
  * directory, then, by its environment: exits at once (EXIT_AT_START), never listens (NEVER_READY),
  * tries to write WRITE_OUTSIDE first; it answers /health with 200, every other path after
  * DELAY_MS with 200 (or 500 with FAIL).
  */
-const SERVER = `import { writeFileSync } from "node:fs";
+const SERVER = `import { existsSync, readFileSync, writeFileSync } from "node:fs";
 const env = process.env;
+if (env.CLASH_PORT) {
+  // The first CLASH_TIMES starts bind a port someone else holds (a race lost to another process).
+  const starts = (existsSync("starts") ? Number(readFileSync("starts", "utf8")) : 0) + 1;
+  writeFileSync("starts", String(starts));
+  if (starts <= Number(env.CLASH_TIMES)) Bun.serve({ port: Number(env.CLASH_PORT), hostname: "127.0.0.1", fetch: () => new Response("not ours") });
+}
 writeFileSync("pid", String(process.pid));
 const child = Bun.spawn(["sleep", "300"], { stdio: ["ignore", "ignore", "ignore"] });
 writeFileSync("child", String(child.pid));
@@ -158,6 +166,30 @@ describe("an endpoint whose server perfloop starts", { skip }, () => {
       assert.match(outcome.failure.message, /round 3: all 20 requests failed \(20 x HTTP 500\)/);
     } finally {
       await target.close();
+    }
+  });
+
+  test("a start that loses the port to another process (EADDRINUSE) is tried again on another port, up to 3 times", async () => {
+    const holder = createServer();
+    await new Promise<void>((resolve) => holder.listen(0, "127.0.0.1", resolve));
+    const held = (holder.address() as AddressInfo).port;
+    try {
+      const dir = project("clash-twice");
+      const target = await open(dir, { CLASH_PORT: String(held), CLASH_TIMES: "2" });
+      try {
+        assert.equal(readFileSync(join(dir, "starts"), "utf8"), "3", "two lost starts, then one on a free port");
+        assert.ok(ok(await target.runOnce(1, false, LIMITS)).latency_p50_ms! > 0);
+      } finally {
+        await target.close();
+      }
+      const always = project("clash-always");
+      const opened = await endpointRunner(spec()).open(platform, always, { ...platform.env, CLASH_PORT: String(held), CLASH_TIMES: "10" });
+      assert.equal(opened.ok, false);
+      if (opened.ok) return;
+      assert.match(opened.reason, /^the server exited with \d+ before it answered .*; its stderr: .*in use.* \(its port was in use on each of 3 tries, each on a port free a moment before: does it listen on \$PORT\?\)$/);
+      assert.equal(readFileSync(join(always, "starts"), "utf8"), "3", "three starts, then the failure");
+    } finally {
+      holder.close();
     }
   });
 
