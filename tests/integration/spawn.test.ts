@@ -243,7 +243,10 @@ async function peakRssInFreshRuntime(): Promise<number | null> {
       env: p.env, timeoutMs: 30000, maxOutputBytes: 4096 });
     console.log(JSON.stringify(r));`;
   const evalFlag = runtime === "deno" ? "eval" : "-e";
-  const outer = await run({ argv: [process.execPath, evalFlag, script] });
+  // Forked from this (large) test process, the fresh runtime would start with this process's RSS
+  // high-water mark as its own (spawn-runner.ts) and read its child as no bigger than itself:
+  // under Bun it starts through the small peak-memory launcher instead.
+  const outer = await run({ argv: [process.execPath, evalFlag, script] }, { exactPeakMemory: runtime === "bun" });
   assert.equal(outer.exitCode, 0, outer.stderr);
   const inner = JSON.parse(outer.stdout) as SpawnResult;
   assert.equal(inner.exitCode, 0, inner.stderr);
