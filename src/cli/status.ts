@@ -52,10 +52,15 @@ export interface Running {
   text: string;
 }
 
+/** The next step while a live process drives it: never suggest killing a process not proven a perfloop. */
+function whileRunning(running: { pid: number; command: string | null }): string {
+  return running.command ? `nothing while it runs: wait for it to finish, or stop it with kill ${running.pid}` : `nothing while it runs: wait for pid ${running.pid} to finish`;
+}
+
 /** For a run started by `perfloop run`, the command that carries it on; else the runtime's resume action. */
 function nextStep(service: RuntimeService, run: Run, running: Running | null): string {
   // Never resume a run another process drives; never suggest killing a process not proven a perfloop.
-  if (running) return running.command ? `nothing while it runs: wait for it to finish, or stop it with kill ${running.pid}` : `nothing while it runs: wait for pid ${running.pid} to finish`;
+  if (running) return whileRunning(running);
   const action = String(service.describe(run).resume_action);
   const preflight = latestCheckpoint(run.checkpoints, "PHASE_0_PREFLIGHT", 1);
   if (run.state.complete || !preflight || typeof preflight.payload.options !== "object") return action;
@@ -152,7 +157,7 @@ function summarizeBisect(ctx: CommandContext, found: FoundBisect): BisectSummary
     measured_commits: measured.size,
     updated_at: state.updated_at,
     running,
-    next_step: running ? (running.command ? `nothing while it runs: wait for it to finish, or stop it with kill ${running.pid}` : `nothing while it runs: wait for pid ${running.pid} to finish`) : `perfloop resume --slug ${found.slug}`,
+    next_step: running ? whileRunning(running) : `perfloop resume --slug ${found.slug}`,
   };
 }
 

@@ -19,8 +19,6 @@ import { CancelledError, PerfloopError } from "../errors.ts";
 import { confinementHint } from "../confine/hint.ts";
 import { Sandbox } from "../confine/sandbox.ts";
 import { serveEndpoint } from "../execute/endpoint-runner.ts";
-import type { AbsoluteMetric } from "../model/metric-spec.ts";
-import type { RunOptions } from "./run-options.ts";
 import { endpointSpecOf } from "./target-runner.ts";
 
 /**
@@ -77,20 +75,11 @@ async function profileIn(ctx: LoopContext, run: Run, base: string, tree: Awaited
   const spec = ctx.options.target_spec;
   // An endpoint whose server perfloop starts (--serve): started in the profile's tree, measured at the port perfloop chose.
   const serving = endpointSpecOf(ctx.options);
-  const served = serving ? await serveEndpoint(tree.sandbox.platform, serving, tree.cwd, tree.env) : null;
-  if (served && !served.ok) throw new PerfloopError("command_failed", `the server could not be started for the profile: ${served.reason}`, { hint: "check --serve: the server must listen on $PORT and answer the URL (docs/run.md)" });
-  try {
-    await profileTarget(ctx, run, base, tree, served?.ok ? served.url : ctx.options.target, absolute, spec);
-  } finally {
-    if (served?.ok) await served.stop();
-  }
-}
-
-async function profileTarget(ctx: LoopContext, run: Run, base: string, tree: Awaited<ReturnType<typeof sideTree>>, target: string, absolute: AbsoluteMetric | null, spec: RunOptions["target_spec"]): Promise<void> {
   const report = await runProfile(
     tree.sandbox.platform,
     {
-      target,
+      target: ctx.options.target,
+      ...(serving ? { serve: () => serveIn(tree, serving) } : {}),
       projectRoot: ctx.repo.dir,
       workDir: tree.cwd,
       scratchDir: tree.scratch,
@@ -125,6 +114,13 @@ async function profileTarget(ctx: LoopContext, run: Run, base: string, tree: Awa
     summary_path: report.summary_path,
   });
   ctx.client.checkpoint("PHASE_2_PROFILE", { digest, cycle_base: base, summary_path: report.summary_path });
+}
+
+/** The endpoint's server started in the profile's side tree, confined like its commands. */
+async function serveIn(tree: Awaited<ReturnType<typeof sideTree>>, serving: NonNullable<ReturnType<typeof endpointSpecOf>>) {
+  const served = await serveEndpoint(tree.sandbox.platform, serving, tree.cwd, tree.env);
+  if (!served.ok) throw new PerfloopError("command_failed", `the server could not be started for the profile: ${served.reason}`, { hint: "check --serve: the server must listen on $PORT and answer the URL (docs/run.md)" });
+  return { command: serving.serve, url: served.url, stop: served.stop };
 }
 
 /** Phase 3: the rules (gate.ts), a waiver by flag, and the checkpoint. */
