@@ -5,7 +5,7 @@
  */
 import type { CAC } from "cac";
 import * as v from "valibot";
-import { PerfloopError, UsageError } from "../errors.ts";
+import { UsageError } from "../errors.ts";
 import type { ServeOptions } from "../coordinator/run-options.ts";
 import type { TargetSpec } from "../profile/types.ts";
 import type { Platform } from "../platform/index.ts";
@@ -99,11 +99,9 @@ export function registerProfile(cli: CAC, platform: Platform): void {
     });
 }
 
-/** The person's server started in the project root on a port perfloop picks (src/execute/endpoint-runner.ts), or why it did not answer. */
-async function startServer(platform: Platform, endpoint: EndpointTarget, serve: ServeOptions, projectRoot: string): Promise<{ command: string; url: string; stop(): Promise<void> }> {
+/** The person's server started in the project root on a port perfloop picks (src/execute/endpoint-runner.ts). */
+async function startServer(platform: Platform, endpoint: EndpointTarget, serve: ServeOptions, projectRoot: string) {
   const { endpointSpecOf } = await import("../coordinator/target-runner.ts");
   const { serveEndpoint } = await import("../execute/endpoint-runner.ts");
-  const started = await serveEndpoint(platform, endpointSpecOf({ target_spec: endpoint, serve })!, projectRoot, platform.env);
-  if (!started.ok) throw new PerfloopError("command_failed", `the server could not be started: ${started.reason}`, { hint: "check --serve: the server must listen on $PORT and answer the URL (docs/run.md)" });
-  return { command: serve.command, url: started.url, stop: started.stop };
+  return serveEndpoint(platform, endpointSpecOf({ target_spec: endpoint, serve })!, projectRoot, platform.env);
 }

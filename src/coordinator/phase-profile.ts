@@ -79,7 +79,7 @@ async function profileIn(ctx: LoopContext, run: Run, base: string, tree: Awaited
     tree.sandbox.platform,
     {
       target: ctx.options.target,
-      ...(serving ? { serve: () => serveIn(tree, serving) } : {}),
+      ...(serving ? { serve: () => serveEndpoint(tree.sandbox.platform, serving, tree.cwd, tree.env, "the profile") } : {}),
       projectRoot: ctx.repo.dir,
       workDir: tree.cwd,
       scratchDir: tree.scratch,
@@ -114,13 +114,6 @@ async function profileIn(ctx: LoopContext, run: Run, base: string, tree: Awaited
     summary_path: report.summary_path,
   });
   ctx.client.checkpoint("PHASE_2_PROFILE", { digest, cycle_base: base, summary_path: report.summary_path });
-}
-
-/** The endpoint's server started in the profile's side tree, confined like its commands. */
-async function serveIn(tree: Awaited<ReturnType<typeof sideTree>>, serving: NonNullable<ReturnType<typeof endpointSpecOf>>) {
-  const served = await serveEndpoint(tree.sandbox.platform, serving, tree.cwd, tree.env);
-  if (!served.ok) throw new PerfloopError("command_failed", `the server could not be started for the profile: ${served.reason}`, { hint: "check --serve: the server must listen on $PORT and answer the URL (docs/run.md)" });
-  return { command: serving.serve, url: served.url, stop: served.stop };
 }
 
 /** Phase 3: the rules (gate.ts), a waiver by flag, and the checkpoint. */

@@ -18,7 +18,7 @@
  * round's limit, and any round after the server exited, fail with the reason.
  */
 import { createServer } from "node:net";
-import { CancelledError, UsageError } from "../errors.ts";
+import { CancelledError, PerfloopError, UsageError } from "../errors.ts";
 import { SERVICE_TIMEOUT_MS, type Platform, type Service, type SpawnResult } from "../platform/index.ts";
 import { outputTail, type CommandRun, type RunFailure, type RunLimits, type RunOutcome } from "../profile/command-target.ts";
 import { sendRequest } from "../profile/endpoint-request.ts";
@@ -133,14 +133,16 @@ async function startOnce(platform: Platform, spec: EndpointTargetSpec, cwd: stri
 }
 
 /**
- * The server started in `cwd` as the executor starts it, for the profile to measure (its URL, on
- * the port perfloop chose); `stop` ends it and everything it started.
+ * The server started in `cwd` as the executor starts it, for a profile to measure: its command,
+ * its URL (on the port perfloop chose), and `stop`, which ends it and everything it started. A
+ * server that does not answer is a PerfloopError naming why (nothing of it left running);
+ * `forWhat`, when given, says what it was started for ("the profile" of a run's phase 2).
  */
-export async function serveEndpoint(platform: Platform, spec: EndpointTargetSpec, cwd: string, env: Readonly<Record<string, string | undefined>>): Promise<{ ok: true; url: string; stop(): Promise<void> } | { ok: false; reason: string }> {
+export async function serveEndpoint(platform: Platform, spec: EndpointTargetSpec, cwd: string, env: Readonly<Record<string, string | undefined>>, forWhat?: string): Promise<{ command: string; url: string; stop(): Promise<void> }> {
   checkSpec(spec);
   const started = await startServer(platform, spec, cwd, env);
-  if (!started.ok) return started;
-  return { ok: true, url: started.url.href, stop: () => started.service.stop() };
+  if (!started.ok) throw new PerfloopError("command_failed", `the server could not be started${forWhat ? ` for ${forWhat}` : ""}: ${started.reason}`, { hint: "check --serve: the server must listen on $PORT and answer the URL (docs/run.md)" });
+  return { command: spec.serve, url: started.url.href, stop: () => started.service.stop() };
 }
 
 async function openEndpoint(platform: Platform, spec: EndpointTargetSpec, cwd: string, env: Readonly<Record<string, string | undefined>>): Promise<Opened> {
