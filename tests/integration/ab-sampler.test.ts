@@ -129,9 +129,10 @@ test("guardrails: peak memory and CPU get verdicts of their own", { timeout: 120
     assert.equal(result.guardrails.memory_peak_mb?.outcome, "slower", result.guardrails.memory_peak_mb?.reason ?? "no memory guardrail");
     assert.ok(result.guardrails.memory_peak_mb!.ratio > 2, String(result.guardrails.memory_peak_mb!.ratio));
   } else {
-    // Deno sees a child's peak only when it raises the high-water mark: no memory guardrail.
+    // Deno sees a child's peak only when it raises the process's high-water mark: on a few runs
+    // (no guardrail: not measured on every run) or, after the warm-up raised it, on none (left out).
     assert.equal(result.guardrails.memory_peak_mb, null);
-    assert.match(result.warnings.join("\n"), /no memory_peak_mb guardrail/);
+    assert.match(result.warnings.join("\n"), /no memory_peak_mb guardrail: not measured on every run|memory_peak_mb left out: known on 0 of 10 runs/);
   }
 });
 
