@@ -54,7 +54,7 @@ deno_suite() {
 # go one at a time, the others two at a time (--parallel: a file per worker process).
 #
 # e2e files that measure and judge speed (a loaded core moves their verdicts): run alone, in order.
-E2E_TIMED=(execute run rules-run function-run endpoint-run target-metric guardrails one-figure report-html)
+E2E_TIMED=(execute run rules-run function-run endpoint-run bisect-targets target-metric guardrails one-figure report-html)
 timed=()
 others=()
 for file in tests/e2e/*.test.ts; do

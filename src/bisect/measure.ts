@@ -14,10 +14,18 @@
  * estimation of residual effects of treatments", Aust. J. Sci. Res. A 2(3), 1949): over each six
  * rounds every arm takes every position twice and follows every other arm equally often.
  * Warm-up rounds (not judged) run each arm once first.
+ *
+ * What a round measures is the target's (src/execute/target-runners.ts): a command's wall time,
+ * a function's time per call (one `__bench-fn` process per round), an endpoint's median latency
+ * (a batch of requests to the server perfloop started from that arm's tree). The arms of a
+ * session are opened before its first round (an endpoint's servers started and answering) and
+ * closed after its last, however it ends.
  */
 import { CancelledError, PerfloopError } from "../errors.ts";
 import { DEFAULT_WARMUP_RUNS, INITIAL_RUNS, MAX_AB_RUNS, MIN_EXTRA_RUNS } from "../measure/index.ts";
-import { commandArm, type Arm } from "../profile/ab-sampler.ts";
+import { median } from "../measure/summary.ts";
+import type { OpenTarget, TargetRunner } from "../execute/target-runners.ts";
+import { type Arm, roundValue } from "../profile/ab-sampler.ts";
 import { abortText, DEFAULT_MAX_OUTPUT_BYTES, type RunLimits } from "../profile/command-target.ts";
 import { type ConfirmJudgement, type Judged, judgeConfirm, judgeProbe, judgeStep, type ProbeJudgement, type StepJudgement } from "./judge.ts";
 import type { BisectTrees, PreparedTree } from "./trees.ts";
@@ -62,12 +70,17 @@ export interface SessionSettings {
   onRun?(round: number, planned: number): void;
 }
 
-export type SessionEnd<T> = { status: "decided"; judgement: T; rounds: number } | { status: "failed"; arm: number; message: string; rounds: number };
+export type SessionEnd<T> = { status: "decided"; judgement: T; rounds: number; roundMs: number[] } | { status: "failed"; arm: number; message: string; rounds: number };
 
-/** Rounds of `arms` (wall times, ms, per arm) until `judge` decides or the cap is reached (then `atCap` is true). */
-export async function runSession<T>(arms: readonly Arm[], judge: (values: number[][], atCap: boolean) => Judged<T>, settings: SessionSettings): Promise<SessionEnd<T>> {
+/**
+ * Rounds of `arms` until `judge` decides or the cap is reached (then `atCap` is true). The judge
+ * gets each arm's values of `metric` (wall time unless given); a decided session also tells each
+ * arm's median time of one round, ms.
+ */
+export async function runSession<T>(arms: readonly Arm[], judge: (values: number[][], atCap: boolean) => Judged<T>, settings: SessionSettings, metric = "wall_time_ms"): Promise<SessionEnd<T>> {
   const cap = settings.maxRounds ?? MAX_AB_RUNS;
   const values: number[][] = arms.map(() => []);
+  const walls: number[][] = arms.map(() => []);
   const limits: RunLimits = { timeoutMs: settings.timeoutMs, maxOutputBytes: DEFAULT_MAX_OUTPUT_BYTES };
   let session = 0;
   let rounds = 0;
@@ -79,7 +92,12 @@ export async function runSession<T>(arms: readonly Arm[], judge: (values: number
       if (settings.signal?.aborted) throw new CancelledError(`stopped during run ${session}: ${abortText(settings.signal)}`);
       return { status: "failed", arm, message: outcome.failure.message, rounds };
     }
-    if (!warmup) (values[arm] as number[]).push(outcome.sample.wall_ms);
+    if (!warmup) {
+      const value = roundValue(outcome.sample, metric);
+      if (value === null || !(value > 0)) return { status: "failed", arm, message: `round ${session} measured no ${metric} (got ${value})`, rounds };
+      (values[arm] as number[]).push(value);
+      (walls[arm] as number[]).push(outcome.sample.wall_ms);
+    }
     settings.onRun?.(warmup ? 0 : rounds + 1, planned);
     return null;
   };
@@ -102,7 +120,7 @@ export async function runSession<T>(arms: readonly Arm[], judge: (values: number
     const judged = judge(values, rounds >= cap);
     if (judged.decided) {
       const { decided: _, ...judgement } = judged;
-      return { status: "decided", judgement: judgement as T, rounds };
+      return { status: "decided", judgement: judgement as T, rounds, roundMs: walls.map((wall) => median(wall)) };
     }
     batch = Math.max(0, Math.min(Math.max(rounds, MIN_EXTRA_RUNS), rounds, cap - rounds));
     if (batch === 0) throw new Error("runSession: the judge did not decide at the cap");
@@ -111,7 +129,10 @@ export async function runSession<T>(arms: readonly Arm[], judge: (values: number
 
 export interface MeasureContext {
   trees: BisectTrees;
-  command: string;
+  /** How a round of the target runs in a tree: a command's, a function's or an endpoint's. */
+  runner: TargetRunner;
+  /** What the target is called in a reason: "the command", "the function", "the server". */
+  noun: string;
   /** Threshold as a fraction. */
   threshold: number;
   maxRounds?: number;
@@ -125,17 +146,15 @@ export interface MeasureContext {
 export class EndFailedError extends PerfloopError {
   constructor(which: string, commit: string, reason: string) {
     super("bisect_end_failed", `${which} (${commit.slice(0, 12)}) cannot be measured: ${reason}`, {
-      hint: "the ends must build, pass --test and run the command; fix --setup, --test or the command, or choose other ends",
+      hint: "the ends must build, pass --test and run the target; fix --setup, --test, --serve or the target, or choose other ends",
     });
     this.name = "EndFailedError";
   }
 }
 
-function armIn(ctx: MeasureContext, tree: Extract<PreparedTree, { ok: true }>): Arm {
-  return commandArm(ctx.trees.platform, { command: ctx.command, cwd: tree.cwd, env: ctx.trees.env() });
-}
+type ReadyTree = Extract<PreparedTree, { ok: true }>;
 
-async function endTree(ctx: MeasureContext, which: string, commit: string, keep: readonly string[]): Promise<Extract<PreparedTree, { ok: true }>> {
+async function endTree(ctx: MeasureContext, which: string, commit: string, keep: readonly string[]): Promise<ReadyTree> {
   const tree = await ctx.trees.prepare(commit, keep);
   if (!tree.ok) throw new EndFailedError(which, commit, tree.reason);
   return tree;
@@ -143,14 +162,38 @@ async function endTree(ctx: MeasureContext, which: string, commit: string, keep:
 
 const sessionSettings = (ctx: MeasureContext, initialRounds = PROBE_INITIAL_ROUNDS): SessionSettings => ({ maxRounds: ctx.maxRounds, initialRounds, warmupRounds: ctx.warmupRounds, timeoutMs: ctx.timeoutMs, signal: ctx.signal, onRun: ctx.onRun });
 
+type Session<T> = SessionEnd<T> | { status: "unopened"; arm: number; message: string; rounds: 0 };
+
+/**
+ * The target opened in each tree (in order: a server that does not start is the failure of its
+ * arm, and the arms opened before it are closed), then the rounds, then every arm closed.
+ */
+async function session<T>(ctx: MeasureContext, trees: readonly ReadyTree[], judge: (values: number[][], atCap: boolean) => Judged<T>, initialRounds?: number): Promise<Session<T>> {
+  const opened: OpenTarget[] = [];
+  try {
+    for (const [arm, tree] of trees.entries()) {
+      if (ctx.signal?.aborted) throw new CancelledError(`stopped before the target was started: ${abortText(ctx.signal)}`);
+      const target = await ctx.runner.open(ctx.trees.platform, tree.cwd, ctx.trees.env());
+      if (!target.ok) return { status: "unopened", arm, message: `${ctx.noun} could not be started: ${target.reason}`, rounds: 0 };
+      opened.push(target.target);
+    }
+    return await runSession(opened, judge, sessionSettings(ctx, initialRounds), ctx.runner.metric);
+  } finally {
+    for (const target of opened) await target.close();
+  }
+}
+
+/** The slower of two ends' median round times, ms. */
+const slowerRound = (roundMs: readonly number[]) => Math.max(...roundMs.filter((ms) => Number.isFinite(ms)), 0);
+
 /** Bad against good. Either end failing ends the bisect. */
-export async function measureConfirm(ctx: MeasureContext, good: string, bad: string): Promise<ConfirmJudgement & { rounds: number }> {
+export async function measureConfirm(ctx: MeasureContext, good: string, bad: string): Promise<ConfirmJudgement & { rounds: number; round_ms: number }> {
   const keep = [good, bad];
   const goodTree = await endTree(ctx, "good", good, keep);
   const badTree = await endTree(ctx, "bad", bad, keep);
-  const end = await runSession<ConfirmJudgement>([armIn(ctx, goodTree), armIn(ctx, badTree)], ([g, b], atCap) => judgeConfirm(g as number[], b as number[], ctx.threshold, atCap), sessionSettings(ctx, INITIAL_RUNS));
-  if (end.status === "failed") throw new EndFailedError(end.arm === 0 ? "good" : "bad", end.arm === 0 ? good : bad, end.message);
-  return { ...end.judgement, rounds: end.rounds };
+  const end = await session<ConfirmJudgement>(ctx, [goodTree, badTree], ([g, b], atCap) => judgeConfirm(g as number[], b as number[], ctx.threshold, atCap), INITIAL_RUNS);
+  if (end.status !== "decided") throw new EndFailedError(end.arm === 0 ? "good" : "bad", end.arm === 0 ? good : bad, end.message);
+  return { ...end.judgement, rounds: end.rounds, round_ms: slowerRound(end.roundMs) };
 }
 
 export type ProbeMeasured = ({ verdict: ProbeJudgement["verdict"] } & Omit<ProbeJudgement, "verdict">) | { verdict: "failed"; reason: string; vs_lo: null; vs_hi: null; mid: null };
@@ -163,13 +206,16 @@ export async function measureProbe(ctx: MeasureContext, lo: string, commit: stri
   const tree = await ctx.trees.prepare(commit, keep);
   const failed = (reason: string, rounds: number) => ({ verdict: "failed" as const, reason, vs_lo: null, vs_hi: null, mid: null, rounds });
   if (!tree.ok) return failed(tree.reason, 0);
-  const end = await runSession<ProbeJudgement>([armIn(ctx, loTree), armIn(ctx, tree), armIn(ctx, hiTree)], ([l, x, h], atCap) => judgeProbe(l as number[], x as number[], h as number[], atCap), sessionSettings(ctx));
-  if (end.status === "failed") {
-    if (end.arm === 1) return failed(`the command failed: ${end.message}`, end.rounds);
+  const end = await session<ProbeJudgement>(ctx, [loTree, tree, hiTree], ([l, x, h], atCap) => judgeProbe(l as number[], x as number[], h as number[], atCap));
+  if (end.status !== "decided") {
+    if (end.arm === 1) return failed(end.status === "unopened" ? end.message : failedText(ctx, end.message), end.rounds);
     throw new EndFailedError(end.arm === 0 ? "the fast end of the range" : "the slow end of the range", end.arm === 0 ? lo : hi, end.message);
   }
   return { ...end.judgement, rounds: end.rounds };
 }
+
+/** A failed round's message as a reason: a function's and an endpoint's name themselves ("the function failed on round 3: ..."), a command's does not. */
+const failedText = (ctx: MeasureContext, message: string) => (/^the \w+ failed/.test(message) ? message : `${ctx.noun} failed: ${message}`);
 
 export type StepMeasured = StepJudgement | { outcome: "failed"; vs: null; reason: string };
 
@@ -181,8 +227,7 @@ export async function measureStep(ctx: MeasureContext, parent: string, commit: s
   for (const prepared of [parentTree, tree]) {
     if (!prepared.ok) return { outcome: "failed", vs: null, reason: `${prepared.commit.slice(0, 12)}: ${prepared.reason}`, rounds: 0 };
   }
-  const arms = [armIn(ctx, parentTree as Extract<PreparedTree, { ok: true }>), armIn(ctx, tree as Extract<PreparedTree, { ok: true }>)];
-  const end = await runSession<StepJudgement>(arms, ([p, c], atCap) => judgeStep(p as number[], c as number[], ctx.threshold, atCap), sessionSettings(ctx));
-  if (end.status === "failed") return { outcome: "failed", vs: null, reason: `${end.arm === 0 ? "the parent" : "the commit"} failed: ${end.message}`, rounds: end.rounds };
+  const end = await session<StepJudgement>(ctx, [parentTree as ReadyTree, tree as ReadyTree], ([p, c], atCap) => judgeStep(p as number[], c as number[], ctx.threshold, atCap));
+  if (end.status !== "decided") return { outcome: "failed", vs: null, reason: `${end.arm === 0 ? "the parent" : "the commit"} failed: ${end.message}`, rounds: end.rounds };
   return { ...end.judgement, rounds: end.rounds };
 }

@@ -8,6 +8,7 @@ import { type CommitFacts, commitFacts, forkPoint, mergedBranch } from "./histor
 import type { Comparison } from "./judge.ts";
 import type { Answer, AnswerKind, FoundStep } from "./search.ts";
 import type { BisectState } from "./state.ts";
+import { runnerOf, targetArgs } from "./target.ts";
 
 export interface CommitRef {
   commit: string;
@@ -69,7 +70,13 @@ export interface BisectReport {
   /** Bad against good. */
   regression: Comparison | null;
   threshold_pct: number;
+  /** The target as the person typed it (a command, fn:<file>#<export> or a URL). */
   command: string;
+  target_kind: "command" | "function" | "endpoint";
+  /** What each round measured and the ratios compare: wall_time_ms, time_per_call_ns or latency_p50_ms (docs/measurement.md). */
+  metric: string;
+  /** The target and the flags that define it, as arguments of another `perfloop bisect` of it. */
+  target_args: string[];
   /** Commits after good on bad's first-parent line, bad included. */
   history_commits: number;
   /** Distinct commits probed (the ends not counted). */
@@ -155,6 +162,9 @@ export async function buildReport(repo: GitRepo, state: BisectState, answer: Ans
     regression,
     threshold_pct: Number((state.options.threshold * 100).toFixed(2)),
     command: state.options.command,
+    target_kind: state.options.target_spec?.kind ?? "command",
+    metric: runnerOf(state.options).runner.metric,
+    target_args: targetArgs(state.options),
     history_commits: commits.length - 1,
     measured_commits: new Set(probes.map((probe) => probe.commit)).size,
     probes,

@@ -12,6 +12,8 @@ import * as fs from "node:fs";
 import { relative } from "node:path";
 import { resolveAllowWrite } from "../confine/allow-write.ts";
 import { acquireRunLock } from "../coordinator/run-lock.ts";
+import { functionFileIn } from "../coordinator/target-runner.ts";
+import type { ServeOptions } from "../coordinator/run-options.ts";
 import { CancelledError, PerfloopError, UsageError } from "../errors.ts";
 import { openRepo, type GitRepo } from "../git/index.ts";
 import { refuseUnsafeStateDir } from "../git/state-guard.ts";
@@ -19,6 +21,7 @@ import { removeSideTrees } from "../execute/workspace.ts";
 import { MIN_EFFECT_FLOOR } from "../measure/index.ts";
 import type { Platform } from "../platform/index.ts";
 import { DEFAULT_RUN_TIMEOUT_MS } from "../profile/command-target.ts";
+import type { TargetSpec } from "../profile/types.ts";
 import { runLockPath, runtimePaths, safe, sideTreesDir } from "../runtime/paths.ts";
 import { removeStateFile } from "../runtime/atomic-fs.ts";
 import { displayPath, ioErrorOf } from "../runtime/write-error.ts";
@@ -29,6 +32,7 @@ import { type MeasureContext, measureConfirm, measureProbe, measureStep } from "
 import { buildReport, type BisectReport } from "./report.ts";
 import { type Action, type Answer, nextStep } from "./search.ts";
 import { type BisectState, bisectStatePath, type FoundBisect, readBisectState, searchEvents, type StoredEvent, writeBisectState } from "./state.ts";
+import { runnerOf } from "./target.ts";
 import { BisectTrees } from "./trees.ts";
 import { actionLabel, eventLine, expectedProbes } from "./text.ts";
 
@@ -43,7 +47,12 @@ export interface BisectRequest {
   projectRoot: string;
   good: string;
   bad: string;
+  /** The target as the person typed it. */
   command: string;
+  /** The target parsed (src/profile/target.ts); a function's file absolute, in the person's checkout. */
+  target: TargetSpec;
+  /** An endpoint's server, which perfloop starts in each side tree (required for an endpoint). */
+  serve: ServeOptions | null;
   /** A fraction; default MIN_EFFECT_FLOOR. */
   threshold?: number;
   test?: string;
@@ -66,11 +75,15 @@ export interface BisectHooks {
 
 /** Starts a bisect and drives it to its answer. */
 export async function startBisect(platform: Platform, request: BisectRequest, hooks: BisectHooks): Promise<BisectReport> {
-  if (!request.command.trim()) throw new UsageError("the command is empty", 'pass the command whose time regressed, in quotes: perfloop bisect --good v1.0 --bad HEAD "npm run bench"');
-  if (/^fn:|^https?:\/\//i.test(request.command.trim())) {
-    throw new UsageError("perfloop bisect measures command targets", 'wrap a function or an endpoint in a command that exercises it, e.g. "node bench.js"');
+  if (!request.command.trim()) throw new UsageError("the target is empty", 'pass the command whose time regressed, in quotes: perfloop bisect --good v1.0 --bad HEAD "npm run bench"');
+  if (request.target.kind === "endpoint" && !request.serve) {
+    throw new UsageError("perfloop bisect needs --serve for an endpoint: a server that is already running serves one commit only", 'pass the command that starts your server on $PORT, e.g. --serve "node server.js"; perfloop starts it from each commit\'s side tree (docs/bisect.md)');
   }
   const repo = await openRepo(fs, request.projectRoot);
+  const subdir = relative(repo.dir, request.projectRoot).split("\\").join("/");
+  const targetSpec: TargetSpec = request.target.kind === "function" ? { ...request.target, file: functionFileIn(request.target.file, repo.dir, subdir) } : request.target;
+  // The runner checks what it can before anything is written (an https:// URL perfloop cannot serve, say).
+  runnerOf({ command: request.command, target_spec: targetSpec, serve: request.serve });
   await refuseUnsafeStateDir(repo);
   const history = await firstParentHistory(repo, request.good, request.bad);
   const allowWrite = resolveAllowWrite(platform.cwd, repo.dir, request.allowWrite);
@@ -95,13 +108,15 @@ export async function startBisect(platform: Platform, request: BisectRequest, ho
         good_ref: request.good,
         bad_ref: request.bad,
         command: request.command,
+        target_spec: targetSpec,
+        serve: request.serve,
         threshold: request.threshold ?? MIN_EFFECT_FLOOR,
         test: request.test ?? null,
         setup: request.setup ?? null,
         max_runs: request.maxRuns,
         warmup: request.warmup,
         allow_write: allowWrite,
-        subdir: relative(repo.dir, request.projectRoot).split("\\").join("/"),
+        subdir,
         keep_trees: request.keepTrees,
       },
       commits: history.commits,
@@ -150,7 +165,7 @@ async function drive(platform: Platform, repo: GitRepo, path: string, state: Bis
     notice: (message) => progress.step(message),
     signal,
   });
-  const ctx: MeasureContext = { trees, command: options.command, threshold: options.threshold, maxRounds: options.max_runs, warmupRounds: options.warmup, timeoutMs: DEFAULT_RUN_TIMEOUT_MS, signal };
+  const ctx: MeasureContext = { trees, ...runnerOf(options), threshold: options.threshold, maxRounds: options.max_runs, warmupRounds: options.warmup, timeoutMs: DEFAULT_RUN_TIMEOUT_MS, signal };
   let answer: Answer | null = null;
   try {
     await progress.start(state.events.length === 0 ? `bisecting ${n} commits` : `resuming the bisect of ${n} commits after ${state.events.length} measurements`);
@@ -221,11 +236,17 @@ function probesMade(state: BisectState): number {
   return state.events.filter((event) => event.kind === "probe").length;
 }
 
-/** One run's time limit: before the ends are measured the default; then PROBE_TIMEOUT_MULTIPLE times the slower end, at least PROBE_TIMEOUT_FLOOR_MS. */
+/**
+ * One run's time limit: before the ends are measured the default; then PROBE_TIMEOUT_MULTIPLE
+ * times the slower end's round, at least PROBE_TIMEOUT_FLOOR_MS. (An older checkpoint's confirm
+ * has no round time: a command's medians are its rounds' wall times.)
+ */
 export function runLimitMs(state: BisectState): number {
   const confirm = state.events.find((event) => event.kind === "confirm");
   if (!confirm) return DEFAULT_RUN_TIMEOUT_MS;
-  return Math.min(DEFAULT_RUN_TIMEOUT_MS, Math.max(PROBE_TIMEOUT_FLOOR_MS, PROBE_TIMEOUT_MULTIPLE * Math.max(confirm.vs.median_a, confirm.vs.median_b)));
+  const round = confirm.round_ms ?? ((state.options.target_spec?.kind ?? "command") === "command" ? Math.max(confirm.vs.median_a, confirm.vs.median_b) : null);
+  if (round === null) return DEFAULT_RUN_TIMEOUT_MS;
+  return Math.min(DEFAULT_RUN_TIMEOUT_MS, Math.max(PROBE_TIMEOUT_FLOOR_MS, PROBE_TIMEOUT_MULTIPLE * round));
 }
 
 /** A stored event before its time is known. */
@@ -235,7 +256,7 @@ async function measure(ctx: MeasureContext, action: Action, commits: readonly st
   const at = (i: number) => commits[i] as string;
   if (action.kind === "confirm") {
     const r = await measureConfirm(ctx, at(action.lo), at(action.hi));
-    return { kind: "confirm", outcome: r.outcome, vs: r.vs, reason: r.reason, rounds: r.rounds };
+    return { kind: "confirm", outcome: r.outcome, vs: r.vs, reason: r.reason, round_ms: r.round_ms, rounds: r.rounds };
   }
   if (action.kind === "probe") {
     const r = await measureProbe(ctx, at(action.lo), at(action.commit), at(action.hi));

@@ -10,6 +10,7 @@
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import * as v from "valibot";
+import { ServeOptionsSchema, TargetSpecSchema } from "../coordinator/run-options.ts";
 import { CorruptStateError } from "../errors.ts";
 import { readTextIfExists, writeJsonAtomic } from "../runtime/atomic-fs.ts";
 import { runtimePaths, slugDir } from "../runtime/paths.ts";
@@ -37,7 +38,15 @@ const ComparisonSchema = v.object({
 const Measured = { rounds: v.pipe(v.number(), v.integer(), v.minValue(0)), ms: v.pipe(v.number(), v.minValue(0)) };
 
 const EventSchema = v.variant("kind", [
-  v.object({ kind: v.literal("confirm"), outcome: v.picklist(["confirmed", "not_slower", "below_threshold"]), vs: ComparisonSchema, reason: v.string(), ...Measured }),
+  v.object({
+    kind: v.literal("confirm"),
+    outcome: v.picklist(["confirmed", "not_slower", "below_threshold"]),
+    vs: ComparisonSchema,
+    reason: v.string(),
+    /** The slower end's median time of one round, ms (what a probe's run limit is made from); absent in older checkpoints. */
+    round_ms: v.optional(v.pipe(v.number(), v.minValue(0))),
+    ...Measured,
+  }),
   v.object({
     kind: v.literal("probe"),
     commit: Position,
@@ -57,7 +66,15 @@ export const BisectOptionsSchema = v.object({
   /** As the person typed them, and resolved (in `commits`). */
   good_ref: v.string(),
   bad_ref: v.string(),
+  /** The target as the person typed it (a command, fn:<file>#<export> or a URL). */
   command: v.pipe(v.string(), v.minLength(1)),
+  /**
+   * The target parsed (src/profile/target.ts); absent in a checkpoint of a command's bisect from
+   * before functions and endpoints could be bisected. A function's file is relative to `subdir`.
+   */
+  target_spec: v.optional(TargetSpecSchema),
+  /** An endpoint's: how perfloop starts its server in each commit's side tree. */
+  serve: v.optional(v.nullable(ServeOptionsSchema), null),
   /** A fraction: 0.05 is 5%. */
   threshold: v.pipe(v.number(), v.minValue(0), v.maxValue(0.99)),
   test: v.nullable(v.string()),

@@ -2,6 +2,8 @@
  * A bisect in words: the progress label of a measurement, the line kept on the screen after each
  * one, and the answer (docs/bisect.md shows examples). Pure: data in, lines out.
  */
+import { formatMetricValue, metricLabel } from "../model/metrics.ts";
+import { shellQuote } from "../profile/cpu-command-words.ts";
 import type { Comparison } from "./judge.ts";
 import type { BisectReport, StepReport } from "./report.ts";
 import type { Action } from "./search.ts";
@@ -27,8 +29,11 @@ export function actionLabel(action: Action, commits: readonly string[], probe: n
   const at = (i: number) => short(commits[i] as string);
   if (action.kind === "confirm") return `confirming: bad ${at(action.hi)} against good ${at(action.lo)}, interleaved`;
   if (action.kind === "probe") return `probe ${probe} (about ${Math.max(expected, probe)} in all): ${at(action.commit)} against ${at(action.lo)} and ${at(action.hi)}`;
-  return `step: ${at(action.commit)} against its parent ${at(action.parent)}`;
+  return `step: ${at(action.commit)} against ${parentWords(action.commit, action.parent)} ${at(action.parent)}`;
 }
+
+/** What a step's other side is: the commit's parent, or (when the commits between were skipped) the nearest one before it that could be measured. */
+const parentWords = (commit: number, parent: number) => (commit - parent === 1 ? "its parent" : "the nearest measured commit before it");
 
 /** The line kept on the screen after a measurement. */
 export function eventLine(event: StoredEvent, commits: readonly string[], n: number): string {
@@ -44,7 +49,7 @@ export function eventLine(event: StoredEvent, commits: readonly string[], n: num
     return `${at(event.commit)} ${event.verdict}${against}${why} [${cost}]`;
   }
   const vs = event.vs ? `: ${comparisonText(event.vs)}` : `: ${event.reason}`;
-  return `${at(event.commit)} against its parent ${at(event.parent)}${vs}, ${event.outcome.replace("_", " ")}${event.outcome === "beyond" || event.outcome === "within" ? " the threshold" : ""} [${cost}]`;
+  return `${at(event.commit)} against ${parentWords(event.commit, event.parent)} ${at(event.parent)}${vs}, ${event.outcome.replace("_", " ")}${event.outcome === "beyond" || event.outcome === "within" ? " the threshold" : ""} [${cost}]`;
 }
 
 function stepLine(step: StepReport): string {
@@ -67,7 +72,7 @@ export function renderBisect(report: BisectReport): string[] {
     }
     if (report.merge) {
       lines.push(`  a merge: it brought in ${report.merge.branch ? `branch ${report.merge.branch}` : "a branch"} (second parent ${short(report.merge.merged_parent)})`);
-      if (report.merge.fork_point) lines.push(`  to find the commit inside it: perfloop bisect --good ${short(report.merge.fork_point)} --bad ${short(report.merge.merged_parent)} ${JSON.stringify(report.command)}`);
+      if (report.merge.fork_point) lines.push(`  to find the commit inside it: perfloop bisect --good ${short(report.merge.fork_point)} --bad ${short(report.merge.merged_parent)} ${report.target_args.map(shellQuote).join(" ")}`);
     }
     if (report.share_of_regression !== null && report.share_of_regression < 0.8) {
       lines.push(`  it makes ${pct(report.share_of_regression)} of the slowdown; the rest came from other commits`);
@@ -90,7 +95,10 @@ export function renderBisect(report: BisectReport): string[] {
   } else {
     lines.push(`nothing to bisect: ${report.refused ?? ""}`);
   }
-  if (regression) lines.push(`the whole slowdown: ${regression}`);
+  if (regression && report.regression) {
+    const { median_a: a, median_b: b } = report.regression;
+    lines.push(`the whole slowdown: ${regression}; ${metricLabel(report.metric)} ${formatMetricValue(report.metric, a)} -> ${formatMetricValue(report.metric, b)} (medians)`);
+  }
   if (report.unsearched > 0) lines.push(`${report.unsearched} part(s) of the history were left unsearched (the search's limit of ranges)`);
   lines.push(`measured ${report.measured_commits} of ${report.history_commits} commits in ${report.measurements} sessions, ${seconds(report.measuring_ms)}:`);
   for (const probe of report.probes) {

@@ -28,15 +28,23 @@ export const DEFAULT_BISECT_MAX_RUNS = 30;
 const text = (flag: string, example: string) => v.optional(v.pipe(v.string(), v.trim(), v.minLength(1, `${flag} needs a value, e.g. ${flag} ${example}`)));
 
 const BisectFlags = v.object({
-  good: v.pipe(v.string(`--good is required: the older commit where the command was fast, e.g. --good v1.0`), v.trim(), v.minLength(1, "--good needs a commit, e.g. --good v1.0")),
+  good: v.pipe(v.string(`--good is required: the older commit where the target was fast, e.g. --good v1.0`), v.trim(), v.minLength(1, "--good needs a commit, e.g. --good v1.0")),
   bad: v.optional(v.pipe(v.string(), v.trim(), v.minLength(1, "--bad needs a commit, e.g. --bad HEAD")), "HEAD"),
   test: text("--test", '"npm test"'),
   setup: text("--setup", '"npm ci"'),
+  serve: text("--serve", '"node server.js"'),
+  readyPath: v.optional(v.pipe(v.string(), v.trim(), v.regex(/^\/[^\s]*$/, "--ready-path must be a path starting with /, e.g. /health"))),
+  method: v.optional(v.string()),
+  body: v.optional(v.string()),
+  args: v.optional(v.string()),
 });
+
+/** A flag given with nothing after it reads as "" (so that the schema names it), not as absent. */
+const given = (options: Record<string, unknown>, args: readonly string[], key: string, flag: string) => (options[key] === undefined ? undefined : (rawOption(args, flag) ?? ""));
 
 export function registerBisect(cli: CAC, platform: Platform, setExit: (code: number) => void): void {
   cli
-    .command("bisect <command>", "Find the commit that made a command slower: first-parent bisection, each probe measured interleaved against both ends")
+    .command("bisect <target>", "Find the commit that made a command, fn:<file>#<export> or served endpoint slower: first-parent bisection, each probe measured interleaved against both ends")
     .option("--good <rev>", "The older commit where the command was fast (required)")
     .option("--bad <rev>", "The newer commit where it is slow (default HEAD)")
     .option("--threshold <pct>", "The smallest slowdown that matters, in percent, 0 to 99 (default and floor 2%): bad must be slower than good by more")
@@ -44,15 +52,46 @@ export function registerBisect(cli: CAC, platform: Platform, setExit: (code: num
     .option("--setup <cmd>", "Run once in each commit's side tree first (e.g. npm ci); a commit whose setup fails is skipped")
     .option("--max-runs <n>", `Cap on rounds per measurement while undecided, 6 to 10000 (default ${DEFAULT_BISECT_MAX_RUNS}); at the cap a probed commit is skipped`)
     .option("--warmup <n>", "Warm-up rounds per measurement, 0 to 1000 (default 1)")
+    .option("--args <json>", "fn: targets: the arguments, as a JSON array")
+    .option("--serve <cmd>", "Endpoints (required): the command that starts your server in each commit's side tree, listening on $PORT")
+    .option("--ready-path <path>", "Endpoints: the path polled until the server answers (default: the target's own)")
+    .option("--ready-timeout <seconds>", "Endpoints: how long the server may take to answer (default 30)")
+    .option("--requests <n>", "Endpoints: requests per round, 1 to 100000 (default 200)")
+    .option("--concurrency <n>", "Endpoints: requests in flight at once, 1 to 1000 (default 4)")
+    .option("--method <method>", "Endpoints: HTTP method (default GET)")
+    .option("--body <text>", "Endpoints: the request body (with --method POST etc.)")
     .option("--allow-write <dir>", "Let commands in side trees also write this directory (a cache; repeatable; docs/safety.md)")
     .option("--keep-trees", "Keep the side trees (.hex-skills/optimization/<slug>/worktree/) when it ends, for debugging")
     .option("--fresh", "Start over even when an unfinished bisect of the slug exists (perfloop resume carries one on)")
     .example(`perfloop bisect --good v1.2 --bad HEAD "node bench.js" --threshold 10`)
+    .example(`perfloop bisect --good v1.2 fn:src/parse.ts#parse --args '["big.csv"]'`)
+    .example(`perfloop bisect --good v1.2 http://127.0.0.1:3000/search --serve "node server.js" --ready-path /health`)
     .action(async (command: string, options: Record<string, unknown>) => {
       const ctx = commandContext(platform, options);
       const args = platform.args;
-      const flags = v.safeParse(BisectFlags, { good: rawOption(args, "good"), bad: rawOption(args, "bad"), test: rawOption(args, "test"), setup: rawOption(args, "setup") });
+      const flags = v.safeParse(BisectFlags, {
+        good: rawOption(args, "good"),
+        bad: rawOption(args, "bad"),
+        test: rawOption(args, "test"),
+        setup: rawOption(args, "setup"),
+        serve: given(options, args, "serve", "serve"),
+        readyPath: given(options, args, "readyPath", "ready-path"),
+        method: rawOption(args, "method"),
+        body: given(options, args, "body", "body"),
+        args: rawOption(args, "args"),
+      });
       if (!flags.success) throw new UsageError(flags.issues[0]!.message, "see perfloop bisect --help");
+      const { serve: serveCommand, readyPath, method, body } = flags.output;
+      const readyTimeoutS = numberFlag(args, NUMBER_FLAGS.readyTimeout);
+      // The target and its flags are checked before anything starts: bad input is one line.
+      const { parseTarget } = await import("../profile/target.ts");
+      const target = parseTarget(String(command), { projectRoot: ctx.projectRoot, args: flags.output.args, requests: numberFlag(args, NUMBER_FLAGS.requests), concurrency: numberFlag(args, NUMBER_FLAGS.concurrency), method, body });
+      if (target.kind !== "endpoint") {
+        const stray = ["requests", "concurrency", "method"].find((flag) => rawOption(args, flag) !== undefined);
+        if (stray) throw new UsageError(`--${stray} applies to endpoint targets (http:// URLs) only`, `remove --${stray}, or target an endpoint`);
+      }
+      const { serveOptions } = await import("../coordinator/preflight.ts");
+      const serve = serveOptions({ serve: serveCommand, readyPath, readyTimeoutS, body }, target);
       const threshold = numberFlag(args, NUMBER_FLAGS.threshold);
       const maxRunsText = rawOption(args, "max-runs");
       const maxRuns = maxRunsText === undefined ? DEFAULT_BISECT_MAX_RUNS : checkNumberText(BISECT_MAX_RUNS, maxRunsText);
@@ -67,7 +106,9 @@ export function registerBisect(cli: CAC, platform: Platform, setExit: (code: num
             projectRoot: ctx.projectRoot,
             good: flags.output.good,
             bad: flags.output.bad,
-            command: String(command),
+            command: String(command).trim(),
+            target,
+            serve,
             threshold: threshold === undefined ? undefined : threshold / 100,
             test: flags.output.test,
             setup: flags.output.setup,

@@ -171,7 +171,7 @@ function collectBisects(ctx: CommandContext): BisectSummary[] {
 function renderBisect(ctx: CommandContext, bisect: BisectSummary): void {
   const { output } = ctx;
   output.line(`${output.style("bold", bisect.slug)}  ${output.style("dim", "bisect")}`);
-  output.line(`  command  ${bisect.command}`);
+  output.line(`  target   ${bisect.command}`);
   output.line(`  history  ${bisect.good} .. ${bisect.bad}, ${bisect.commits} commit${bisect.commits === 1 ? "" : "s"} after good`);
   output.line(`  measured ${bisect.measured_commits} of them so far`);
   if (bisect.running) output.line(`  running  ${bisect.running.text}`);

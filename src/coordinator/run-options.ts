@@ -17,7 +17,7 @@ export const TargetSpecSchema = v.variant("kind", [
 ]);
 
 /** How perfloop starts an endpoint's server from each side tree (`--serve`, docs/run.md). */
-const ServeOptionsSchema = v.object({
+export const ServeOptionsSchema = v.object({
   command: v.string(),
   /** The path polled until the server answers; null: the target's own. */
   ready_path: nullableString,

@@ -6,13 +6,14 @@
 // its `delay` file, with large ratios, so the verdicts hold on a noisy machine. The cases are
 // independent and mostly asleep, so they run at the same time; each test awaits its own.
 import assert from "node:assert/strict";
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import process from "node:process";
 import { after, describe, test } from "node:test";
-import { type CliResult, perfloopArgv, removeDir, tempDir } from "../helpers/cli.ts";
+import { type CliResult, removeDir, tempDir } from "../helpers/cli.ts";
 import { git, personState } from "../helpers/repo.ts";
+import { runPerfloop } from "./run-helpers.ts";
 
 const skip = process.env.PERFLOOP_BIN ? false : "set PERFLOOP_BIN to the compiled binary (npm run build) to run the e2e tests";
 /** A low cap and no warm-up: the ratios are large, and CI time is short (probes start at 6 rounds; 12 leaves room for an outlier). */
@@ -27,39 +28,10 @@ interface Result extends CliResult {
   ms: number;
 }
 
-/** Runs perfloop; `stop.when` is polled and `stop.signal` sent once it holds. */
-function perfloop(args: string[], cwd: string, stop?: { when: () => boolean; signal: "SIGKILL" | "SIGINT" }): Promise<Result & { killed: boolean }> {
-  const [command, ...prefix] = perfloopArgv();
-  const started = Date.now();
-  return new Promise((resolve, reject) => {
-    const child = spawn(command!, [...prefix, ...args], { cwd, env: { ...process.env, NO_COLOR: "1" }, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    let killed = false;
-    child.stdout.on("data", (chunk) => (stdout += chunk));
-    child.stderr.on("data", (chunk) => (stderr += chunk));
-    const limit = setTimeout(() => child.kill("SIGKILL"), 180_000);
-    const poll = stop
-      ? setInterval(() => {
-          if (!stop.when()) return;
-          killed = true;
-          child.kill(stop.signal);
-          clearInterval(poll!);
-        }, 25)
-      : null;
-    child.on("error", reject);
-    child.on("close", (code) => {
-      clearTimeout(limit);
-      if (poll) clearInterval(poll);
-      let json: unknown;
-      try {
-        json = JSON.parse(stdout.trim() ? stdout : stderr);
-      } catch {
-        json = undefined;
-      }
-      resolve({ code: code ?? -1, stdout, stderr, json, killed, ms: Date.now() - started });
-    });
-  });
+/** Runs perfloop; `stop.when` is polled and `stop.signal` sent once it holds (then `killed` is true). */
+async function perfloop(args: string[], cwd: string, stop?: { when: () => boolean; signal: "SIGKILL" | "SIGINT" }): Promise<Result & { killed: boolean }> {
+  const result = await runPerfloop(args, { cwd, killAfterMs: 180_000, ...(stop ? { interruptWhen: stop.when, stopSignal: stop.signal } : {}) });
+  return { ...result, killed: result.stopped };
 }
 
 const WORK_SH = '#!/bin/sh\n[ -f crash ] && { echo "crashed" >&2; exit 3; }\nsleep "$(cat delay)"\n';

@@ -36,8 +36,10 @@ export function fixtureRepo(dirs: string[]): string {
 export { git, personState };
 
 export interface Spawned extends CliResult {
-  /** True when the test killed it. */
+  /** True when the test killed it (at killAfterMs or limitMs). */
   killed: boolean;
+  /** True when `interruptWhen` held and its signal was sent. */
+  stopped: boolean;
   ms: number;
 }
 
@@ -45,7 +47,7 @@ export interface Spawned extends CliResult {
  * Runs perfloop with stdin closed; kills it with SIGKILL after `killAfterMs` when given, else
  * fails the test when it takes longer than `limitMs`.
  */
-export function runPerfloop(args: string[], options: { cwd: string; env?: Record<string, string>; killAfterMs?: number; limitMs?: number; interruptWhen?: () => boolean }): Promise<Spawned> {
+export function runPerfloop(args: string[], options: { cwd: string; env?: Record<string, string>; killAfterMs?: number; limitMs?: number; interruptWhen?: () => boolean; stopSignal?: "SIGINT" | "SIGKILL" }): Promise<Spawned> {
   const [command, ...prefix] = perfloopArgv();
   const started = Date.now();
   return new Promise((resolve, reject) => {
@@ -57,6 +59,7 @@ export function runPerfloop(args: string[], options: { cwd: string; env?: Record
     let stdout = "";
     let stderr = "";
     let killed = false;
+    let stopped = false;
     child.stdout.on("data", (chunk) => (stdout += chunk));
     child.stderr.on("data", (chunk) => (stderr += chunk));
     const limit = options.killAfterMs ?? options.limitMs ?? 240_000;
@@ -64,14 +67,15 @@ export function runPerfloop(args: string[], options: { cwd: string; env?: Record
       killed = true;
       child.kill("SIGKILL");
     }, limit);
-    // Ctrl-C: SIGINT to perfloop itself, as a terminal sends it, once `interruptWhen` holds.
+    // Ctrl-C: SIGINT to perfloop itself, as a terminal sends it (or `stopSignal`), once `interruptWhen` holds.
     const when = options.interruptWhen;
     const interrupt = when
       ? setInterval(() => {
           if (!when()) return;
-          child.kill("SIGINT");
+          stopped = true;
+          child.kill(options.stopSignal ?? "SIGINT");
           clearInterval(interrupt!);
-        }, 50)
+        }, 25)
       : null;
     child.on("error", reject);
     child.on("close", (code) => {
@@ -87,7 +91,7 @@ export function runPerfloop(args: string[], options: { cwd: string; env?: Record
       } catch {
         json = undefined;
       }
-      resolve({ code: code ?? -1, stdout, stderr, json, killed, ms: Date.now() - started });
+      resolve({ code: code ?? -1, stdout, stderr, json, killed, stopped, ms: Date.now() - started });
     });
   });
 }
