@@ -88,7 +88,7 @@ export function registerBisect(cli: CAC, platform: Platform, setExit: (code: num
       const target = parseTarget(String(command), { projectRoot: ctx.projectRoot, args: flags.output.args, requests: numberFlag(args, NUMBER_FLAGS.requests), concurrency: numberFlag(args, NUMBER_FLAGS.concurrency), method, body });
       if (target.kind !== "endpoint") {
         const stray = ["requests", "concurrency", "method"].find((flag) => rawOption(args, flag) !== undefined);
-        if (stray) throw new UsageError(`--${stray} applies to endpoint targets (http:// URLs) only`, `remove --${stray}, or target an endpoint`);
+        if (stray) throw new UsageError(`--${stray} applies to endpoint targets (http(s):// URLs) only`, `remove --${stray}, or target an endpoint`);
       }
       const { serveOptions } = await import("../coordinator/preflight.ts");
       const serve = serveOptions({ serve: serveCommand, readyPath, readyTimeoutS, body }, target);

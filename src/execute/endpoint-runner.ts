@@ -73,7 +73,11 @@ function checkSpec(spec: EndpointTargetSpec): void {
   } catch {
     throw new UsageError(`not a valid URL: ${spec.url}`, "give the whole address, e.g. http://127.0.0.1:3000/path");
   }
-  if (url.protocol !== "http:") throw new UsageError(`a server perfloop starts is reached over http://, got ${url.protocol}//`, "give an http:// URL, e.g. http://127.0.0.1:3000/path");
+  if (url.protocol !== "http:" && url.protocol !== "https:") throw new UsageError(`a server perfloop starts is reached over http:// or https://, got ${url.protocol}//`, "give an http(s):// URL, e.g. http://127.0.0.1:3000/path");
+  // Its certificate is not checked (see tlsInit): only where it cannot be anybody else's server.
+  if (url.protocol === "https:" && !LOOPBACK.has(url.hostname)) {
+    throw new UsageError(`an https server perfloop starts is reached on this machine, got host ${url.hostname}`, "give the URL with host 127.0.0.1, localhost or [::1], e.g. https://localhost:3000/path");
+  }
   if (spec.serve.trim() === "") throw new UsageError("the command that starts the server is empty", "give the command line that starts your server on $PORT");
   if (spec.readyPath !== null && !spec.readyPath.startsWith("/")) throw new UsageError(`the ready path must start with "/", got ${spec.readyPath}`, "give a path such as /health");
   if (!(Number.isFinite(spec.readyTimeoutMs) && spec.readyTimeoutMs > 0)) throw new UsageError(`the ready timeout must be a positive number of ms, got ${spec.readyTimeoutMs}`, "give e.g. 30s");
@@ -95,7 +99,21 @@ export function freePort(): Promise<number> {
   });
 }
 
-type Started = { ok: true; url: URL; server: Watched; service: Service } | { ok: false; reason: string };
+type Started = { ok: true; url: URL; server: Watched; service: Service; init: Readonly<Record<string, unknown>> | undefined } | { ok: false; reason: string };
+
+/** The hosts of this machine an https server perfloop starts may be reached on. */
+const LOOPBACK = new Set(["127.0.0.1", "localhost", "[::1]", "::1"]);
+
+/**
+ * What the requests to a server perfloop started add to fetch's options: over https, the
+ * platform's way to accept its certificate (a development one, usually self-signed: perfloop
+ * started the server itself, on this machine, so there is nobody to authenticate); null when the
+ * runtime has none.
+ */
+function tlsInit(platform: Platform, url: URL): { init: Readonly<Record<string, unknown>> | undefined } | null {
+  if (url.protocol !== "https:") return { init: undefined };
+  return platform.unverifiedTlsInit ? { init: platform.unverifiedTlsInit } : null;
+}
 
 /**
  * Starts on a port already taken: between perfloop's check that a port is free and the server's
@@ -107,6 +125,9 @@ const PORT_ATTEMPTS = 3;
 
 /** The server started in `cwd` on a free port and answering its ready path, or why not (nothing of it left running). */
 async function startServer(platform: Platform, spec: EndpointTargetSpec, cwd: string, env: Readonly<Record<string, string | undefined>>): Promise<Started> {
+  if (!tlsInit(platform, new URL(spec.url))) {
+    return { ok: false, reason: `perfloop under ${platform.runtime} cannot accept the development certificate of an https server it starts: run perfloop's own binary, or serve over http://` };
+  }
   for (let attempt = 1; ; attempt++) {
     const started = await startOnce(platform, spec, cwd, env);
     if (started.ok || !started.portTaken) return started;
@@ -121,8 +142,9 @@ async function startOnce(platform: Platform, spec: EndpointTargetSpec, cwd: stri
   const service = await platform.startService({ shell: spec.serve, cwd, env: { ...env, PORT: String(port) }, timeoutMs: SERVICE_TIMEOUT_MS, maxOutputBytes: SERVER_OUTPUT_BYTES });
   const server = watch(service);
   const readyUrl = spec.readyPath === null ? url.href : new URL(spec.readyPath, url).href;
-  const ready = await awaitReady(server, readyUrl, spec.readyTimeoutMs);
-  if (ready === null) return { ok: true, url, server, service };
+  const init = tlsInit(platform, url)?.init;
+  const ready = await awaitReady(server, readyUrl, spec.readyTimeoutMs, init);
+  if (ready === null) return { ok: true, url, server, service, init };
   if (server.exit) {
     await service.stop();
     return { ok: false, reason: ready, portTaken: ADDRESS_IN_USE.test(server.exit.stderr) };
@@ -138,22 +160,22 @@ async function startOnce(platform: Platform, spec: EndpointTargetSpec, cwd: stri
  * server that does not answer is a PerfloopError naming why (nothing of it left running);
  * `forWhat`, when given, says what it was started for ("the profile" of a run's phase 2).
  */
-export async function serveEndpoint(platform: Platform, spec: EndpointTargetSpec, cwd: string, env: Readonly<Record<string, string | undefined>>, forWhat?: string): Promise<{ command: string; url: string; stop(): Promise<void> }> {
+export async function serveEndpoint(platform: Platform, spec: EndpointTargetSpec, cwd: string, env: Readonly<Record<string, string | undefined>>, forWhat?: string): Promise<{ command: string; url: string; init?: Readonly<Record<string, unknown>>; stop(): Promise<void> }> {
   checkSpec(spec);
   const started = await startServer(platform, spec, cwd, env);
   if (!started.ok) throw new PerfloopError("command_failed", `the server could not be started${forWhat ? ` for ${forWhat}` : ""}: ${started.reason}`, { hint: "check --serve: the server must listen on $PORT and answer the URL (docs/run.md)" });
-  return { command: spec.serve, url: started.url.href, stop: () => started.service.stop() };
+  return { command: spec.serve, url: started.url.href, ...(started.init ? { init: started.init } : {}), stop: () => started.service.stop() };
 }
 
 async function openEndpoint(platform: Platform, spec: EndpointTargetSpec, cwd: string, env: Readonly<Record<string, string | undefined>>): Promise<Opened> {
   const started = await startServer(platform, spec, cwd, env);
   if (!started.ok) return started;
-  const { url, server, service } = started;
+  const { url, server, service, init } = started;
   const fail = async (reason: string): Promise<Opened> => {
     await service.stop();
     return { ok: false, reason };
   };
-  const request = { url: url.href, method: spec.method, concurrency: spec.concurrency, timeoutMs: DEFAULT_TIMEOUT_MS, warmupRequests: 0, ...(spec.headers ? { headers: spec.headers } : {}), ...(spec.body !== undefined ? { body: spec.body } : {}) };
+  const request = { url: url.href, method: spec.method, concurrency: spec.concurrency, timeoutMs: DEFAULT_TIMEOUT_MS, warmupRequests: 0, ...(spec.headers ? { headers: spec.headers } : {}), ...(spec.body !== undefined ? { body: spec.body } : {}), ...(init ? { init } : {}) };
   try {
     await measureEndpoint({ ...request, requests: OPEN_WARMUP_REQUESTS });
   } catch (error) {
@@ -193,13 +215,13 @@ function exitReason(result: SpawnResult, when = ""): string {
 }
 
 /** Null once `url` answers below 500; else why not (the server exited, or the time ran out). */
-async function awaitReady(server: Watched, url: string, timeoutMs: number): Promise<string | null> {
+async function awaitReady(server: Watched, url: string, timeoutMs: number, init: Readonly<Record<string, unknown>> | undefined): Promise<string | null> {
   const deadline = performance.now() + timeoutMs;
   for (;;) {
     if (server.exit) return exitReason(server.exit, ` before it answered ${url}`);
     const left = deadline - performance.now();
     if (left <= 0) return `the server did not answer ${url} within ${timeoutMs} ms (does it listen on $PORT?)`;
-    const probe = await sendRequest({ url, method: "GET", headers: {}, body: undefined, timeoutMs: Math.max(1, Math.min(READY_PROBE_TIMEOUT_MS, left)) }, undefined);
+    const probe = await sendRequest({ url, method: "GET", headers: {}, body: undefined, timeoutMs: Math.max(1, Math.min(READY_PROBE_TIMEOUT_MS, left)), ...(init ? { init } : {}) }, undefined);
     if (probe.kind === "response" && probe.status < 500) return null;
     let timer: ReturnType<typeof setTimeout> | undefined;
     await Promise.race([server.exited, new Promise((resolve) => (timer = setTimeout(resolve, Math.min(READY_POLL_MS, Math.max(0, deadline - performance.now())))))]);

@@ -44,6 +44,8 @@ export function commonPlatform(
     runtime,
     runtimeVersion,
     compiled,
+    // Bun's fetch takes TLS options per request (BunFetchRequestInitTLS).
+    unverifiedTlsInit: runtime === "bun" ? { tls: { rejectUnauthorized: false } } : null,
     args: process.argv.slice(2),
     env,
     cwd: process.cwd(),

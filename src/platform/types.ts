@@ -23,6 +23,12 @@ export interface Platform {
   readonly runtimeVersion: string;
   /** True when running as a `bun build --compile` standalone executable. */
   readonly compiled: boolean;
+  /**
+   * What `fetch` needs to accept whatever certificate a server that perfloop started itself on
+   * this machine presents over https (a development certificate, usually self-signed); null where
+   * this runtime's fetch cannot skip the check (Deno only can with a flag given at its start).
+   */
+  readonly unverifiedTlsInit: Readonly<Record<string, unknown>> | null;
   /** Command-line arguments after the program name (what the person typed). */
   readonly args: readonly string[];
   /** Environment variables, read-only. */

@@ -21,6 +21,8 @@ export interface RequestSpec {
   headers: Record<string, string>;
   body: string | Uint8Array | undefined;
   timeoutMs: number;
+  /** Added to fetch's options: Platform.unverifiedTlsInit for a server perfloop started over https. */
+  init?: Readonly<Record<string, unknown>>;
 }
 
 /** Reason given to a request's AbortController when its own timer fires. */
@@ -61,6 +63,7 @@ export async function sendRequest(spec: RequestSpec, signal: AbortSignal | undef
   const start = performance.now();
   try {
     const response = await fetch(spec.url, {
+      ...spec.init,
       method: spec.method,
       headers: spec.headers,
       body: spec.body,

@@ -54,6 +54,8 @@ export interface MeasureEndpointOptions {
   body?: string | Uint8Array;
   /** Unmeasured requests sent first; default DEFAULT_WARMUP_REQUESTS. */
   warmupRequests?: number;
+  /** Added to each request's fetch options (endpoint-request.ts RequestSpec.init). */
+  init?: Readonly<Record<string, unknown>>;
   onProgress?: (progress: EndpointProgress) => void;
   /** Aborting it stops the loop (in-flight requests are aborted) with a CancelledError. */
   signal?: AbortSignal;
@@ -145,7 +147,7 @@ function validate(options: MeasureEndpointOptions): Settings {
   const concurrency = integerIn(options.concurrency, DEFAULT_CONCURRENCY, 1, MAX_CONCURRENCY, "the concurrency", "--concurrency");
   const warmup = integerIn(options.warmupRequests, DEFAULT_WARMUP_REQUESTS, 0, MAX_WARMUP_REQUESTS, "the warm-up request count", "--warmup");
   return {
-    spec: { url: parsed.href, method, headers: { ...options.headers }, body: options.body, timeoutMs },
+    spec: { url: parsed.href, method, headers: { ...options.headers }, body: options.body, timeoutMs, ...(options.init ? { init: options.init } : {}) },
     requests,
     concurrency,
     warmup,
@@ -173,11 +175,16 @@ async function runPool(
   await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
 }
 
+/** A TLS failure to verify the server's certificate, as Bun and Deno word it. */
+const CERTIFICATE = /certificate|CERT_|UnknownIssuer|self.signed/i;
+
 function unreachable(url: string, outcome: RequestOutcome, timeoutMs: number): UsageError | undefined {
   if (outcome.kind === "network") {
-    return new UsageError(`cannot reach ${url}: ${outcome.message}`, "is the server running? start it first, and check the host and port", {
-      url,
-    });
+    // A certificate the client does not trust: the server answered, over TLS.
+    const hint = CERTIFICATE.test(outcome.message)
+      ? "perfloop checks the certificate of a server it did not start: give the server a trusted certificate, or let perfloop start it with --serve (a development certificate is accepted there: docs/run.md)"
+      : "is the server running? start it first, and check the host and port";
+    return new UsageError(`cannot reach ${url}: ${outcome.message}`, hint, { url });
   }
   if (outcome.kind === "timeout") {
     return new UsageError(

@@ -30,6 +30,12 @@ export interface Served {
   url: string;
 }
 
+/** A served endpoint while it runs: also what its requests add to fetch's options (an https server's certificate left unchecked). */
+interface Serving extends Served {
+  init?: Readonly<Record<string, unknown>>;
+  stop(): Promise<void>;
+}
+
 /** A test command gets this long on the unmodified code before it counts as failed. */
 export const TEST_TIMEOUT_MS = 20 * 60_000;
 /** The CPU-profiled extra run gets this long. */
@@ -76,7 +82,7 @@ export interface ProfileOptions {
    * src/cli/profile.ts); the endpoint is measured at the URL it answers on, then `stop` ends it
    * and everything it started, also when the measuring fails or is stopped.
    */
-  serve?: (target: EndpointTarget) => Promise<Served & { stop(): Promise<void> }>;
+  serve?: (target: EndpointTarget) => Promise<Serving>;
   /** Run id to file the summary under; a standalone id when absent. */
   runId?: string;
   timeoutMs?: number;
@@ -276,6 +282,7 @@ export async function runProfile(platform: Platform, options: ProfileOptions, on
       if (signal?.aborted) throw new CancelledError("profile stopped before it finished; nothing was written");
       measurement = await measureEndpoint({
         url: served?.url ?? target.url,
+        ...(served?.init ? { init: served.init } : {}),
         method: target.method,
         ...(target.body === undefined ? {} : { body: target.body }),
         requests: target.requests,

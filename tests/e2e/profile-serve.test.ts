@@ -2,13 +2,15 @@
 // perfloop starts your server"): tests/fixtures/slow-endpoint's server is started in the project
 // root on a port perfloop picks, measured, and stopped with everything it started (it starts a
 // helper of its own in a session of its own), checked through /proc; also when the server never
-// answers, and on Ctrl-C while measuring. The server flags are refused where they do not apply.
+// answers, and on Ctrl-C while measuring; an https server with a self-signed certificate is measured. The server flags are refused where they do not apply.
 import assert from "node:assert/strict";
+import { spawn, spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
+import { type AddressInfo, createServer } from "node:net";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
-import { removeDir } from "../helpers/cli.ts";
-import { fixtureRepo, personState } from "../helpers/repo.ts";
+import { removeDir, tempDir } from "../helpers/cli.ts";
+import { fixtureRepo, git, personState } from "../helpers/repo.ts";
 import { leftAfter, processesIn } from "./processes.ts";
 import { runPerfloop } from "./run-helpers.ts";
 
@@ -18,6 +20,16 @@ after(() => dirs.forEach(removeDir));
 
 // A port nothing listens on in the URL: perfloop replaces it with the one it picks.
 const URL_ = "http://127.0.0.1:9/count";
+
+/** A port nothing listens on now. */
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
 
 describe("perfloop profile --serve", { skip }, () => {
   test("starts the server on a port it picks, measures the endpoint, and leaves nothing running", { timeout: 120_000 }, async () => {
@@ -38,6 +50,41 @@ describe("perfloop profile --serve", { skip }, () => {
     assert.ok(report.result.performance_map.baseline.throughput_rps > 0);
     assert.deepEqual(await leftAfter([dir], 5_000), [], "the server or its helper is still running");
     assert.deepEqual(personState(dir), before, "profile changes nothing of the person's");
+  });
+
+  test("an https server with a self-signed certificate on this machine is measured", { timeout: 120_000 }, async (t) => {
+    const dir = tempDir("perfloop-https-");
+    dirs.push(dir);
+    const made = spawnSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", join(dir, "key.pem"), "-out", join(dir, "cert.pem"), "-days", "2", "-subj", "/CN=localhost", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"], { encoding: "utf8" });
+    if (made.error || made.status !== 0) {
+      t.skip(`openssl could not make a certificate: ${made.error?.message ?? made.stderr}`);
+      return;
+    }
+    writeFileSync(
+      join(dir, "server.mjs"),
+      `import { readFileSync } from "node:fs";\nimport { createServer } from "node:https";\ncreateServer({ key: readFileSync("key.pem"), cert: readFileSync("cert.pem") }, (request, response) => response.end("ok")).listen(Number(process.env.PORT), "127.0.0.1");\n`,
+    );
+    git(dir, "init", "-q", "-b", "main");
+    git(dir, "add", "-A");
+    git(dir, "commit", "-qm", "base");
+    const result = await runPerfloop(["profile", "https://127.0.0.1:9/", "--serve", "node server.mjs", "--requests", "20", "--skip-tests", "--json"], { cwd: dir });
+    assert.equal(result.code, 0, result.stderr);
+    const report = result.json as Record<string, any>;
+    assert.match(report.served.url, /^https:\/\/127\.0\.0\.1:\d+\/$/);
+    assert.equal(report.measurement.succeeded, 20, JSON.stringify(report.measurement));
+    assert.deepEqual(await leftAfter([dir], 5_000), [], "the server is still running");
+    // The same server started by the test: perfloop did not start it, so its certificate is checked, and the line says what to do.
+    const port = await freePort();
+    const server = spawn("node", ["server.mjs"], { cwd: dir, env: { ...process.env, PORT: String(port) }, stdio: "ignore" });
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      const unserved = await runPerfloop(["profile", `https://127.0.0.1:${port}/`, "--requests", "5", "--skip-tests"], { cwd: dir });
+      assert.equal(unserved.code, 2, unserved.stderr);
+      assert.match(unserved.stderr, /cannot reach https:\/\/127\.0\.0\.1:\d+\/: .*(certificate|CERT)/i);
+      assert.match(unserved.stderr, /perfloop checks the certificate of a server it did not start/);
+    } finally {
+      server.kill("SIGKILL");
+    }
   });
 
   test("a server that never answers: one line with its reason, exit 1, nothing left running", { timeout: 60_000 }, async () => {

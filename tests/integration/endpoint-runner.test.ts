@@ -30,7 +30,7 @@ const LIMITS = { timeoutMs: 60_000, maxOutputBytes: 64 * 1024 };
  * test) and fail with EADDRINUSE, counted in its file "starts". It writes its pid and its child's (a `sleep 300` it starts) to files in its
  * directory, then, by its environment: exits at once (EXIT_AT_START), never listens (NEVER_READY),
  * tries to write WRITE_OUTSIDE first; it answers /health with 200, every other path after
- * DELAY_MS with 200 (or 500 with FAIL).
+ * DELAY_MS with 200 (or 500 with FAIL); over https with TLS_DIR's cert.pem and key.pem.
  */
 const SERVER = `import { existsSync, readFileSync, writeFileSync } from "node:fs";
 const env = process.env;
@@ -50,7 +50,8 @@ if (env.WRITE_OUTSIDE) {
 if (env.EXIT_AT_START) { console.error("cannot bind: the fixture refuses to start"); process.exit(3); }
 if (env.NEVER_READY) { console.error("listening on 3000 (not on PORT)"); await new Promise(() => {}); }
 const delay = Number(env.DELAY_MS ?? 0);
-Bun.serve({ port: Number(env.PORT), hostname: "127.0.0.1", async fetch(request) {
+const tls = env.TLS_DIR ? { tls: { cert: Bun.file(env.TLS_DIR + "/cert.pem"), key: Bun.file(env.TLS_DIR + "/key.pem") } } : {};
+Bun.serve({ port: Number(env.PORT), hostname: "127.0.0.1", ...tls, async fetch(request) {
   if (new URL(request.url).pathname === "/health") return new Response("ok");
   if (delay > 0) await Bun.sleep(delay);
   return new Response(env.FAIL ? "broken" : "hello", { status: env.FAIL ? 500 : 200 });
@@ -155,6 +156,37 @@ describe("an endpoint whose server perfloop starts", { skip }, () => {
     } finally {
       await Promise.all([fast.close(), slow.close()]);
     }
+  });
+
+  test("https: a server with a self-signed certificate is measured under Bun; Deno says why it cannot", async (t) => {
+    const dir = project("https");
+    const tlsDir = join(dir, ".tls");
+    mkdirSync(tlsDir);
+    const made = spawnSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", join(tlsDir, "key.pem"), "-out", join(tlsDir, "cert.pem"), "-days", "2", "-subj", "/CN=localhost", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"], { encoding: "utf8" });
+    if (made.error || made.status !== 0) {
+      t.skip(`openssl could not make a certificate: ${made.error?.message ?? made.stderr}`);
+      return;
+    }
+    const https = { url: "https://127.0.0.1:9/work" };
+    if (platform.runtime !== "bun") {
+      const opened = await endpointRunner(spec(https)).open(platform, dir, { ...platform.env, TLS_DIR: tlsDir });
+      assert.equal(opened.ok, false);
+      if (!opened.ok) assert.match(opened.reason, /cannot accept the development certificate of an https server it starts: run perfloop's own binary, or serve over http/);
+      return;
+    }
+    const target = await open(dir, { TLS_DIR: tlsDir }, https);
+    try {
+      const values = ok(await target.runOnce(1, false, LIMITS));
+      assert.equal(values.error_count, 0);
+      assert.ok(values.latency_p50_ms! > 0);
+    } finally {
+      await target.close();
+    }
+  });
+
+  test("https is served on this machine only: another host is refused at once", () => {
+    assert.throws(() => endpointRunner(spec({ url: "https://example.com:9/work" })), /an https server perfloop starts is reached on this machine, got host example.com/);
+    assert.doesNotThrow(() => endpointRunner(spec({ url: "https://localhost:9/work" })));
   });
 
   test("a round in which every request fails is a failed round that says how", async () => {
