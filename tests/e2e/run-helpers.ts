@@ -28,6 +28,13 @@ export const NOT_APPLYING = {
   change: { kind: "edit", file: "work.sh", search: "while [ $j -lt $n ]", replace: "while [ $j -le $n ]" },
 };
 
+/**
+ * The reason a no-op is removed with: never kept, but its label reads its interval
+ * (src/measure/verdict.ts describeOutcome), which noise may put wholly above 1 ("slower") or wholly
+ * below it by less than the minimum effect ("faster, less than the 2% minimum effect").
+ */
+export const NO_GAIN = /(no difference|unknown|no gain|slower|faster, (less than|not proven beyond) the [\d.]+% minimum effect)/;
+
 /** The sum-loop fixture as a new repository (see tests/helpers/repo.ts). */
 export function fixtureRepo(dirs: string[]): string {
   return repoOf(dirs, "sum-loop");
