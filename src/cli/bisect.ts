@@ -15,7 +15,7 @@ import { lockDeps } from "../runtime/lock.ts";
 import { commandContext, type CommandContext } from "./context.ts";
 import { withFrame } from "./long-task.ts";
 import { NUMBER_FLAGS, numberFlag } from "./number-flags.ts";
-import { rawOption, rawOptions } from "./raw-args.ts";
+import { givenOption, rawOption, rawOptions } from "./raw-args.ts";
 
 /**
  * Rounds per arm: the paired rank test cannot reach p < 0.05 with fewer than 6 rounds (the exact
@@ -39,8 +39,6 @@ const BisectFlags = v.object({
   args: v.optional(v.string()),
 });
 
-/** A flag given with nothing after it reads as "" (so that the schema names it), not as absent. */
-const given = (options: Record<string, unknown>, args: readonly string[], key: string, flag: string) => (options[key] === undefined ? undefined : (rawOption(args, flag) ?? ""));
 
 export function registerBisect(cli: CAC, platform: Platform, setExit: (code: number) => void): void {
   cli
@@ -74,10 +72,10 @@ export function registerBisect(cli: CAC, platform: Platform, setExit: (code: num
         bad: rawOption(args, "bad"),
         test: rawOption(args, "test"),
         setup: rawOption(args, "setup"),
-        serve: given(options, args, "serve", "serve"),
-        readyPath: given(options, args, "readyPath", "ready-path"),
+        serve: givenOption(options, args, "serve", "serve"),
+        readyPath: givenOption(options, args, "readyPath", "ready-path"),
         method: rawOption(args, "method"),
-        body: given(options, args, "body", "body"),
+        body: givenOption(options, args, "body", "body"),
         args: rawOption(args, "args"),
       });
       if (!flags.success) throw new UsageError(flags.issues[0]!.message, "see perfloop bisect --help");

@@ -12,7 +12,7 @@ import type { Platform } from "../platform/index.ts";
 import { commandContext } from "./context.ts";
 import { longTask } from "./long-task.ts";
 import { NUMBER_FLAGS, numberFlag } from "./number-flags.ts";
-import { rawOption } from "./raw-args.ts";
+import { givenOption, rawOption } from "./raw-args.ts";
 
 type EndpointTarget = Extract<TargetSpec, { kind: "endpoint" }>;
 
@@ -39,11 +39,11 @@ function flags(options: Record<string, unknown>, args: readonly string[]) {
   };
   const parsed = v.safeParse(ProfileFlagsSchema, {
     method: rawOption(args, "method"),
-    serve: options.serve === undefined ? undefined : rawOption(args, "serve") ?? "",
-    readyPath: options.readyPath === undefined ? undefined : rawOption(args, "ready-path") ?? "",
-    body: options.body === undefined ? undefined : rawOption(args, "body") ?? "",
+    serve: givenOption(options, args, "serve", "serve"),
+    readyPath: givenOption(options, args, "readyPath", "ready-path"),
+    body: givenOption(options, args, "body", "body"),
     args: rawOption(args, "args"),
-    test: options.test === undefined ? undefined : rawOption(args, "test") ?? "",
+    test: givenOption(options, args, "test", "test"),
     skipTests: options.skipTests === true,
     cpuProfile: options.cpuProfile !== false,
   });

@@ -6,6 +6,14 @@ export function rawOption(args: readonly string[], name: string): string | undef
   return rawOptions(args, name).at(-1);
 }
 
+/**
+ * A flag's text when cac saw it (`options[key]` set), "" when it was given with nothing after it
+ * (so that a schema can name it), undefined when it was not given.
+ */
+export function givenOption(options: Record<string, unknown>, args: readonly string[], key: string, name: string): string | undefined {
+  return options[key] === undefined ? undefined : (rawOption(args, name) ?? "");
+}
+
 /** Every value of a flag that may be given more than once (`--allow-write a --allow-write b`), in order. */
 export function rawOptions(args: readonly string[], name: string): string[] {
   const found: string[] = [];
