@@ -43,7 +43,7 @@ const BisectFlags = v.object({
 export function registerBisect(cli: CAC, platform: Platform, setExit: (code: number) => void): void {
   cli
     .command("bisect <target>", "Find the commit that made a command, fn:<file>#<export> or served endpoint slower: first-parent bisection, each probe measured interleaved against both ends")
-    .option("--good <rev>", "The older commit where the command was fast (required)")
+    .option("--good <rev>", "The older commit where the target was fast (required)")
     .option("--bad <rev>", "The newer commit where it is slow (default HEAD)")
     .option("--threshold <pct>", "The smallest slowdown that matters, in percent, 0 to 99 (default and floor 2%): bad must be slower than good by more")
     .option("--test <cmd>", "Must pass at a commit before it is measured; a commit that fails it is skipped")
