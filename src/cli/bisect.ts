@@ -83,13 +83,11 @@ export function registerBisect(cli: CAC, platform: Platform, setExit: (code: num
       const readyTimeoutS = numberFlag(args, NUMBER_FLAGS.readyTimeout);
       // The target and its flags are checked before anything starts: bad input is one line.
       const { parseTarget } = await import("../profile/target.ts");
-      const target = parseTarget(String(command), { projectRoot: ctx.projectRoot, args: flags.output.args, requests: numberFlag(args, NUMBER_FLAGS.requests), concurrency: numberFlag(args, NUMBER_FLAGS.concurrency), method, body });
-      if (target.kind !== "endpoint") {
-        const stray = ["requests", "concurrency", "method"].find((flag) => rawOption(args, flag) !== undefined);
-        if (stray) throw new UsageError(`--${stray} applies to endpoint targets (http(s):// URLs) only`, `remove --${stray}, or target an endpoint`);
-      }
+      const requests = numberFlag(args, NUMBER_FLAGS.requests);
+      const concurrency = numberFlag(args, NUMBER_FLAGS.concurrency);
+      const target = parseTarget(String(command), { projectRoot: ctx.projectRoot, args: flags.output.args, requests, concurrency, method, body });
       const { serveOptions } = await import("../coordinator/preflight.ts");
-      const serve = serveOptions({ serve: serveCommand, readyPath, readyTimeoutS, body }, target);
+      const serve = serveOptions({ serve: serveCommand, readyPath, readyTimeoutS, body, requests, concurrency, method }, target);
       const threshold = numberFlag(args, NUMBER_FLAGS.threshold);
       const maxRunsText = rawOption(args, "max-runs");
       const maxRuns = maxRunsText === undefined ? DEFAULT_BISECT_MAX_RUNS : checkNumberText(BISECT_MAX_RUNS, maxRunsText);

@@ -79,7 +79,7 @@ export function registerProfile(cli: CAC, platform: Platform): void {
       const { parseTarget } = await import("../profile/target.ts");
       const spec = parseTarget(String(target), { ...f, projectRoot: ctx.projectRoot });
       const { serveOptions } = await import("../coordinator/preflight.ts");
-      const serve = serveOptions({ serve: serveCommand, readyPath, readyTimeoutS, body: f.body }, spec);
+      const serve = serveOptions({ serve: serveCommand, readyPath, readyTimeoutS, body: f.body, requests: f.requests, concurrency: f.concurrency, method: f.method }, spec);
       const { runProfile } = await import("../profile/profile.ts");
       const { renderProfile } = await import("../report/profile-text.ts");
       const report = await longTask(platform, ctx, "profile", `profiling ${target}`, (progress, signal) =>

@@ -176,13 +176,14 @@ async function resolveTryRefs(repo: GitRepo, branches: readonly string[], commit
 }
 
 /**
- * `--serve`, `--ready-path`, `--ready-timeout` and `--body`, checked against the target: the
- * server flags belong to an endpoint, the readiness ones to --serve, a body to a method that has
- * one. `perfloop run` and `perfloop profile` alike.
+ * `--serve`, `--ready-path`, `--ready-timeout`, `--body` and the request flags, checked against
+ * the target: the server and request flags belong to an endpoint, the readiness ones to --serve, a
+ * body to a method that has one. `perfloop run`, `perfloop profile` and `perfloop bisect` alike.
  */
-export function serveOptions(request: Pick<RunRequest, "serve" | "readyPath" | "readyTimeoutS" | "body">, spec: Pick<TargetSpec, "kind">): ServeOptions | null {
+export function serveOptions(request: Pick<RunRequest, "serve" | "readyPath" | "readyTimeoutS" | "body" | "requests" | "concurrency" | "method">, spec: Pick<TargetSpec, "kind">): ServeOptions | null {
   if (spec.kind !== "endpoint") {
-    const stray = request.serve !== undefined ? "--serve" : request.readyPath !== undefined ? "--ready-path" : request.readyTimeoutS !== undefined ? "--ready-timeout" : request.body !== undefined ? "--body" : null;
+    const given: [string, unknown][] = [["--serve", request.serve], ["--ready-path", request.readyPath], ["--ready-timeout", request.readyTimeoutS], ["--body", request.body], ["--requests", request.requests], ["--concurrency", request.concurrency], ["--method", request.method]];
+    const stray = given.find(([, value]) => value !== undefined)?.[0] ?? null;
     if (stray) throw new UsageError(`${stray} applies to endpoint targets (http:// or https:// URLs) only`, `remove ${stray}, or target an endpoint`);
     return null;
   }

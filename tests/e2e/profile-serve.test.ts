@@ -119,6 +119,7 @@ describe("perfloop profile --serve", { skip }, () => {
       [["profile", URL_, "--ready-path", "/health"], /--ready-path is given without --serve/],
       [["profile", URL_, "--serve", "node server.mjs", "--ready-path", "health"], /--ready-path must be a path starting with \//],
       [["profile", URL_, "--body", "x"], /a GET request cannot have a body/],
+      [["profile", "node server.mjs", "--concurrency", "8"], /--concurrency applies to endpoint targets/],
     ];
     for (const [args, message] of cases) {
       const result = await runPerfloop([...args, "--skip-tests"], { cwd: dir });

@@ -48,6 +48,8 @@ const CASES: Case[] = [
   { name: "a hypotheses file that is not JSON", args: [...RUN, "--hypotheses", "h.json"], prepare: (dir) => writeFileSync(join(dir, "h.json"), "{ nope"), error: /hypotheses file .*h\.json is not valid JSON/ },
   { name: "a function target whose file is not a module", args: ["run", "fn:work.sh#main", "--test", "sh test.sh"], error: /the target fails on the base commit: the function failed/, afterSteps: true },
   { name: "--serve with a command target", args: [...RUN, "--serve", "node server.js"], error: /--serve applies to endpoint targets \(http:\/\/ or https:\/\/ URLs\) only/ },
+  { name: "--requests with a command target", args: [...RUN, "--requests", "10"], error: /--requests applies to endpoint targets \(http:\/\/ or https:\/\/ URLs\) only/ },
+  { name: "--method with a command target", args: [...RUN, "--method", "POST"], error: /--method applies to endpoint targets/ },
   { name: "--ready-path without --serve", args: ["run", "http://127.0.0.1:9/x", "--test", "sh test.sh", "--ready-path", "/health"], error: /--ready-path is given without --serve/ },
   { name: "a body on a GET", args: ["run", "http://127.0.0.1:9/x", "--test", "sh test.sh", "--body", "{}"], error: /a GET request cannot have a body/ },
   { name: "an empty target", args: ["run", "  ", "--test", "sh test.sh"], error: /the target is empty/ },
