@@ -78,6 +78,7 @@ export function parseTarget(raw: string, options: TargetOptions): TargetSpec {
     return { kind: "function", file: path, export_name: exportName, args: parseArgs(options.args) };
   }
   if (/^https?:\/\//i.test(target)) {
+    if (options.args !== undefined) throw new UsageError("--args applies to fn:<file>#<export> targets only", "remove --args: an endpoint's request is --method and --body");
     let url: URL;
     try {
       url = new URL(target);

@@ -124,6 +124,7 @@ describe("perfloop bisect of a function and of an endpoint", { skip }, () => {
       [["sh run.sh", "--requests", "10"], /--requests applies to endpoint targets/],
       [["sh run.sh", "--serve", "node server.mjs"], /--serve applies to endpoint targets/],
       [["sh run.sh", "--args", "[1]"], /--args applies to fn:/],
+      [["http://127.0.0.1:3000/work", "--serve", "node server.mjs", "--args", "[1]"], /--args applies to fn:/],
       [["fn:missing.mjs#work"], /function target file not found/],
       [["http://127.0.0.1:3000/work", "--ready-path", "/health"], /--ready-path is given without --serve/],
     ];

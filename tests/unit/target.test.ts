@@ -56,6 +56,7 @@ describe("parseTarget", () => {
     ["http://127.0.0.1/", { requests: 10_000_000 }, /at most 100000/],
     ["http://127.0.0.1/", { method: "GE T" }, /not an HTTP method/],
     ["make bench", { args: "[]" }, /--args applies to fn:/],
+    ["http://127.0.0.1/", { args: "[1]" }, /--args applies to fn:/],
   ];
   for (const [target, extra, pattern] of bad) {
     test(`refuses ${JSON.stringify(target)} ${JSON.stringify(extra)}`, () => {
