@@ -5,8 +5,9 @@
  * arguments, to name another bisect of it.
  */
 import { UsageError } from "../errors.ts";
-import { runnerOfSpec } from "../coordinator/target-runner.ts";
-import type { TargetRunner } from "../execute/target-runners.ts";
+import { endpointSpecOf } from "../coordinator/target-runner.ts";
+import { endpointRunner } from "../execute/endpoint-runner.ts";
+import { commandRunner, functionRunner, type TargetRunner } from "../execute/target-runners.ts";
 import type { BisectOptions } from "./state.ts";
 
 /**
@@ -15,12 +16,12 @@ import type { BisectOptions } from "./state.ts";
  */
 export function runnerOf(options: Pick<BisectOptions, "command" | "target_spec" | "serve">): { runner: TargetRunner; noun: string } {
   const spec = options.target_spec ?? { kind: "command", command: options.command };
-  const runner = runnerOfSpec(spec, options.serve ?? null);
-  if (!runner) throw new UsageError("perfloop bisect needs --serve for an endpoint", 'pass the command that starts your server on $PORT, e.g. --serve "node server.js"');
-  return { runner, noun: NOUNS[spec.kind] };
+  if (spec.kind === "command") return { runner: commandRunner(spec.command), noun: "the command" };
+  if (spec.kind === "function") return { runner: functionRunner({ file: spec.file, exportName: spec.export_name, args: spec.args }), noun: "the function" };
+  const endpoint = endpointSpecOf({ target_spec: spec, serve: options.serve ?? null });
+  if (!endpoint) throw new UsageError("perfloop bisect needs --serve for an endpoint", 'pass the command that starts your server on $PORT, e.g. --serve "node server.js"');
+  return { runner: endpointRunner(endpoint), noun: "the server" };
 }
-
-const NOUNS = { command: "the command", function: "the function", endpoint: "the server" } as const;
 
 /** The target and its defining flags, as `perfloop bisect` takes them (the person's own spelling of the target). */
 export function targetArgs(options: Pick<BisectOptions, "command" | "target_spec" | "serve">): string[] {

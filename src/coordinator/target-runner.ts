@@ -7,9 +7,8 @@
 import { isAbsolute, join, relative } from "node:path";
 import { UsageError } from "../errors.ts";
 import { endpointRunner, type EndpointTargetSpec } from "../execute/endpoint-runner.ts";
-import { commandRunner, functionRunner, type TargetRunner } from "../execute/target-runners.ts";
-import type { TargetSpec } from "../profile/types.ts";
-import type { RunOptions, ServeOptions } from "./run-options.ts";
+import { functionRunner, type TargetRunner } from "../execute/target-runners.ts";
+import type { RunOptions } from "./run-options.ts";
 
 export type RunnerChoice = { kind: "command" } | { kind: "runner"; runner: TargetRunner } | { kind: "unservable"; reason: string };
 
@@ -25,19 +24,9 @@ export const UNSERVED_HINT = 'pass --serve "<command that starts the server on $
 export function targetRunnerOf(options: Pick<RunOptions, "target_spec" | "subdir" | "serve">, repoDir: string): RunnerChoice {
   const spec = options.target_spec;
   if (spec.kind === "command") return { kind: "command" };
-  const runner = runnerOfSpec(spec.kind === "function" ? { ...spec, file: functionFileIn(spec.file, repoDir, options.subdir) } : spec, options.serve);
-  return runner ? { kind: "runner", runner } : { kind: "unservable", reason: UNSERVED_ENDPOINT };
-}
-
-/**
- * The runner of `spec` (a function's file relative to the side tree's working directory), as the
- * run's executor and `perfloop bisect` measure it; null for an endpoint without --serve.
- */
-export function runnerOfSpec(spec: TargetSpec, serve: ServeOptions | null): TargetRunner | null {
-  if (spec.kind === "command") return commandRunner(spec.command);
-  if (spec.kind === "function") return functionRunner({ file: spec.file, exportName: spec.export_name, args: spec.args });
-  const endpoint = endpointSpecOf({ target_spec: spec, serve });
-  return endpoint ? endpointRunner(endpoint) : null;
+  if (spec.kind === "function") return { kind: "runner", runner: functionRunner({ file: functionFileIn(spec.file, repoDir, options.subdir), exportName: spec.export_name, args: spec.args }) };
+  const endpoint = endpointSpecOf(options);
+  return endpoint ? { kind: "runner", runner: endpointRunner(endpoint) } : { kind: "unservable", reason: UNSERVED_ENDPOINT };
 }
 
 /** How perfloop starts and loads the run's endpoint (`--serve` and the request flags); null without --serve. */
